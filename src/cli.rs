@@ -1,0 +1,385 @@
+//! Every command and flag, defined once with its help text. Flags fill [`Answers`]; nothing here
+//! decides a tuned value.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::{Error, FieldError, FieldErrors};
+use crate::spec::{Answers, Cost, Exposure, HealthCheck, ResourceOverrides, Traffic};
+
+/// zerodown: a complete, zero-downtime Kubernetes bundle from a few answers about a service.
+#[derive(Debug, Parser)]
+#[command(
+    name = "zerodown",
+    version,
+    about = "Turn a few answers about a service into a complete, zero-downtime Kubernetes bundle",
+    long_about = "Turn a few answers about a service into a complete, zero-downtime Kubernetes bundle: a Deployment with a \
+                  tuned rolling update, probes, preStop and grace period, resources and spreading; a Service; a \
+                  PodDisruptionBudget; an autoscaling/v2 HPA; every tuned value explained.",
+    after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2\n  zerodown render --check          # in a bundle folder: exit 1 if the files drifted\n  zerodown explain                 # every tuned value and why\n\nExit codes: 0 success, 1 drift found (render --check), 2 bad input or a file conflict (nothing written),\n70 internal error, 74 write failure."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new bundle folder from flags and a preset (never prompts)
+    #[command(
+        after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --image ghcr.io/stefanprodan/podinfo:6.9.2 --port 9898 --liveness-path /healthz\n  zerodown new mailer --preset worker --image registry.example.com/ops/mailer:2.0.1 -o deploy/mailer"
+    )]
+    New(NewArgs),
+    /// Re-render a bundle from its zerodown.yaml
+    #[command(
+        after_help = "Examples:\n  zerodown render                       # in the bundle folder: update the generated files\n  zerodown render -f svc/zerodown.yaml -o -   # print the manifests as one YAML stream\n  zerodown render --check               # CI drift check: exit 1 and list files that would change"
+    )]
+    Render(RenderArgs),
+    /// Print every tuned value with its reason
+    #[command(
+        after_help = "Examples:\n  zerodown explain\n  zerodown explain -f deploy/checkout/zerodown.yaml --format json"
+    )]
+    Explain(ExplainArgs),
+    /// List the built-in presets, or show one
+    #[command(
+        after_help = "Examples:\n  zerodown presets\n  zerodown presets show spring-boot\n  zerodown presets --format json"
+    )]
+    Presets(PresetsArgs),
+    /// Print the JSON schema of zerodown.yaml
+    #[command(after_help = "Example:\n  zerodown schema > zerodown.schema.json")]
+    Schema,
+}
+
+/// Output format of `explain` and `presets`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A human-readable table.
+    Table,
+    /// Stable JSON for tools that wrap zerodown.
+    Json,
+}
+
+/// Flags of `zerodown new`. Every answer is optional; the preset fills the rest.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Service name (a DNS-1123 label); names every object and the folder
+    pub name: Option<String>,
+    /// App-type preset (see `zerodown presets`)
+    #[arg(short, long, value_name = "PRESET")]
+    pub preset: Option<String>,
+    /// A preset file of your own (same format as `zerodown presets show NAME`)
+    #[arg(long, value_name = "PATH", conflicts_with = "preset")]
+    pub preset_file: Option<PathBuf>,
+    /// Container image with a version tag or digest
+    #[arg(short, long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// Accept a mutable tag (`latest` or none) with a warning
+    #[arg(long)]
+    pub allow_mutable_tag: bool,
+    /// Serving port (not for workers)
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u32>,
+    /// Namespace [default: the name]
+    #[arg(short, long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub tuning: TuningArgs,
+    /// Output folder [default: ./NAME]
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Replace the files zerodown writes if the folder exists
+    #[arg(long)]
+    pub force: bool,
+    /// Never prompt (already the case: the interactive wizard is not part of this version)
+    #[arg(long)]
+    pub no_input: bool,
+}
+
+/// The tuning answers shared by `new` (and, later, the wizard).
+#[derive(Debug, Args, Default)]
+pub struct TuningArgs {
+    /// Typical startup time in seconds (process start to ready)
+    #[arg(long, value_name = "SECONDS")]
+    pub startup_seconds: Option<u32>,
+    /// Worst-case startup time in seconds
+    #[arg(long, value_name = "SECONDS")]
+    pub max_startup_seconds: Option<u32>,
+    /// Seconds the app needs after SIGTERM to finish in-flight work
+    #[arg(long, value_name = "SECONDS")]
+    pub drain_seconds: Option<u32>,
+    /// Traffic profile
+    #[arg(long, value_enum)]
+    pub traffic: Option<Traffic>,
+    /// Cost tolerance
+    #[arg(long, value_enum)]
+    pub cost: Option<Cost>,
+    /// How clients reach the pods (sizes the preStop delay)
+    #[arg(long, value_enum)]
+    pub exposure: Option<Exposure>,
+    /// Readiness endpoint (HTTP GET path)
+    #[arg(long, value_name = "PATH", conflicts_with = "readiness_command")]
+    pub readiness_path: Option<String>,
+    /// Readiness command (exec, split like a shell would, run without a shell)
+    #[arg(long, value_name = "COMMAND")]
+    pub readiness_command: Option<String>,
+    /// Liveness endpoint (HTTP GET path); must differ from readiness
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["liveness_command", "liveness_tcp"])]
+    pub liveness_path: Option<String>,
+    /// Liveness command (exec, split like a shell would, run without a shell)
+    #[arg(long, value_name = "COMMAND", conflicts_with = "liveness_tcp")]
+    pub liveness_command: Option<String>,
+    /// Liveness as a TCP connect to the serving port
+    #[arg(long)]
+    pub liveness_tcp: bool,
+    /// CPU request, e.g. 250m or 0.5
+    #[arg(long, value_name = "CPU")]
+    pub cpu_request: Option<String>,
+    /// CPU limit, e.g. 1 or 1500m
+    #[arg(long, value_name = "CPU")]
+    pub cpu_limit: Option<String>,
+    /// Memory request and limit, e.g. 512Mi or 1Gi
+    #[arg(long, value_name = "MEMORY")]
+    pub memory: Option<String>,
+    /// Ephemeral-storage limit, e.g. 1Gi
+    #[arg(long, value_name = "SIZE")]
+    pub ephemeral_storage: Option<String>,
+    /// app.kubernetes.io/part-of label [default: the name]
+    #[arg(long, value_name = "APP")]
+    pub part_of: Option<String>,
+    /// Target Kubernetes version (1.33 to 1.37)
+    #[arg(long, value_name = "VERSION", default_value = None)]
+    pub kube_version: Option<String>,
+}
+
+/// Flags of `zerodown render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The spec file
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        default_value = "zerodown.yaml"
+    )]
+    pub file: PathBuf,
+    /// Output folder, or `-` for one YAML stream of the manifests on stdout [default: the spec's folder]
+    #[arg(short, long, value_name = "DIR|-")]
+    pub output: Option<PathBuf>,
+    /// Write nothing; exit 1 and list the files that would change
+    #[arg(long, conflicts_with = "force")]
+    pub check: bool,
+    /// Replace generated files even if they were edited by hand
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Flags of `zerodown explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The spec file
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        default_value = "zerodown.yaml"
+    )]
+    pub file: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Flags of `zerodown presets`.
+#[derive(Debug, Args)]
+pub struct PresetsArgs {
+    #[command(subcommand)]
+    pub action: Option<PresetsAction>,
+    /// Output format of the list
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `zerodown presets show NAME`.
+#[derive(Debug, Subcommand)]
+pub enum PresetsAction {
+    /// Print one preset as YAML (a starting point for --preset-file)
+    Show {
+        /// Preset name
+        name: String,
+    },
+}
+
+impl NewArgs {
+    /// The answers these flags give. Errors name the flag, the value and what is allowed.
+    pub fn answers(&self) -> Result<Answers, Error> {
+        let t = &self.tuning;
+        let mut errs = FieldErrors::default();
+        let readiness = match (&t.readiness_path, &t.readiness_command) {
+            (Some(p), _) => Some(HealthCheck::HttpGet { path: p.clone() }),
+            (_, Some(c)) => Some(exec("readiness", c, &mut errs)),
+            _ => None,
+        };
+        let liveness = match (&t.liveness_path, &t.liveness_command, t.liveness_tcp) {
+            (Some(p), _, _) => Some(HealthCheck::HttpGet { path: p.clone() }),
+            (_, Some(c), _) => Some(exec("liveness", c, &mut errs)),
+            (_, _, true) => Some(HealthCheck::TcpSocket {}),
+            _ => None,
+        };
+        let resources = ResourceOverrides {
+            cpu_request_millicores: t
+                .cpu_request
+                .as_deref()
+                .and_then(|v| cpu("--cpu-request", v, &mut errs)),
+            cpu_limit_millicores: t
+                .cpu_limit
+                .as_deref()
+                .and_then(|v| cpu("--cpu-limit", v, &mut errs)),
+            memory_mib: t
+                .memory
+                .as_deref()
+                .and_then(|v| mib("--memory", v, &mut errs)),
+            ephemeral_storage_mib: t
+                .ephemeral_storage
+                .as_deref()
+                .and_then(|v| mib("--ephemeral-storage", v, &mut errs)),
+        };
+        if !errs.is_empty() {
+            return Err(Error::Invalid(errs));
+        }
+        Ok(Answers {
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            image: self.image.clone(),
+            allow_mutable_tag: self.allow_mutable_tag,
+            port: self.port,
+            readiness,
+            liveness,
+            startup_seconds: t.startup_seconds,
+            max_startup_seconds: t.max_startup_seconds,
+            drain_seconds: t.drain_seconds,
+            traffic: t.traffic,
+            cost: t.cost,
+            exposure: t.exposure,
+            resources,
+            part_of: t.part_of.clone(),
+            kube_version: t.kube_version.clone(),
+            preset_file: None,
+            image_has_shell: None,
+            run_as_user: None,
+            writable_dirs: None,
+        })
+    }
+}
+
+fn exec(which: &str, command: &str, errs: &mut FieldErrors) -> HealthCheck {
+    match shlex::split(command) {
+        Some(argv) if !argv.is_empty() => HealthCheck::Exec { command: argv },
+        _ => {
+            errs.push(FieldError::new(
+                &format!("--{which}-command"),
+                command,
+                "must be a command line with balanced quotes, e.g. \"cat /tmp/ready\"".into(),
+            ));
+            HealthCheck::Exec { command: vec![] }
+        }
+    }
+}
+
+/// Parses a CPU quantity (`250m`, `0.5`, `2`) into millicores.
+pub fn parse_cpu_millicores(v: &str) -> Result<u32, String> {
+    let bad = || format!("is not a CPU quantity; use millicores like 250m or cores like 0.5 or 2");
+    if let Some(m) = v.strip_suffix('m') {
+        return m.parse::<u32>().map_err(|_| bad());
+    }
+    let cores: f64 = v.parse().map_err(|_| bad())?;
+    if !cores.is_finite() || cores < 0.0 || cores > 4_000_000.0 {
+        return Err(bad());
+    }
+    let milli = cores * 1000.0;
+    if (milli - milli.round()).abs() > 1e-6 {
+        return Err("has more precision than 1m (0.001 core)".into());
+    }
+    Ok(milli.round() as u32)
+}
+
+/// Parses a memory quantity (`512Mi`, `1Gi`, `1.5Gi`) into MiB.
+pub fn parse_mib(v: &str) -> Result<u32, String> {
+    let bad = || "is not a size in Mi or Gi, e.g. 512Mi or 1Gi".to_string();
+    let (num, factor) = if let Some(n) = v.strip_suffix("Mi") {
+        (n, 1.0)
+    } else if let Some(n) = v.strip_suffix("Gi") {
+        (n, 1024.0)
+    } else {
+        return Err(bad());
+    };
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    let mib = n * factor;
+    if !mib.is_finite()
+        || !(0.0..=4_000_000_000.0).contains(&mib)
+        || (mib - mib.round()).abs() > 1e-6
+    {
+        return Err(bad());
+    }
+    Ok(mib.round() as u32)
+}
+
+fn cpu(flag: &str, v: &str, errs: &mut FieldErrors) -> Option<u32> {
+    parse_cpu_millicores(v)
+        .map_err(|why| errs.push(FieldError::new(flag, v, why)))
+        .ok()
+}
+
+fn mib(flag: &str, v: &str, errs: &mut FieldErrors) -> Option<u32> {
+    parse_mib(v)
+        .map_err(|why| errs.push(FieldError::new(flag, v, why)))
+        .ok()
+}
+
+/// The flag that sets a spec field, for error messages about flags.
+pub fn flag_for(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "name" => "NAME",
+        "namespace" => "--namespace",
+        "image" => "--image",
+        "port" => "--port",
+        "readiness" => "--readiness-path/--readiness-command",
+        "liveness" => "--liveness-path/--liveness-command/--liveness-tcp",
+        "startupSeconds" => "--startup-seconds",
+        "maxStartupSeconds" => "--max-startup-seconds",
+        "drainSeconds" => "--drain-seconds",
+        "resources.cpuRequestMillicores" => "--cpu-request",
+        "resources.cpuLimitMillicores" => "--cpu-limit",
+        "resources.memoryMiB" => "--memory",
+        "resources.ephemeralStorageMiB" => "--ephemeral-storage",
+        "partOf" => "--part-of",
+        "kubeVersion" => "--kube-version",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_quantities() {
+        assert_eq!(parse_cpu_millicores("250m"), Ok(250));
+        assert_eq!(parse_cpu_millicores("0.5"), Ok(500));
+        assert_eq!(parse_cpu_millicores("2"), Ok(2000));
+        assert!(parse_cpu_millicores("-1").is_err());
+        assert!(parse_cpu_millicores("0.0001").is_err());
+        assert!(parse_cpu_millicores("1 core").is_err());
+        assert!(parse_cpu_millicores("NaN").is_err());
+    }
+
+    #[test]
+    fn memory_quantities() {
+        assert_eq!(parse_mib("512Mi"), Ok(512));
+        assert_eq!(parse_mib("1.5Gi"), Ok(1536));
+        assert!(parse_mib("512").is_err());
+        assert!(parse_mib("1G").is_err());
+        assert!(parse_mib("-1Mi").is_err());
+    }
+}

@@ -1,0 +1,246 @@
+//! Runs each command: gathers input, calls the policy and the renderer, reports on stderr
+//! (status lines, warnings, next steps) and puts the product on stdout. Holds no policy.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{
+    flag_for, Command, ExplainArgs, Format, NewArgs, PresetsAction, PresetsArgs, RenderArgs,
+};
+use crate::error::{Error, FieldErrors, EXIT_FINDINGS, EXIT_OK};
+use crate::plan::Plan;
+use crate::preset::{Preset, DEFAULT_PRESET};
+use crate::spec::Spec;
+use crate::{policy, render, specfile};
+
+/// Runs one command and returns its exit code (errors are returned for `main` to print).
+pub fn run(command: Command) -> Result<i32, Error> {
+    match command {
+        Command::New(args) => new(args),
+        Command::Render(args) => render_cmd(args),
+        Command::Explain(args) => explain(args),
+        Command::Presets(args) => presets(args),
+        Command::Schema => {
+            println!("{}", schema_json());
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+/// The JSON schema of `zerodown.yaml`, pretty-printed.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(Spec);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+fn warn_all(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// Field errors from flags, with the flag named next to the spec field.
+fn flag_errors(mut errs: FieldErrors) -> Error {
+    for e in &mut errs.0 {
+        e.flag = flag_for(&e.field);
+    }
+    Error::Invalid(errs)
+}
+
+fn new(args: NewArgs) -> Result<i32, Error> {
+    let mut missing = Vec::new();
+    if args.name.is_none() {
+        missing.push("NAME");
+    }
+    if args.image.is_none() {
+        missing.push("--image <IMAGE>");
+    }
+    if !missing.is_empty() {
+        return Err(Error::usage(
+            format!("missing {}: a bundle for a made-up service is never what you want", missing.join(" and ")),
+            "zerodown new checkout --image registry.example.com/shop/checkout:1.4.2 [--preset spring-boot]; see `zerodown new --help`",
+        ));
+    }
+    let (preset, preset_file) = match &args.preset_file {
+        Some(p) => (Preset::from_file(p)?, Some(p.clone())),
+        None => (
+            Preset::builtin(args.preset.as_deref().unwrap_or(DEFAULT_PRESET))?,
+            None,
+        ),
+    };
+    let mut answers = args.answers()?;
+    let dir = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(args.name.as_deref().unwrap_or("bundle")));
+    // The spec records the preset file relative to the bundle, so `render` finds it again.
+    answers.preset_file = preset_file.map(|p| relative_to(&p, &dir));
+    let mut warnings = Vec::new();
+    let spec = answers
+        .resolve(&preset, &mut warnings)
+        .map_err(flag_errors)?;
+    let plan = policy::plan(&spec, &preset);
+    let bundle = render::bundle(&spec, &plan)?;
+    warn_all(&warnings);
+    warn_all(&plan.warnings);
+    let written = bundle.write_new(&dir, args.force)?;
+    for (path, status) in &written {
+        eprintln!("{:>12} {}", status.verb(), path.display());
+    }
+    eprintln!(
+        "note: review {}/README.md, then `kubectl apply -k {}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
+        dir.display(),
+        dir.display(),
+        dir.display()
+    );
+    Ok(EXIT_OK)
+}
+
+/// `p` as seen from `dir` (absolute when it cannot be made relative simply).
+fn relative_to(p: &Path, dir: &Path) -> PathBuf {
+    let abs = |x: &Path| std::path::absolute(x).unwrap_or_else(|_| x.to_path_buf());
+    let (p, dir) = (abs(p), abs(dir));
+    let mut base = dir.as_path();
+    let mut ups = PathBuf::new();
+    loop {
+        if let Ok(rest) = p.strip_prefix(base) {
+            return ups.join(rest);
+        }
+        match base.parent() {
+            Some(parent) => {
+                base = parent;
+                ups.push("..");
+            }
+            None => return p,
+        }
+    }
+}
+
+fn load(file: &Path) -> Result<(Spec, Preset, Plan, Vec<String>), Error> {
+    let mut warnings = Vec::new();
+    let (spec, preset) = specfile::load_spec(file, &mut warnings)?;
+    let plan = policy::plan(&spec, &preset);
+    Ok((spec, preset, plan, warnings))
+}
+
+fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
+    let (spec, _preset, plan, warnings) = load(&args.file)?;
+    if args.output.as_deref() == Some(Path::new("-")) {
+        if args.check {
+            return Err(Error::usage(
+                "--check compares files on disk; it cannot be used with -o -",
+                "drop -o - or --check",
+            ));
+        }
+        let text = render::stream(&plan)?;
+        warn_all(&warnings);
+        warn_all(&plan.warnings);
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())
+            .and_then(|_| out.flush())
+            .map_err(|e| Error::Write {
+                path: "-".into(),
+                source: e,
+            })?;
+        return Ok(EXIT_OK);
+    }
+    let dir = args
+        .output
+        .clone()
+        .unwrap_or_else(|| match args.file.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+    let bundle = render::bundle(&spec, &plan)?.generated();
+    warn_all(&warnings);
+    warn_all(&plan.warnings);
+    if args.check {
+        let drift = bundle.drift(&dir);
+        if drift.is_empty() {
+            eprintln!("{:>12} {} is up to date", "Checked", dir.display());
+            return Ok(EXIT_OK);
+        }
+        for p in &drift {
+            println!("{}", p.display());
+        }
+        eprintln!(
+            "error: {} file(s) differ from `zerodown render`; run it and commit the result",
+            drift.len()
+        );
+        return Ok(EXIT_FINDINGS);
+    }
+    for (path, status) in bundle.write_into(&dir, args.force)? {
+        eprintln!("{:>12} {}", status.verb(), path.display());
+    }
+    Ok(EXIT_OK)
+}
+
+fn explain(args: ExplainArgs) -> Result<i32, Error> {
+    let (_spec, _preset, plan, warnings) = load(&args.file)?;
+    warn_all(&warnings);
+    let rows = plan.rows();
+    match args.format {
+        Format::Json => {
+            let doc = serde_json::json!({ "version": 1, "name": plan.name, "namespace": plan.namespace, "values": rows, "warnings": plan.warnings });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        Format::Table => {
+            let w_field = rows
+                .iter()
+                .map(|r| r.object.len() + r.field.len() + 1)
+                .max()
+                .unwrap_or(0);
+            let w_value = rows
+                .iter()
+                .map(|r| r.value.chars().count())
+                .max()
+                .unwrap_or(0)
+                .min(48);
+            println!("{:<w_field$}  {:<w_value$}  WHY", "FIELD", "VALUE");
+            for r in rows {
+                let field = format!("{} {}", r.object, r.field);
+                println!("{field:<w_field$}  {:<w_value$}  {}", r.value, r.reason);
+            }
+            warn_all(&plan.warnings);
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn presets(args: PresetsArgs) -> Result<i32, Error> {
+    match args.action {
+        Some(PresetsAction::Show { name }) => {
+            let text = crate::preset::BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| *t)
+                .ok_or_else(|| {
+                    Preset::builtin(&name)
+                        .err()
+                        .unwrap_or_else(|| Error::Internal("preset".into()))
+                })?;
+            match args.format {
+                Format::Json => {
+                    let p = Preset::builtin(&name)?;
+                    println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+                }
+                Format::Table => print!("{text}"),
+            }
+        }
+        None => {
+            let all = Preset::all_builtin();
+            match args.format {
+                Format::Json => {
+                    println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default())
+                }
+                Format::Table => {
+                    let w = all.iter().map(|p| p.name.len()).max().unwrap_or(0);
+                    for p in &all {
+                        println!("{:<w$}  {}", p.name, p.description);
+                    }
+                }
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,111 @@
+//! The zero-downtime policy: pure functions from a validated [`Spec`] to a [`Plan`], each value
+//! with its reason. No I/O. One file per concern; each rule's test sits next to it.
+
+pub mod autoscaling;
+pub mod disruption;
+pub mod image;
+pub mod probes;
+pub mod resources;
+pub mod rollout;
+pub mod security;
+pub mod shutdown;
+pub mod spread;
+
+use std::collections::BTreeMap;
+
+use crate::image::ImageRef;
+use crate::plan::{decide, Plan};
+use crate::preset::Preset;
+use crate::spec::Spec;
+
+/// Turns a validated spec into the plan. `preset` supplies the README notes.
+///
+/// Invariants that hold for every valid spec (tested in `tests/policy_invariants.rs`): at least 2
+/// replicas; `maxUnavailable: 0` with `maxSurge ≥ 1`; a startup budget of at least the worst-case
+/// startup; `terminationGracePeriodSeconds ≥ preStop + drainSeconds`; HPA `minReplicas` equals the
+/// replicas and is below `maxReplicas`; the PDB allows one disruption.
+pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
+    let image = ImageRef::parse(&spec.image).ok();
+    let mut warnings = Vec::new();
+    let replicas = rollout::replicas(spec.cost, spec.traffic);
+    let hpa = autoscaling::hpa(spec.traffic, spec.cost, replicas.value);
+    let spread = spread::spread(spec.cost, hpa.max_replicas.value);
+    let probes = probes::probes(spec);
+    let rollout = rollout::rollout(
+        spec,
+        replicas,
+        &probes,
+        hpa.max_replicas.value,
+        spread.hard_anti_affinity.value,
+    );
+    let shutdown = shutdown::shutdown(spec, &mut warnings);
+    let resources = resources::resources(spec, &mut warnings);
+    let env = resources::env(spec);
+    let pull = image::pull_policy(image.as_ref());
+
+    let mut labels = BTreeMap::new();
+    labels.insert("app.kubernetes.io/name".to_string(), spec.name.clone());
+    labels.insert("app.kubernetes.io/instance".to_string(), spec.name.clone());
+    if let Some(v) = image.as_ref().and_then(ImageRef::version_label) {
+        labels.insert("app.kubernetes.io/version".to_string(), v);
+    }
+    let component = if spec.app_type.is_worker() {
+        "worker"
+    } else {
+        "server"
+    };
+    labels.insert(
+        "app.kubernetes.io/component".to_string(),
+        component.to_string(),
+    );
+    labels.insert(
+        "app.kubernetes.io/part-of".to_string(),
+        spec.part_of.clone(),
+    );
+    labels.insert(
+        "app.kubernetes.io/managed-by".to_string(),
+        "zerodown".to_string(),
+    );
+    let selector: BTreeMap<String, String> = labels
+        .iter()
+        .filter(|(k, _)| {
+            k.as_str() == "app.kubernetes.io/name" || k.as_str() == "app.kubernetes.io/instance"
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+
+    let service = if spec.app_type.is_worker() {
+        decide(
+            false,
+            "a worker takes work from a queue, not from clients: no Service, no port",
+        )
+    } else {
+        decide(
+            true,
+            "ClusterIP Service on the named port `http`; only Ready pods get traffic",
+        )
+    };
+    let exemptions = security::exemptions(spec, image.as_ref(), &spread);
+    Plan {
+        name: spec.name.clone(),
+        namespace: spec.namespace.clone(),
+        image: spec.image.clone(),
+        image_pull_policy: pull,
+        labels,
+        selector,
+        port: spec.port,
+        rollout,
+        probes,
+        shutdown,
+        resources,
+        env,
+        spread,
+        pdb: disruption::pdb(),
+        hpa,
+        security: security::security(spec),
+        service,
+        exemptions,
+        warnings,
+        notes: preset.notes.clone(),
+    }
+}

@@ -1,0 +1,50 @@
+//! Security: a pod that meets the restricted Pod Security Standard (Kubernetes docs, "Pod Security
+//! Standards"), and the documented exemptions from public checkers' rules.
+
+use crate::image::ImageRef;
+use crate::plan::{decide, Exemption, Object, Security, Spread, WritableDir};
+use crate::spec::Spec;
+
+/// Non-root UID/GID and the writable emptyDir mounts a read-only root filesystem needs.
+pub fn security(spec: &Spec) -> Security {
+    let uid = spec.run_as_user;
+    let reason = if uid >= 10000 {
+        format!("{uid}: non-root and above the UIDs images and hosts use, so a container escape lands as an unknown user")
+    } else {
+        format!("{uid}: the non-root user the image is built for (the preset says so)")
+    };
+    Security {
+        run_as_user: decide(uid, reason),
+        writable_dirs: spec
+            .writable_dirs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| WritableDir {
+                volume: format!("writable-{}", i + 1),
+                path: p.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Exemptions written as annotations, each with its reason. Filled in from the public checkers
+/// the CI runs (kube-score, Polaris, kube-linter, checkov) and zerodown's own `check`.
+pub fn exemptions(spec: &Spec, image: Option<&ImageRef>, spread: &Spread) -> Vec<Exemption> {
+    let mut out = Vec::new();
+    if spread.hard_anti_affinity.value {
+        out.push(Exemption {
+            object: Object::Deployment,
+            key: "ignore-check.zerodown.dev/required-anti-affinity-blocks-rollout".into(),
+            value: "cost: resilient asks for one pod per node; the README states the node count a rollout needs".into(),
+        });
+    }
+    if spec.allow_mutable_tag {
+        out.push(Exemption {
+            object: Object::Deployment,
+            key: "ignore-check.zerodown.dev/image-tag-mutable".into(),
+            value: "accepted with --allow-mutable-tag; imagePullPolicy Always".into(),
+        });
+    }
+    let _ = image;
+    out
+}

@@ -1,0 +1,747 @@
+//! The Spec: what the user said about the service, validated, and saved as `zerodown.yaml`.
+//! It knows nothing of Kubernetes objects; the policy turns it into a [`crate::plan::Plan`].
+//!
+//! Flags, a spec file and the wizard all fill the same [`Answers`]; one conversion
+//! ([`Answers::resolve`]) applies the preset's defaults and runs every field and cross-field check.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{FieldError, FieldErrors};
+use crate::image::ImageRef;
+use crate::preset::Preset;
+
+/// Kubernetes minor versions the bundle can target (1.33 to 1.37).
+pub const SUPPORTED_KUBE_VERSIONS: [&str; 5] = ["1.33", "1.34", "1.35", "1.36", "1.37"];
+/// The default target, `1.35`.
+pub const DEFAULT_KUBE_VERSION: &str = "1.35";
+/// Namespaces a bundle must not land in: the defaults every other workload shares.
+pub const RESERVED_NAMESPACES: [&str; 4] =
+    ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// Longest startup we accept, in seconds (1 hour): beyond that a probe budget is meaningless.
+pub const MAX_STARTUP_SECONDS: u32 = 3600;
+/// Longest drain we accept, in seconds (1 hour).
+pub const MAX_DRAIN_SECONDS: u32 = 3600;
+
+/// How traffic to the service behaves; sizes the HPA range, CPU target and scale-up speed.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Traffic {
+    /// Load follows a smooth daily curve.
+    Steady,
+    /// Sudden bursts (launches, batch clients, marketing pushes).
+    Spiky,
+    /// Little traffic; availability matters more than throughput.
+    Low,
+}
+
+/// How much the team will pay for availability; sizes replicas and spreading.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cost {
+    /// Two pods, soft spreading: the cheapest setup that survives a rollout or a drain.
+    Minimal,
+    /// Soft spreading over nodes and zones, room to scale.
+    Balanced,
+    /// One pod per node (hard anti-affinity), more replicas.
+    Resilient,
+}
+
+/// How clients reach the pods; sizes the preStop delay (how long endpoint removal takes to
+/// reach every load balancer).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Exposure {
+    /// Only in-cluster clients through the Service (kube-proxy).
+    Internal,
+    /// An ingress controller or Gateway in front of the Service.
+    Ingress,
+    /// A cloud load balancer with IP targets in front of the pods.
+    LoadBalancer,
+}
+
+/// The family of runtime an app uses; decides JVM heap flags, nginx shutdown, workers.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum AppType {
+    /// Any HTTP server.
+    Generic,
+    /// A JVM (Spring Boot, Quarkus in JVM mode, ...).
+    Jvm,
+    /// Node.js.
+    Node,
+    /// A Go binary.
+    Go,
+    /// Python under gunicorn/uvicorn.
+    Python,
+    /// ASP.NET Core.
+    Dotnet,
+    /// nginx serving static files.
+    Nginx,
+    /// A queue consumer: no Service, no HTTP probes.
+    Worker,
+}
+
+impl AppType {
+    /// Workers serve no traffic: no Service, no port, exec probes.
+    pub fn is_worker(self) -> bool {
+        self == AppType::Worker
+    }
+}
+
+/// How a probe checks the container. Exactly one key, as in the Kubernetes probe handler.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum HealthCheck {
+    /// `GET path` on the serving port; a 2xx or 3xx answer is healthy.
+    HttpGet {
+        /// Absolute URL path, e.g. `/readyz`.
+        path: String,
+    },
+    /// Run a command in the container (argv form, no shell); exit 0 is healthy.
+    Exec {
+        /// The argv, e.g. `["cat", "/tmp/ready"]`.
+        command: Vec<String>,
+    },
+    /// Open a TCP connection to the serving port.
+    TcpSocket {},
+}
+
+impl fmt::Display for HealthCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HealthCheck::HttpGet { path } => write!(f, "GET {path}"),
+            HealthCheck::Exec { command } => write!(f, "exec {}", command.join(" ")),
+            HealthCheck::TcpSocket {} => write!(f, "TCP connect"),
+        }
+    }
+}
+
+/// Resource sizes of the app container. CPU in millicores, memory and ephemeral storage in MiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Resources {
+    /// CPU request in millicores (1000 = one core).
+    pub cpu_request_millicores: u32,
+    /// CPU limit in millicores; at least the request.
+    pub cpu_limit_millicores: u32,
+    /// Memory request and limit in MiB (equal: memory cannot be throttled, only OOM-killed).
+    #[serde(rename = "memoryMiB")]
+    #[schemars(rename = "memoryMiB")]
+    pub memory_mib: u32,
+    /// Ephemeral-storage limit in MiB (logs, `/tmp`).
+    #[serde(rename = "ephemeralStorageMiB")]
+    #[schemars(rename = "ephemeralStorageMiB")]
+    pub ephemeral_storage_mib: u32,
+}
+
+/// Partial resource overrides, as given on the command line or in a preset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceOverrides {
+    /// CPU request in millicores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_request_millicores: Option<u32>,
+    /// CPU limit in millicores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_limit_millicores: Option<u32>,
+    /// Memory request and limit in MiB.
+    #[serde(default, rename = "memoryMiB", skip_serializing_if = "Option::is_none")]
+    #[schemars(rename = "memoryMiB")]
+    pub memory_mib: Option<u32>,
+    /// Ephemeral-storage limit in MiB.
+    #[serde(
+        default,
+        rename = "ephemeralStorageMiB",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(rename = "ephemeralStorageMiB")]
+    pub ephemeral_storage_mib: Option<u32>,
+}
+
+/// The resolved, validated answers: everything the policy needs, saved as `zerodown.yaml`.
+///
+/// Every field is explicit (preset defaults already applied), so the file alone re-renders the
+/// same bundle byte for byte with the same zerodown version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(
+    title = "zerodown spec",
+    description = "The answers zerodown renders a zero-downtime Kubernetes bundle from (zerodown.yaml)."
+)]
+pub struct Spec {
+    /// App name: a DNS-1123 label (lowercase letters, digits, '-', at most 63 characters). Names
+    /// every object.
+    pub name: String,
+    /// Namespace (a DNS-1123 label, not `default` or a `kube-*` one).
+    pub namespace: String,
+    /// The preset the defaults came from (see `zerodown presets`).
+    pub preset: String,
+    /// A preset file used instead of a built-in preset, relative to this spec file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset_file: Option<PathBuf>,
+    /// The runtime family (from the preset).
+    pub app_type: AppType,
+    /// Container image reference: `[registry/]repository[:tag][@sha256:digest]`.
+    pub image: String,
+    /// Accept a mutable tag (`latest` or none); the bundle then says so and carries an exemption.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_mutable_tag: bool,
+    /// Serving port (1-65535); absent for workers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Readiness check: when the pod may receive traffic.
+    #[serde(with = "serde_yaml_ng::with::singleton_map")]
+    #[schemars(with = "HealthCheck")]
+    pub readiness: HealthCheck,
+    /// Liveness check: when the container must be restarted. Must differ from readiness.
+    #[serde(with = "serde_yaml_ng::with::singleton_map")]
+    #[schemars(with = "HealthCheck")]
+    pub liveness: HealthCheck,
+    /// Typical startup time in seconds, from process start to ready.
+    pub startup_seconds: u32,
+    /// Worst-case startup time in seconds (cold node, slow dependencies); at least the typical.
+    pub max_startup_seconds: u32,
+    /// Seconds the app needs after SIGTERM to finish in-flight work.
+    pub drain_seconds: u32,
+    /// Traffic profile.
+    pub traffic: Traffic,
+    /// Cost tolerance.
+    pub cost: Cost,
+    /// How clients reach the pods.
+    pub exposure: Exposure,
+    /// Container resources.
+    pub resources: Resources,
+    /// Whether the image has `/bin/sh` (exec preStop hooks need one).
+    pub image_has_shell: bool,
+    /// UID and GID the container runs as (non-root, 10000 or above unless the image needs its own).
+    pub run_as_user: u32,
+    /// Writable directories besides `/tmp` (emptyDir volumes under a read-only root filesystem).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub writable_dirs: Vec<String>,
+    /// `app.kubernetes.io/part-of`: the larger application this service belongs to.
+    pub part_of: String,
+    /// Target Kubernetes minor version, `1.33` to `1.37`.
+    pub kube_version: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Raw answers before defaults and validation: each field optional. Flags, the wizard and a
+/// spec file (via [`Answers::from_spec`]) fill this, then [`Answers::resolve`] makes a [`Spec`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answers {
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub image: Option<String>,
+    pub allow_mutable_tag: bool,
+    pub port: Option<u32>,
+    pub readiness: Option<HealthCheck>,
+    pub liveness: Option<HealthCheck>,
+    pub startup_seconds: Option<u32>,
+    pub max_startup_seconds: Option<u32>,
+    pub drain_seconds: Option<u32>,
+    pub traffic: Option<Traffic>,
+    pub cost: Option<Cost>,
+    pub exposure: Option<Exposure>,
+    pub resources: ResourceOverrides,
+    pub part_of: Option<String>,
+    pub kube_version: Option<String>,
+    pub preset_file: Option<PathBuf>,
+    pub image_has_shell: Option<bool>,
+    pub run_as_user: Option<u32>,
+    pub writable_dirs: Option<Vec<String>>,
+}
+
+impl Answers {
+    /// Answers that reproduce `spec` exactly (for `--from` and re-rendering with overrides).
+    pub fn from_spec(spec: &Spec) -> Answers {
+        Answers {
+            name: Some(spec.name.clone()),
+            namespace: Some(spec.namespace.clone()),
+            image: Some(spec.image.clone()),
+            allow_mutable_tag: spec.allow_mutable_tag,
+            port: spec.port.map(u32::from),
+            readiness: Some(spec.readiness.clone()),
+            liveness: Some(spec.liveness.clone()),
+            startup_seconds: Some(spec.startup_seconds),
+            max_startup_seconds: Some(spec.max_startup_seconds),
+            drain_seconds: Some(spec.drain_seconds),
+            traffic: Some(spec.traffic),
+            cost: Some(spec.cost),
+            exposure: Some(spec.exposure),
+            resources: ResourceOverrides {
+                cpu_request_millicores: Some(spec.resources.cpu_request_millicores),
+                cpu_limit_millicores: Some(spec.resources.cpu_limit_millicores),
+                memory_mib: Some(spec.resources.memory_mib),
+                ephemeral_storage_mib: Some(spec.resources.ephemeral_storage_mib),
+            },
+            part_of: Some(spec.part_of.clone()),
+            kube_version: Some(spec.kube_version.clone()),
+            preset_file: spec.preset_file.clone(),
+            image_has_shell: Some(spec.image_has_shell),
+            run_as_user: Some(spec.run_as_user),
+            writable_dirs: Some(spec.writable_dirs.clone()),
+        }
+    }
+
+    /// Applies the preset's defaults and validates every field and every cross-field rule.
+    ///
+    /// Errors: all problems at once, each naming the field, the value and what is allowed.
+    /// `warnings` receives advisories that do not stop rendering (e.g. an accepted mutable tag).
+    pub fn resolve(self, preset: &Preset, warnings: &mut Vec<String>) -> Result<Spec, FieldErrors> {
+        let mut errs = FieldErrors::default();
+        let name = match self.name {
+            Some(n) => {
+                if let Err(why) = check_dns_label(&n) {
+                    errs.push(FieldError::new("name", &n, why));
+                }
+                n
+            }
+            None => {
+                errs.push(FieldError::missing(
+                    "name",
+                    "a DNS-1123 label such as `checkout`",
+                ));
+                String::new()
+            }
+        };
+        let namespace = self.namespace.unwrap_or_else(|| name.clone());
+        if let Err(why) = check_dns_label(&namespace) {
+            errs.push(FieldError::new("namespace", &namespace, why));
+        } else if RESERVED_NAMESPACES.contains(&namespace.as_str()) {
+            errs.push(FieldError::new(
+                "namespace",
+                &namespace,
+                "must be a namespace of the service's own, not one every other workload shares \
+                 (default, kube-system, kube-public, kube-node-lease)"
+                    .to_string(),
+            ));
+        }
+        let image = match self.image {
+            Some(i) => {
+                match ImageRef::parse(&i) {
+                    Err(why) => errs.push(FieldError::new("image", &i, why)),
+                    Ok(r) if r.is_mutable() => {
+                        let what = format!(
+                            "the tag `{}` is mutable: nodes can run different builds under one name and a \
+                             rollback cannot bring the old build back",
+                            r.tag.as_deref().unwrap_or("(none, so `latest`)")
+                        );
+                        if self.allow_mutable_tag {
+                            warnings.push(format!(
+                                "image `{i}`: {what}; accepted because of --allow-mutable-tag"
+                            ));
+                        } else {
+                            errs.push(
+                                FieldError::new("image", &i, format!("{what}; pin a version tag or a digest"))
+                                    .help("use e.g. `registry.example.com/team/app:1.4.2` or `...@sha256:<digest>`, or pass --allow-mutable-tag to accept it with a warning"),
+                            );
+                        }
+                    }
+                    Ok(_) => {}
+                }
+                i
+            }
+            None => {
+                errs.push(FieldError::missing(
+                    "image",
+                    "an image reference with a version tag or digest, e.g. `registry.example.com/team/app:1.4.2`",
+                ));
+                String::new()
+            }
+        };
+        let app_type = preset.app_type;
+        let port = if app_type.is_worker() {
+            if let Some(p) = self.port {
+                errs.push(FieldError::new(
+                    "port",
+                    p,
+                    "a worker serves no traffic and has no port; drop --port or pick an HTTP preset".into(),
+                ));
+            }
+            None
+        } else {
+            match self.port.or(preset.port.map(u32::from)) {
+                Some(p) if (1..=65535).contains(&p) => Some(p as u16),
+                Some(p) => {
+                    errs.push(FieldError::new(
+                        "port",
+                        p,
+                        "must be a TCP port from 1 to 65535".into(),
+                    ));
+                    None
+                }
+                None => {
+                    errs.push(FieldError::missing("port", "a TCP port from 1 to 65535"));
+                    None
+                }
+            }
+        };
+        let readiness = self.readiness.unwrap_or_else(|| preset.readiness.clone());
+        let liveness = self.liveness.unwrap_or_else(|| preset.liveness.clone());
+        check_health("readiness", &readiness, app_type, &mut errs);
+        check_health("liveness", &liveness, app_type, &mut errs);
+        if readiness == liveness {
+            errs.push(
+                FieldError::new(
+                    "liveness",
+                    &liveness,
+                    "must differ from readiness: with one handler an overloaded pod is restarted the \
+                     moment it leaves the Service, instead of resting until it recovers"
+                        .into(),
+                )
+                .help("give liveness its own cheap endpoint (e.g. --liveness-path /livez) or use --liveness-tcp"),
+            );
+        }
+        let startup_seconds = self.startup_seconds.unwrap_or(preset.startup_seconds);
+        let max_startup_seconds = self
+            .max_startup_seconds
+            .unwrap_or_else(|| preset.max_startup_seconds.max(startup_seconds));
+        if !(1..=MAX_STARTUP_SECONDS).contains(&startup_seconds) {
+            errs.push(FieldError::new(
+                "startupSeconds",
+                startup_seconds,
+                format!("must be from 1 to {MAX_STARTUP_SECONDS} seconds"),
+            ));
+        }
+        if !(1..=MAX_STARTUP_SECONDS).contains(&max_startup_seconds) {
+            errs.push(FieldError::new(
+                "maxStartupSeconds",
+                max_startup_seconds,
+                format!("must be from 1 to {MAX_STARTUP_SECONDS} seconds"),
+            ));
+        } else if max_startup_seconds < startup_seconds {
+            errs.push(FieldError::new(
+                "maxStartupSeconds",
+                max_startup_seconds,
+                format!("the worst-case startup must be at least the typical startup ({startup_seconds} s)"),
+            ));
+        }
+        let drain_seconds = self.drain_seconds.unwrap_or(preset.drain_seconds);
+        if drain_seconds > MAX_DRAIN_SECONDS {
+            errs.push(FieldError::new(
+                "drainSeconds",
+                drain_seconds,
+                format!("must be from 0 to {MAX_DRAIN_SECONDS} seconds"),
+            ));
+        }
+        let resources = resolve_resources(&self.resources, preset, &mut errs);
+        let part_of = self.part_of.unwrap_or_else(|| name.clone());
+        if let Err(why) = check_label_value(&part_of) {
+            errs.push(FieldError::new("partOf", &part_of, why));
+        }
+        let kube_version = self
+            .kube_version
+            .unwrap_or_else(|| DEFAULT_KUBE_VERSION.to_string());
+        if !SUPPORTED_KUBE_VERSIONS.contains(&kube_version.as_str()) {
+            errs.push(FieldError::new(
+                "kubeVersion",
+                &kube_version,
+                format!(
+                    "supported versions are {}",
+                    SUPPORTED_KUBE_VERSIONS.join(", ")
+                ),
+            ));
+        }
+        let run_as_user = self.run_as_user.unwrap_or(preset.run_as_user);
+        if run_as_user == 0 {
+            errs.push(FieldError::new(
+                "runAsUser",
+                0,
+                "must not be root (0); use a UID of 10000 or above unless the image needs its own"
+                    .into(),
+            ));
+        }
+        let writable_dirs = self
+            .writable_dirs
+            .unwrap_or_else(|| preset.writable_dirs.clone());
+        for d in &writable_dirs {
+            if let Err(why) = check_abs_path(d) {
+                errs.push(FieldError::new("writableDirs", d, why));
+            }
+        }
+        if errs.is_empty() {
+            Ok(Spec {
+                name,
+                namespace,
+                preset: preset.name.clone(),
+                preset_file: self.preset_file,
+                app_type,
+                image,
+                allow_mutable_tag: self.allow_mutable_tag,
+                port,
+                readiness,
+                liveness,
+                startup_seconds,
+                max_startup_seconds,
+                drain_seconds,
+                traffic: self.traffic.unwrap_or(preset.traffic),
+                cost: self.cost.unwrap_or(preset.cost),
+                exposure: self.exposure.unwrap_or(preset.exposure),
+                resources,
+                image_has_shell: self.image_has_shell.unwrap_or(preset.image_has_shell),
+                run_as_user,
+                writable_dirs,
+                part_of,
+                kube_version,
+            })
+        } else {
+            Err(errs)
+        }
+    }
+}
+
+impl Spec {
+    /// Re-validates a spec read from a file (a hand-edited `zerodown.yaml` gets the same checks as
+    /// flags). Returns the spec as [`Answers::resolve`] rebuilds it.
+    pub fn validated(
+        self,
+        preset: &Preset,
+        warnings: &mut Vec<String>,
+    ) -> Result<Spec, FieldErrors> {
+        if self.app_type != preset.app_type {
+            let mut errs = FieldErrors::default();
+            errs.push(FieldError::new(
+                "appType",
+                self.app_type_name(),
+                format!(
+                    "preset `{}` is for app type `{}`",
+                    preset.name,
+                    enum_name(&preset.app_type)
+                ),
+            ));
+            return Err(errs);
+        }
+        Answers::from_spec(&self).resolve(preset, warnings)
+    }
+
+    /// The kebab-case name of the app type, as written in the spec file.
+    pub fn app_type_name(&self) -> String {
+        enum_name(&self.app_type)
+    }
+
+    /// The target minor version as a number (35 for `1.35`).
+    pub fn kube_minor(&self) -> u32 {
+        self.kube_version
+            .strip_prefix("1.")
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(35)
+    }
+}
+
+/// The serde (kebab-case) name of a unit enum value, e.g. `load-balancer`.
+pub fn enum_name<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn resolve_resources(o: &ResourceOverrides, preset: &Preset, errs: &mut FieldErrors) -> Resources {
+    let p = &preset.resources;
+    let cpu_request = o.cpu_request_millicores.unwrap_or(p.cpu_request_millicores);
+    // A raised request without an explicit limit keeps the preset's limit/request ratio.
+    let cpu_limit = o.cpu_limit_millicores.unwrap_or_else(|| {
+        if o.cpu_request_millicores.is_some() {
+            let ratio_x100 =
+                p.cpu_limit_millicores as u64 * 100 / p.cpu_request_millicores.max(1) as u64;
+            (cpu_request as u64 * ratio_x100 / 100).min(u32::MAX as u64) as u32
+        } else {
+            p.cpu_limit_millicores
+        }
+    });
+    let r = Resources {
+        cpu_request_millicores: cpu_request,
+        cpu_limit_millicores: cpu_limit,
+        memory_mib: o.memory_mib.unwrap_or(p.memory_mib),
+        ephemeral_storage_mib: o.ephemeral_storage_mib.unwrap_or(p.ephemeral_storage_mib),
+    };
+    if !(10..=64_000).contains(&r.cpu_request_millicores) {
+        errs.push(FieldError::new(
+            "resources.cpuRequestMillicores",
+            r.cpu_request_millicores,
+            "must be from 10 to 64000 millicores".into(),
+        ));
+    }
+    if r.cpu_limit_millicores < r.cpu_request_millicores || r.cpu_limit_millicores > 64_000 {
+        errs.push(FieldError::new(
+            "resources.cpuLimitMillicores",
+            r.cpu_limit_millicores,
+            format!(
+                "must be at least the CPU request ({} millicores) and at most 64000",
+                r.cpu_request_millicores
+            ),
+        ));
+    }
+    if !(16..=1_048_576).contains(&r.memory_mib) {
+        errs.push(FieldError::new(
+            "resources.memoryMiB",
+            r.memory_mib,
+            "must be from 16 to 1048576 MiB".into(),
+        ));
+    }
+    if !(64..=1_048_576).contains(&r.ephemeral_storage_mib) {
+        errs.push(FieldError::new(
+            "resources.ephemeralStorageMiB",
+            r.ephemeral_storage_mib,
+            "must be from 64 to 1048576 MiB".into(),
+        ));
+    }
+    r
+}
+
+fn check_health(field: &str, h: &HealthCheck, app_type: AppType, errs: &mut FieldErrors) {
+    match h {
+        HealthCheck::HttpGet { path } => {
+            if app_type.is_worker() {
+                errs.push(
+                    FieldError::new(
+                        field,
+                        h,
+                        "a worker has no port, so it cannot be probed over HTTP".into(),
+                    )
+                    .help(format!(
+                        "use --{field}-command with a command that exits 0 when healthy"
+                    )),
+                );
+            } else if let Err(why) = check_url_path(path) {
+                errs.push(FieldError::new(field, path, why));
+            }
+        }
+        HealthCheck::Exec { command } => {
+            if command.is_empty() || command.iter().any(|a| a.is_empty()) {
+                errs.push(FieldError::new(
+                    field,
+                    h,
+                    "the command must be a non-empty argv with no empty words".into(),
+                ));
+            } else if command.len() > 64
+                || command
+                    .iter()
+                    .any(|a| a.len() > 1024 || a.chars().any(char::is_control))
+            {
+                errs.push(FieldError::new(
+                    field,
+                    h,
+                    "the command must have at most 64 words of at most 1024 characters, without control characters"
+                        .into(),
+                ));
+            }
+        }
+        HealthCheck::TcpSocket {} => {
+            if app_type.is_worker() {
+                errs.push(FieldError::new(
+                    field,
+                    h,
+                    "a worker has no port to connect to".into(),
+                ));
+            }
+        }
+    }
+}
+
+/// Checks a DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric,
+/// at most 63 characters (Kubernetes docs, "Object Names and IDs", DNS Label Names).
+pub fn check_dns_label(s: &str) -> Result<(), String> {
+    let ok_chars = s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if s.is_empty() {
+        Err("must not be empty; use a DNS-1123 label (lowercase letters, digits and '-')".into())
+    } else if s.len() > 63 {
+        Err(format!(
+            "is {} characters long; a DNS-1123 label has at most 63",
+            s.len()
+        ))
+    } else if !ok_chars {
+        Err("may contain only lowercase letters, digits and '-' (a DNS-1123 label)".into())
+    } else if !s.as_bytes()[0].is_ascii_alphanumeric()
+        || !s.as_bytes()[s.len() - 1].is_ascii_alphanumeric()
+    {
+        Err("must start and end with a lowercase letter or digit (a DNS-1123 label)".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a label value: at most 63 characters of alphanumerics, '-', '_' or '.', starting and
+/// ending alphanumeric (Kubernetes docs, "Labels and Selectors", Syntax and character set).
+pub fn check_label_value(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && s.as_bytes()[0].is_ascii_alphanumeric()
+        && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric();
+    if ok {
+        Ok(())
+    } else {
+        Err("must be a label value: 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit".into())
+    }
+}
+
+fn check_url_path(p: &str) -> Result<(), String> {
+    if !p.starts_with('/') {
+        Err("must be an absolute URL path starting with '/', e.g. /readyz".into())
+    } else if p.len() > 1024 || p.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err(
+            "must be a URL path of at most 1024 characters without spaces or control characters"
+                .into(),
+        )
+    } else {
+        Ok(())
+    }
+}
+
+fn check_abs_path(p: &str) -> Result<(), String> {
+    if !p.starts_with('/')
+        || p == "/"
+        || p.len() > 512
+        || p.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        Err("must be an absolute directory path other than '/', without spaces or control characters".into())
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_labels() {
+        assert!(check_dns_label("checkout").is_ok());
+        assert!(check_dns_label("a-1").is_ok());
+        assert!(check_dns_label("Checkout").is_err());
+        assert!(check_dns_label("-a").is_err());
+        assert!(check_dns_label("a-").is_err());
+        assert!(check_dns_label("").is_err());
+        assert!(check_dns_label(&"a".repeat(64)).is_err());
+        assert!(check_dns_label(&"a".repeat(63)).is_ok());
+        assert!(check_dns_label("a_b").is_err());
+    }
+
+    #[test]
+    fn label_values() {
+        assert!(check_label_value("1.4.2").is_ok());
+        assert!(check_label_value("v1_2-rc.1").is_ok());
+        assert!(check_label_value(".x").is_err());
+        assert!(check_label_value("a b").is_err());
+    }
+}

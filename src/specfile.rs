@@ -1,0 +1,150 @@
+//! Reading `zerodown.yaml` and preset files: size limits, YAML parsing with `file:line:column`
+//! errors (the format editors jump to), and the schema comment written at the top of a spec.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, FieldErrors};
+use crate::preset::Preset;
+use crate::spec::Spec;
+
+/// Largest spec or preset file read, in bytes (1 MiB): a real one is under 4 KiB.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Where the JSON schema of `zerodown.yaml` is published (the `schema/` folder of the repository).
+pub const SCHEMA_URL: &str =
+    "https://raw.githubusercontent.com/zerodown-dev/zerodown/main/schema/zerodown.schema.json";
+
+/// Reads a UTF-8 text file of at most [`MAX_FILE_BYTES`]. Errors name the file and the reason.
+pub fn read_text(path: &Path) -> Result<String, Error> {
+    let err = |message: String| Error::File {
+        location: path.display().to_string(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| err(format!("cannot read: {e}")))?;
+    if meta.is_dir() {
+        return Err(err("is a folder; give the path of a YAML file".into()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(err(format!(
+            "is larger than {} KiB; a spec is a few lines of YAML",
+            MAX_FILE_BYTES / 1024
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| err("is not UTF-8 text".into()))
+}
+
+/// Parses YAML into `T`, rejecting unknown keys (with serde's list of expected ones) and turning
+/// errors into `origin:line:column: message`.
+pub fn parse_yaml<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, Error> {
+    serde_yaml_ng::from_str(text).map_err(|e| {
+        let location = match e.location() {
+            Some(l) => format!("{origin}:{}:{}", l.line(), l.column()),
+            None => origin.to_string(),
+        };
+        let message = e.to_string();
+        // serde_yaml_ng appends " at line L column C"; the location already says it.
+        let message = match message.find(" at line ") {
+            Some(i) => message[..i].to_string(),
+            None => message,
+        };
+        Error::File { location, message }
+    })
+}
+
+/// The 1-based line where `field` (a dotted path; the last part is searched) first appears as a
+/// key, or 1 when it is not written in the file (a missing field).
+pub fn line_of_key(text: &str, field: &str) -> usize {
+    let key = field.rsplit('.').next().unwrap_or(field);
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start().trim_start_matches("- ");
+            t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|i| i + 1)
+        .unwrap_or(1)
+}
+
+/// Loads and validates a spec file. Returns the spec and the preset it names (built-in, or the
+/// `presetFile` resolved against the spec's folder). Errors carry `file:line:column`.
+pub fn load_spec(path: &Path, warnings: &mut Vec<String>) -> Result<(Spec, Preset), Error> {
+    let text = read_text(path)?;
+    let origin = path.display().to_string();
+    let spec: Spec = parse_yaml(&text, &origin)?;
+    let preset = match &spec.preset_file {
+        Some(rel) => {
+            let base = path.parent().unwrap_or(Path::new("."));
+            Preset::from_file(&base.join(rel))?
+        }
+        None => Preset::builtin(&spec.preset).map_err(|e| Error::File {
+            location: format!("{origin}:{}", line_of_key(&text, "preset")),
+            message: e.to_string(),
+        })?,
+    };
+    let spec = spec
+        .validated(&preset, warnings)
+        .map_err(|errs| field_errors_at(&errs, &text, &origin))?;
+    Ok((spec, preset))
+}
+
+/// Turns validation errors of a file into one `file:line:` error per field.
+pub fn field_errors_at(errs: &FieldErrors, text: &str, origin: &str) -> Error {
+    let lines: Vec<String> = errs
+        .0
+        .iter()
+        .map(|e| {
+            format!(
+                "{origin}:{}:1: invalid value for {e}",
+                line_of_key(text, &e.field)
+            )
+        })
+        .collect();
+    Error::Usage {
+        message: lines.join("\n"),
+        help: None,
+    }
+}
+
+/// The text of `zerodown.yaml`: a header that says what made it and how to validate it, then the
+/// spec as YAML.
+pub fn spec_file_text(spec: &Spec) -> Result<String, Error> {
+    let body = serde_yaml_ng::to_string(spec)
+        .map_err(|e| Error::Internal(format!("spec to YAML: {e}")))?;
+    Ok(format!(
+        "# yaml-language-server: $schema={SCHEMA_URL}\n\
+         # zerodown spec: the answers this bundle is rendered from. Edit it, then run `zerodown render`\n\
+         # in this folder (`zerodown explain` shows every tuned value and why).\n{body}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_key_lines() {
+        let t = "name: a\nresources:\n  memoryMiB: 3\n";
+        assert_eq!(line_of_key(t, "resources.memoryMiB"), 3);
+        assert_eq!(line_of_key(t, "name"), 1);
+        assert_eq!(line_of_key(t, "port"), 1);
+    }
+
+    #[test]
+    fn yaml_errors_carry_file_line_and_column() {
+        let e = parse_yaml::<Spec>("name: a\nnamespce: b\n", "z.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("z.yaml:2:1: unknown field `namespce`"), "{e}");
+        assert!(e.contains("expected one of"), "{e}");
+    }
+}

@@ -31,7 +31,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --image ghcr.io/stefanprodan/podinfo:6.9.2 --port 9898 --liveness-path /healthz\n  zerodown new mailer --preset worker --image registry.example.com/ops/mailer:2.0.1 -o deploy/mailer"
     )]
-    New(NewArgs),
+    New(Box<NewArgs>),
     /// Re-render a bundle from its zerodown.yaml
     #[command(
         after_help = "Examples:\n  zerodown render                       # in the bundle folder: update the generated files\n  zerodown render -f svc/zerodown.yaml -o -   # print the manifests as one YAML stream\n  zerodown render --check               # CI drift check: exit 1 and list files that would change"
@@ -289,12 +289,13 @@ fn exec(which: &str, command: &str, errs: &mut FieldErrors) -> HealthCheck {
 
 /// Parses a CPU quantity (`250m`, `0.5`, `2`) into millicores.
 pub fn parse_cpu_millicores(v: &str) -> Result<u32, String> {
-    let bad = || format!("is not a CPU quantity; use millicores like 250m or cores like 0.5 or 2");
+    let bad =
+        || "is not a CPU quantity; use millicores like 250m or cores like 0.5 or 2".to_string();
     if let Some(m) = v.strip_suffix('m') {
         return m.parse::<u32>().map_err(|_| bad());
     }
     let cores: f64 = v.parse().map_err(|_| bad())?;
-    if !cores.is_finite() || cores < 0.0 || cores > 4_000_000.0 {
+    if !cores.is_finite() || !(0.0..=4_000_000.0).contains(&cores) {
         return Err(bad());
     }
     let milli = cores * 1000.0;

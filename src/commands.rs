@@ -16,7 +16,7 @@ use crate::{policy, render, specfile};
 /// Runs one command and returns its exit code (errors are returned for `main` to print).
 pub fn run(command: Command) -> Result<i32, Error> {
     match command {
-        Command::New(args) => new(args),
+        Command::New(args) => new(*args),
         Command::Render(args) => render_cmd(args),
         Command::Explain(args) => explain(args),
         Command::Presets(args) => presets(args),

@@ -142,14 +142,17 @@ impl Preset {
     }
 }
 
-/// The closest candidate by edit distance, if it is close enough to be a typo.
+/// The closest candidate, if it is close enough to be a typo (a small edit distance, or a
+/// shared prefix as in `nginx` for `nginx-static`).
 pub fn did_you_mean<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
-        .map(|c| (strsim::levenshtein(given, c), *c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+        .filter(|c| {
+            strsim::levenshtein(given, c) <= 2.max(c.len() / 3)
+                || strsim::jaro_winkler(given, c) >= 0.85
+        })
+        .max_by(|a, b| strsim::jaro_winkler(given, a).total_cmp(&strsim::jaro_winkler(given, b)))
+        .copied()
 }
 
 #[cfg(test)]
@@ -172,5 +175,10 @@ mod tests {
         let e = Preset::builtin("sprng-boot").unwrap_err().to_string();
         assert!(e.contains("unknown preset `sprng-boot`"), "{e}");
         assert!(e.contains("did you mean `spring-boot`?"), "{e}");
+        assert_eq!(
+            did_you_mean("nginx", &["go", "nginx-static"]),
+            Some("nginx-static")
+        );
+        assert_eq!(did_you_mean("rust", &["go", "nginx-static", "node"]), None);
     }
 }

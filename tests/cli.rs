@@ -1,0 +1,601 @@
+//! The zerodown binary, driven as users and scripts drive it: exit codes, stdout/stderr, files.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const IMAGE: &str = "registry.example.com/shop/checkout:1.4.2";
+
+fn zerodown(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("zerodown").unwrap();
+    c.current_dir(dir).env("NO_COLOR", "1");
+    c
+}
+
+fn new_checkout(dir: &Path) {
+    zerodown(dir)
+        .args([
+            "new",
+            "checkout",
+            "--preset",
+            "spring-boot",
+            "--image",
+            IMAGE,
+            "--port",
+            "8080",
+        ])
+        .args([
+            "--startup-seconds",
+            "45",
+            "--max-startup-seconds",
+            "120",
+            "--traffic",
+            "spiky",
+            "--cost",
+            "balanced",
+            "-n",
+            "shop",
+        ])
+        .assert()
+        .success();
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn new_writes_the_whole_bundle_and_says_what_next() {
+    let tmp = tempfile::tempdir().unwrap();
+    zerodown(tmp.path())
+        .args([
+            "new",
+            "checkout",
+            "--preset",
+            "spring-boot",
+            "--image",
+            IMAGE,
+            "-n",
+            "shop",
+        ])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::contains("Created checkout/deployment.yaml"))
+        .stderr(predicate::str::contains("note: review checkout/README.md"));
+    assert_eq!(
+        entries(&tmp.path().join("checkout")),
+        [
+            "README.md",
+            "deployment.yaml",
+            "hpa.yaml",
+            "kustomization.yaml",
+            "pdb.yaml",
+            "service.yaml",
+            "serviceaccount.yaml",
+            "zerodown.yaml"
+        ]
+    );
+    let spec = fs::read_to_string(tmp.path().join("checkout/zerodown.yaml")).unwrap();
+    assert!(
+        spec.starts_with("# yaml-language-server: $schema="),
+        "{spec}"
+    );
+    assert!(spec.contains("namespace: shop"));
+}
+
+#[test]
+fn flags_reach_the_manifests() {
+    let tmp = tempfile::tempdir().unwrap();
+    new_checkout(tmp.path());
+    let d = fs::read_to_string(tmp.path().join("checkout/deployment.yaml")).unwrap();
+    // typical 45 s: startup probe starts at 45 s; worst 120 s -> 12 x 10 s
+    assert!(d.contains("initialDelaySeconds: 45\n            periodSeconds: 10\n            timeoutSeconds: 5\n            failureThreshold: 12"), "{d}");
+    assert!(d.contains("minReadySeconds: 15\n"));
+    assert!(!d.contains("\n  replicas:"));
+    let h = fs::read_to_string(tmp.path().join("checkout/hpa.yaml")).unwrap();
+    assert!(
+        h.contains("minReplicas: 3\n")
+            && h.contains("maxReplicas: 15\n")
+            && h.contains("averageUtilization: 60\n"),
+        "{h}"
+    );
+}
+
+#[test]
+fn worker_has_no_service_and_exec_probes() {
+    let tmp = tempfile::tempdir().unwrap();
+    zerodown(tmp.path())
+        .args([
+            "new",
+            "mailer",
+            "--preset",
+            "worker",
+            "--image",
+            "registry.example.com/ops/mailer:2.0.1",
+            "--liveness-command",
+            "/app/healthcheck --live",
+        ])
+        .assert()
+        .success();
+    let dir = tmp.path().join("mailer");
+    assert!(!dir.join("service.yaml").exists());
+    let d = fs::read_to_string(dir.join("deployment.yaml")).unwrap();
+    assert!(d.contains("exec:\n              command:\n                - \"/app/healthcheck\"\n                - \"--live\""), "{d}");
+    assert!(!d.contains("preStop"));
+    assert!(!d.contains("containerPort"));
+    let k = fs::read_to_string(dir.join("kustomization.yaml")).unwrap();
+    assert!(!k.contains("service.yaml"));
+}
+
+#[test]
+fn missing_name_and_image_fail_without_prompting() {
+    let tmp = tempfile::tempdir().unwrap();
+    zerodown(tmp.path())
+        .args(["new"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing NAME and --image <IMAGE>"));
+    zerodown(tmp.path())
+        .args(["new", "checkout"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing --image <IMAGE>"));
+    assert!(entries(tmp.path()).is_empty());
+}
+
+/// Each bad answer: exit 2, a message naming the field, the value and what is allowed, nothing written.
+#[test]
+fn bad_answers_are_rejected_with_exit_2_and_nothing_written() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["--preset", "sprng-boot"], &["unknown preset `sprng-boot`", "did you mean `spring-boot`?"]),
+        (&["--traffic", "bursty"], &["invalid value 'bursty' for '--traffic", "steady, spiky, low"]),
+        (&["--cost", "cheap"], &["invalid value 'cheap' for '--cost"]),
+        (&["--port", "70000"], &["`port` (--port): \"70000\" must be a TCP port from 1 to 65535"]),
+        (&["--port", "0"], &["must be a TCP port from 1 to 65535"]),
+        (&["--startup-seconds", "60", "--max-startup-seconds", "30"], &["`maxStartupSeconds` (--max-startup-seconds): \"30\"", "at least the typical startup (60 s)"]),
+        (&["--startup-seconds", "0"], &["`startupSeconds` (--startup-seconds): \"0\" must be from 1 to 3600 seconds"]),
+        (&["--startup-seconds=-5"], &["invalid value '-5' for '--startup-seconds"]),
+        (&["-n", "default"], &["`namespace` (--namespace): \"default\" must be a namespace of the service's own"]),
+        (&["-n", "Shop"], &["`namespace` (--namespace): \"Shop\"", "lowercase"]),
+        (&["--liveness-path", "/actuator/health/readiness"], &["`liveness`", "must differ from readiness"]),
+        (&["--readiness-path", "healthz"], &["must be an absolute URL path"]),
+        (&["--cpu-request", "lots"], &["`--cpu-request`: \"lots\" is not a CPU quantity"]),
+        (&["--memory", "1G"], &["`--memory`: \"1G\" is not a size in Mi or Gi"]),
+        (&["--cpu-request", "2", "--cpu-limit", "1"], &["`resources.cpuLimitMillicores` (--cpu-limit): \"1000\" must be at least the CPU request (2000 millicores)"]),
+        (&["--kube-version", "1.29"], &["`kubeVersion` (--kube-version): \"1.29\" supported versions are 1.33, 1.34, 1.35, 1.36, 1.37"]),
+        (&["--readiness-command", "cat 'unbalanced"], &["balanced quotes"]),
+    ];
+    for (extra, wants) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut cmd = zerodown(tmp.path());
+        cmd.args(["new", "checkout", "--image", IMAGE]);
+        if !extra.contains(&"--preset") {
+            cmd.args(["--preset", "spring-boot"]);
+        }
+        cmd.args(*extra);
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        for w in *wants {
+            assert!(stderr.contains(w), "{extra:?}: wanted {w:?} in {stderr}");
+        }
+        assert!(entries(tmp.path()).is_empty(), "{extra:?} wrote files");
+    }
+}
+
+#[test]
+fn bad_names_and_images_are_rejected() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "Checkout",
+            IMAGE,
+            "`name` (NAME): \"Checkout\" may contain only lowercase letters",
+        ),
+        (
+            "x-",
+            IMAGE,
+            "must start and end with a lowercase letter or digit",
+        ),
+        ("checkout", "", "`image` (--image): \"\" must not be empty"),
+        ("checkout", "Registry.Example.com/Shop:1", "malformed"),
+        ("checkout", "nginx:latest", "the tag `latest` is mutable"),
+        (
+            "checkout",
+            "nginx",
+            "the tag `(none, so `latest`)` is mutable",
+        ),
+        (
+            "checkout",
+            "nginx:1.27\nkind: Secret",
+            "without spaces or control characters",
+        ),
+    ];
+    for (name, image, want) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = zerodown(tmp.path())
+            .args(["new", name, "--image", image])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name} {image}: {stderr}");
+        assert!(
+            stderr.contains(want),
+            "{name} {image}: wanted {want:?} in {stderr}"
+        );
+        assert!(entries(tmp.path()).is_empty());
+    }
+}
+
+#[test]
+fn a_mutable_tag_is_accepted_only_on_request_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    zerodown(tmp.path())
+        .args([
+            "new",
+            "web",
+            "--image",
+            "nginx:latest",
+            "--allow-mutable-tag",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: image `nginx:latest`: the tag `latest` is mutable",
+        ));
+    let d = fs::read_to_string(tmp.path().join("web/deployment.yaml")).unwrap();
+    assert!(d.contains("imagePullPolicy: Always"));
+    assert!(d.contains("\"ignore-check.zerodown.dev/image-tag-mutable\""));
+}
+
+#[test]
+fn existing_folders_are_never_clobbered() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir(tmp.path().join("checkout")).unwrap();
+    fs::write(tmp.path().join("checkout/deployment.yaml"), "mine\n").unwrap();
+    zerodown(tmp.path())
+        .args(["new", "checkout", "--image", IMAGE])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "destination `checkout` already exists",
+        ));
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("checkout/deployment.yaml")).unwrap(),
+        "mine\n"
+    );
+    zerodown(tmp.path())
+        .args(["new", "checkout", "--image", IMAGE, "--force"])
+        .assert()
+        .success();
+    assert!(
+        fs::read_to_string(tmp.path().join("checkout/deployment.yaml"))
+            .unwrap()
+            .contains("kind: Deployment")
+    );
+}
+
+#[test]
+fn render_is_deterministic_and_streams_yaml_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    new_checkout(tmp.path());
+    let dir = tmp.path().join("checkout");
+    let before: Vec<(String, String)> = entries(&dir)
+        .into_iter()
+        .map(|f| (f.clone(), fs::read_to_string(dir.join(&f)).unwrap()))
+        .collect();
+    zerodown(&dir)
+        .arg("render")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Unchanged"));
+    let after: Vec<(String, String)> = entries(&dir)
+        .into_iter()
+        .map(|f| (f.clone(), fs::read_to_string(dir.join(&f)).unwrap()))
+        .collect();
+    assert_eq!(before, after);
+    let a = zerodown(&dir).args(["render", "-o", "-"]).output().unwrap();
+    let b = zerodown(tmp.path())
+        .args(["render", "-f", "checkout/zerodown.yaml", "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    assert!(
+        a.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
+    let text = String::from_utf8(a.stdout).unwrap();
+    let kinds: Vec<String> = text
+        .split("\n---\n")
+        .map(|doc| {
+            let v: serde_json::Value = serde_yaml_ng::from_str(doc).unwrap();
+            v["kind"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ServiceAccount",
+            "Deployment",
+            "Service",
+            "PodDisruptionBudget",
+            "HorizontalPodAutoscaler"
+        ]
+    );
+}
+
+#[test]
+fn render_check_reports_drift_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    new_checkout(tmp.path());
+    let dir = tmp.path().join("checkout");
+    zerodown(&dir)
+        .args(["render", "--check"])
+        .assert()
+        .success();
+    let spec = fs::read_to_string(dir.join("zerodown.yaml"))
+        .unwrap()
+        .replace("drainSeconds: 20", "drainSeconds: 40");
+    fs::write(dir.join("zerodown.yaml"), spec).unwrap();
+    let before = fs::read_to_string(dir.join("deployment.yaml")).unwrap();
+    zerodown(&dir)
+        .args(["render", "--check"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("deployment.yaml"))
+        .stdout(predicate::str::contains("README.md"))
+        .stdout(predicate::str::contains("hpa.yaml").not());
+    assert_eq!(
+        fs::read_to_string(dir.join("deployment.yaml")).unwrap(),
+        before
+    );
+    zerodown(&dir)
+        .arg("render")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Updated ./deployment.yaml"));
+    let d = fs::read_to_string(dir.join("deployment.yaml")).unwrap();
+    assert!(
+        d.contains("terminationGracePeriodSeconds: 50\n"),
+        "5 + 40 + 5"
+    );
+    zerodown(&dir)
+        .args(["render", "--check"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn render_refuses_to_overwrite_hand_edits() {
+    let tmp = tempfile::tempdir().unwrap();
+    new_checkout(tmp.path());
+    let dir = tmp.path().join("checkout");
+    let edited = fs::read_to_string(dir.join("pdb.yaml"))
+        .unwrap()
+        .replace("maxUnavailable: 1", "maxUnavailable: 2");
+    fs::write(dir.join("pdb.yaml"), &edited).unwrap();
+    let spec = fs::read_to_string(dir.join("zerodown.yaml"))
+        .unwrap()
+        .replace("drainSeconds: 20", "drainSeconds: 25");
+    fs::write(dir.join("zerodown.yaml"), spec).unwrap();
+    let before = fs::read_to_string(dir.join("deployment.yaml")).unwrap();
+    zerodown(&dir)
+        .arg("render")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "pdb.yaml was edited since zerodown wrote it",
+        ));
+    assert_eq!(fs::read_to_string(dir.join("pdb.yaml")).unwrap(), edited);
+    assert_eq!(
+        fs::read_to_string(dir.join("deployment.yaml")).unwrap(),
+        before,
+        "all or nothing"
+    );
+    zerodown(&dir)
+        .args(["render", "--force"])
+        .assert()
+        .success();
+    assert!(fs::read_to_string(dir.join("pdb.yaml"))
+        .unwrap()
+        .contains("maxUnavailable: 1\n"));
+}
+
+#[test]
+fn bad_spec_files_point_at_file_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    new_checkout(tmp.path());
+    let dir = tmp.path().join("checkout");
+    let good = fs::read_to_string(dir.join("zerodown.yaml")).unwrap();
+    let cases: &[(&str, &str)] = &[
+        ("drainSeconds: 20", "drainSecond: 20"),
+        ("traffic: spiky", "traffic: bursty"),
+        ("startupSeconds: 45", "startupSeconds: forty"),
+        ("port: 8080", "port: 80800"),
+        ("maxStartupSeconds: 120", "maxStartupSeconds: 10"),
+        ("preset: spring-boot", "preset: sprng-boot"),
+    ];
+    let wants = [
+        "zerodown.yaml:", // unknown field
+        "unknown variant `bursty`",
+        "invalid type: string \"forty\"",
+        "invalid value",
+        "invalid value for `maxStartupSeconds`",
+        "unknown preset `sprng-boot`",
+    ];
+    for ((from, to), want) in cases.iter().zip(wants) {
+        fs::write(dir.join("zerodown.yaml"), good.replace(from, to)).unwrap();
+        let out = zerodown(&dir).arg("render").output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{to}: {stderr}");
+        assert!(stderr.contains(want), "{to}: wanted {want:?} in {stderr}");
+        let line = good
+            .lines()
+            .position(|l| l.starts_with(from.split(':').next().unwrap()))
+            .unwrap()
+            + 1;
+        assert!(
+            stderr.contains(&format!("zerodown.yaml:{line}:")),
+            "{to}: wanted line {line} in {stderr}"
+        );
+    }
+    zerodown(tmp.path())
+        .args(["render", "-f", "nope.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nope.yaml: cannot read"));
+}
+
+#[test]
+fn explain_prints_every_value_with_its_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    new_checkout(tmp.path());
+    let dir = tmp.path().join("checkout");
+    zerodown(&dir)
+        .arg("explain")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Deployment strategy.rollingUpdate.maxUnavailable",
+        ))
+        .stdout(predicate::str::contains(
+            "capacity never drops during a rollout",
+        ));
+    let out = zerodown(&dir)
+        .args(["explain", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    let rows = v["values"].as_array().unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r["field"] == "terminationGracePeriodSeconds")
+        .unwrap();
+    assert_eq!(row["value"], "30");
+    assert!(rows
+        .iter()
+        .all(|r| !r["reason"].as_str().unwrap().is_empty()));
+}
+
+#[test]
+fn presets_list_and_show() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = zerodown(tmp.path()).arg("presets").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for p in [
+        "generic",
+        "spring-boot",
+        "quarkus",
+        "node",
+        "go",
+        "python-gunicorn",
+        "dotnet",
+        "nginx-static",
+        "worker",
+    ] {
+        assert!(text.lines().any(|l| l.starts_with(p)), "{p} in {text}");
+    }
+    zerodown(tmp.path())
+        .args(["presets", "show", "nginx-static"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("runAsUser: 101"));
+    zerodown(tmp.path())
+        .args(["presets", "show", "nginxx"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `nginx-static`"));
+    let out = zerodown(tmp.path())
+        .args(["presets", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 9);
+}
+
+#[test]
+fn a_preset_file_is_used_and_found_again_by_render() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = zerodown(tmp.path())
+        .args(["presets", "show", "go"])
+        .output()
+        .unwrap();
+    let mine = String::from_utf8(out.stdout)
+        .unwrap()
+        .replace("name: go", "name: team-go")
+        .replace("drainSeconds: 10", "drainSeconds: 40");
+    fs::write(tmp.path().join("team-go.yaml"), mine).unwrap();
+    zerodown(tmp.path())
+        .args([
+            "new",
+            "api",
+            "--preset-file",
+            "team-go.yaml",
+            "--image",
+            "registry.example.com/t/api:1.0.0",
+            "-o",
+            "deploy/api",
+        ])
+        .assert()
+        .success();
+    let dir = tmp.path().join("deploy/api");
+    let spec = fs::read_to_string(dir.join("zerodown.yaml")).unwrap();
+    assert!(spec.contains("presetFile: ../../team-go.yaml"), "{spec}");
+    assert!(fs::read_to_string(dir.join("deployment.yaml"))
+        .unwrap()
+        .contains("terminationGracePeriodSeconds: 50\n"));
+    zerodown(&dir)
+        .args(["render", "--check"])
+        .assert()
+        .success();
+    fs::write(tmp.path().join("bad.yaml"), "name: x\nport: 1\n").unwrap();
+    zerodown(tmp.path())
+        .args(["new", "api", "--preset-file", "bad.yaml", "--image", IMAGE])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.yaml"));
+}
+
+#[test]
+fn schema_in_the_repository_is_in_sync() {
+    let out = Command::cargo_bin("zerodown")
+        .unwrap()
+        .arg("schema")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/zerodown.schema.json");
+    if std::env::var_os("ZERODOWN_BLESS").is_some() {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, &printed).unwrap();
+    }
+    let committed = fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        printed, committed,
+        "run `ZERODOWN_BLESS=1 cargo test --test cli schema` to update schema/"
+    );
+    let v: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    assert!(v["properties"]["maxStartupSeconds"].is_object());
+}
+
+#[test]
+fn help_shows_examples() {
+    for sub in ["new", "render", "explain", "presets"] {
+        Command::cargo_bin("zerodown")
+            .unwrap()
+            .args([sub, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Examples:"));
+    }
+}

@@ -36,6 +36,28 @@ unset KUBECONFIG
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/zerodown-validate.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
+# polaris JSON report -> one line per failed danger/warning result; exit 1 if any
+cat >"$WORK/polaris_report.py" <<'PY'
+import json, sys
+try:
+    data = json.load(open(sys.argv[1]))
+except Exception as e:
+    print(f"no JSON report: {e}"); sys.exit(2)
+bad = []
+def scan(results, where):
+    for cid, r in (results or {}).items():
+        if not r.get("Success") and r.get("Severity") in ("danger", "warning"):
+            bad.append(f"{r['Severity']:<7} {r.get('ID') or cid}  {where}: {r.get('Message', '')}")
+for res in data.get("Results") or []:
+    obj = f"{res.get('Kind')}/{res.get('Name')}"
+    scan(res.get("Results"), obj)
+    pod = res.get("PodResult") or {}
+    scan(pod.get("Results"), obj)
+    for c in pod.get("ContainerResults") or []:
+        scan(c.get("Results"), f"{obj} container {c.get('Name')}")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
 FAILED=0
 
 indent() { sed 's/^/    /'; }
@@ -90,7 +112,7 @@ validate_dir() {
       result kube-score PASS "$dir" "k8s=$KUBE_SCORE_VERSION"
     else
       result kube-score FAIL "$dir" "k8s=$KUBE_SCORE_VERSION findings=$n (exit $rc)"
-      grep -vE '^\[(OK|SKIPPED)\]' <<<"$out" | indent
+      { grep -vE '^\[(OK|SKIPPED)\]' <<<"$out" || true; } | indent
     fi
   fi
 
@@ -101,7 +123,7 @@ validate_dir() {
       result kube-linter PASS "$dir" "default checks"
     else
       result kube-linter FAIL "$dir" "default checks (exit $rc)"
-      grep -vE '^(KubeLinter v|$)' <<<"$out" | indent
+      { grep -vE '^(KubeLinter v|$)' <<<"$out" || true; } | indent
     fi
   fi
 
@@ -111,27 +133,7 @@ validate_dir() {
     rc=0
     "$BIN/polaris" audit --audit-path "$stage" --format json --only-show-failed-tests \
       --set-exit-code-on-danger >"$WORK/polaris.json" 2>"$WORK/polaris.err" || rc=$?
-    n=0; out="$("$VENV/python" - "$WORK/polaris.json" <<'PY' 2>&1)" || n=$?
-import json, sys
-try:
-    data = json.load(open(sys.argv[1]))
-except Exception as e:
-    print(f"no JSON report: {e}"); sys.exit(2)
-bad = []
-def scan(results, where):
-    for cid, r in (results or {}).items():
-        if not r.get("Success") and r.get("Severity") in ("danger", "warning"):
-            bad.append(f"{r['Severity']:<7} {r.get('ID') or cid}  {where}: {r.get('Message', '')}")
-for res in data.get("Results") or []:
-    obj = f"{res.get('Kind')}/{res.get('Name')}"
-    scan(res.get("Results"), obj)
-    pod = res.get("PodResult") or {}
-    scan(pod.get("Results"), obj)
-    for c in pod.get("ContainerResults") or []:
-        scan(c.get("Results"), f"{obj} container {c.get('Name')}")
-print("\n".join(bad))
-sys.exit(1 if bad else 0)
-PY
+    n=0; out="$("$VENV/python" "$WORK/polaris_report.py" "$WORK/polaris.json" 2>&1)" || n=$?
     if [ "$n" = 0 ] && [ "$rc" = 0 ]; then
       result polaris PASS "$dir"
     else
@@ -146,7 +148,7 @@ PY
     result checkov PASS "$dir" "$(grep -oE 'Passed checks: [0-9]+' <<<"$out" | head -1)"
   else
     result checkov FAIL "$dir" "(exit $rc)"
-    grep -vE '^(kubernetes scan results:|\s*$)' <<<"$out" | indent
+    { grep -vE '^(kubernetes scan results:|\s*$)' <<<"$out" || true; } | indent
   fi
 
   # 6. yamllint --strict: warnings fail too.

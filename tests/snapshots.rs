@@ -1,0 +1,27 @@
+//! Whole bundles of every built-in preset, as insta snapshots (review changes with
+//! `cargo insta review`, or `INSTA_UPDATE=always cargo test --test snapshots` and `git diff`).
+
+use zerodown::preset::Preset;
+use zerodown::spec::Answers;
+use zerodown::{policy, render};
+
+#[test]
+fn every_preset_bundle() {
+    for preset in Preset::all_builtin() {
+        let spec = Answers {
+            name: Some("app".into()),
+            namespace: Some("team".into()),
+            image: Some("registry.example.com/team/app:1.0.0".into()),
+            ..Answers::default()
+        }
+        .resolve(&preset, &mut vec![])
+        .unwrap();
+        let plan = policy::plan(&spec, &preset);
+        let bundle = render::bundle(&spec, &plan).unwrap();
+        let mut text = String::new();
+        for f in &bundle.files {
+            text.push_str(&format!("===== {} =====\n{}", f.path, f.contents));
+        }
+        insta::assert_snapshot!(format!("bundle-{}", preset.name), text);
+    }
+}

@@ -47,6 +47,11 @@ pub enum Command {
         after_help = "Examples:\n  zerodown presets\n  zerodown presets show spring-boot\n  zerodown presets --format json"
     )]
     Presets(PresetsArgs),
+    /// Audit existing manifests for zero-downtime faults
+    #[command(
+        after_help = "Examples:\n  zerodown check deploy/                       # every *.yaml/*.yml below deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unreadable input."
+    )]
+    Check(CheckArgs),
     /// Print the JSON schema of zerodown.yaml
     #[command(after_help = "Example:\n  zerodown schema > zerodown.schema.json")]
     Schema,
@@ -59,6 +64,45 @@ pub enum Format {
     Table,
     /// Stable JSON for tools that wrap zerodown.
     Json,
+}
+
+/// Output format of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Grouped by object, with file:line.
+    Human,
+    /// Stable JSON (version 1).
+    Json,
+    /// SARIF 2.1.0 for code-scanning UIs.
+    Sarif,
+}
+
+/// Lowest severity that makes `check` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+/// Flags of `zerodown check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders (*.yaml, *.yml, searched recursively), or `-` for stdin
+    #[arg(value_name = "PATH", required_unless_present_any = ["explain", "list_rules"])]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Exit 1 when a finding is at or above this severity
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Print the documentation of one rule
+    #[arg(long, value_name = "RULE", conflicts_with = "list_rules")]
+    pub explain: Option<String>,
+    /// List every rule with its id, severity and title
+    #[arg(long)]
+    pub list_rules: bool,
 }
 
 /// Flags of `zerodown new`. Every answer is optional; the preset fills the rest.

@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{
-    flag_for, Command, ExplainArgs, Format, NewArgs, PresetsAction, PresetsArgs, RenderArgs,
+    flag_for, CheckArgs, CheckFormat, Command, ExplainArgs, FailOn, Format, NewArgs, PresetsAction,
+    PresetsArgs, RenderArgs,
 };
 use crate::error::{Error, FieldErrors, EXIT_FINDINGS, EXIT_OK};
 use crate::plan::Plan;
@@ -20,6 +21,7 @@ pub fn run(command: Command) -> Result<i32, Error> {
         Command::Render(args) => render_cmd(args),
         Command::Explain(args) => explain(args),
         Command::Presets(args) => presets(args),
+        Command::Check(args) => check(args),
         Command::Schema => {
             println!("{}", schema_json());
             Ok(EXIT_OK)
@@ -243,4 +245,62 @@ fn presets(args: PresetsArgs) -> Result<i32, Error> {
         }
     }
     Ok(EXIT_OK)
+}
+
+fn check(args: CheckArgs) -> Result<i32, Error> {
+    use crate::check::{self, CheckOptions, Severity};
+    use std::io::IsTerminal;
+    if let Some(rule) = &args.explain {
+        return match check::explain(rule) {
+            Some(text) => {
+                print!("{text}");
+                Ok(EXIT_OK)
+            }
+            None => Err(Error::Usage {
+                message: format!("unknown rule `{rule}`"),
+                help: Some(match check::suggest(rule) {
+                    Some(s) => {
+                        format!("did you mean `{s}`? `zerodown check --list-rules` lists them all")
+                    }
+                    None => "`zerodown check --list-rules` lists them all".into(),
+                }),
+            }),
+        };
+    }
+    if args.list_rules {
+        let w = check::rules().iter().map(|r| r.id.len()).max().unwrap_or(0);
+        for r in check::rules() {
+            println!(
+                "{:<w$}  {:<7}  {}",
+                r.id,
+                format!("{:?}", r.severity).to_lowercase(),
+                r.title
+            );
+        }
+        return Ok(EXIT_OK);
+    }
+    let report = check::check_paths(&args.paths, &mut std::io::stdin().lock());
+    let opts = CheckOptions {
+        format: match args.format {
+            CheckFormat::Human => check::Format::Human,
+            CheckFormat::Json => check::Format::Json,
+            CheckFormat::Sarif => check::Format::Sarif,
+        },
+        fail_on: match args.fail_on {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        },
+        color: args.format == CheckFormat::Human
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(report.render(&opts).as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::Write {
+            path: "-".into(),
+            source: e,
+        })?;
+    Ok(report.exit_code(opts.fail_on))
 }

@@ -5,6 +5,7 @@
 //! [`bundle::Bundle`] (files, by [`render`]) -> disk or stdout.
 
 pub mod bundle;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod error;

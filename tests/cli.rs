@@ -599,3 +599,90 @@ fn help_shows_examples() {
             .stdout(predicate::str::contains("Examples:"));
     }
 }
+
+#[test]
+fn check_audits_files_folders_and_stdin() {
+    let tmp = tempfile::tempdir().unwrap();
+    new_checkout(tmp.path());
+    zerodown(tmp.path())
+        .args(["check", "checkout"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 errors, 0 warnings, 0 info"));
+    let stream = zerodown(&tmp.path().join("checkout"))
+        .args(["render", "-o", "-"])
+        .output()
+        .unwrap()
+        .stdout;
+    zerodown(tmp.path())
+        .args(["check", "-"])
+        .write_stdin(stream)
+        .assert()
+        .success();
+    let faulty = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: web}\n  strategy:\n    rollingUpdate: {maxSurge: 0, maxUnavailable: 0}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:latest\n";
+    let out = zerodown(tmp.path())
+        .args(["check", "-"])
+        .write_stdin(faulty)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("error[rolling-update-cannot-progress]"),
+        "{text}"
+    );
+    assert!(text.contains("error[image-tag-mutable]"), "{text}");
+    let out = zerodown(tmp.path())
+        .args(["check", "-", "--format", "sarif"])
+        .write_stdin(faulty)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let out = zerodown(tmp.path())
+        .args(["check", "-", "--format", "json"])
+        .write_stdin(faulty)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "image-tag-mutable" && f["severity"] == "error"));
+    // only errors count with --fail-on error; a warning-only input then passes
+    let warn_only = faulty
+        .replace("maxSurge: 0", "maxSurge: 1")
+        .replace("nginx:latest", "nginx:1.27.0")
+        .replace("replicas: 1", "replicas: 2");
+    let out = zerodown(tmp.path())
+        .args(["check", "-", "--fail-on", "error"])
+        .write_stdin(warn_only)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    zerodown(tmp.path())
+        .args(["check", "missing.yaml"])
+        .assert()
+        .code(2);
+    zerodown(tmp.path())
+        .args(["check", "--explain", "prestop-missing"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("preStop"));
+    zerodown(tmp.path())
+        .args(["check", "--explain", "prestop-misssing"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `prestop-missing`"));
+    zerodown(tmp.path())
+        .args(["check", "--list-rules"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("hpa-replicas-conflict"));
+}

@@ -85,7 +85,14 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
             "ClusterIP Service on the named port `http`; only Ready pods get traffic",
         )
     };
-    let exemptions = security::exemptions(spec, image.as_ref(), &spread);
+    if spread.hard_anti_affinity.value {
+        warnings.push(format!(
+            "cost: resilient puts at most one pod on a node: scaling to maxReplicas ({}) and rolling out needs at least {} schedulable nodes, or pods stay Pending",
+            hpa.max_replicas.value,
+            hpa.max_replicas.value + 1
+        ));
+    }
+    let exemptions = security::exemptions(spec, image.as_ref(), &spread, &shutdown);
     Plan {
         name: spec.name.clone(),
         namespace: spec.namespace.clone(),

@@ -2,7 +2,7 @@
 //! Standards"), and the documented exemptions from public checkers' rules.
 
 use crate::image::ImageRef;
-use crate::plan::{decide, Exemption, Object, Security, Spread, WritableDir};
+use crate::plan::{decide, Exemption, Object, PreStop, Security, Shutdown, Spread, WritableDir};
 use crate::spec::Spec;
 
 /// Non-root UID/GID and the writable emptyDir mounts a read-only root filesystem needs.
@@ -29,8 +29,25 @@ pub fn security(spec: &Spec) -> Security {
 
 /// Exemptions written as annotations, each with its reason. Filled in from the public checkers
 /// the CI runs (kube-score, Polaris, kube-linter, checkov) and zerodown's own `check`.
-pub fn exemptions(spec: &Spec, image: Option<&ImageRef>, spread: &Spread) -> Vec<Exemption> {
+pub fn exemptions(
+    spec: &Spec,
+    image: Option<&ImageRef>,
+    spread: &Spread,
+    shutdown: &Shutdown,
+) -> Vec<Exemption> {
     let mut out = Vec::new();
+    if let Some(PreStop::Exec { command, .. }) = &shutdown.pre_stop.value {
+        if command.first().map(String::as_str) == Some("sleep") {
+            out.push(Exemption {
+                object: Object::Deployment,
+                key: "ignore-check.zerodown.dev/prestop-exec-needs-binary".into(),
+                value: format!(
+                    "target Kubernetes {} predates the GA native sleep action and the preset says the image has a shell and sleep",
+                    spec.kube_version
+                ),
+            });
+        }
+    }
     if spread.hard_anti_affinity.value {
         out.push(Exemption {
             object: Object::Deployment,

@@ -1,0 +1,111 @@
+//! HorizontalPodAutoscaler rules: spec.replicas fighting the HPA, utilization metrics without
+//! requests, duplicate or dangling targets, missing autoscaler.
+
+use super::index::Ctx;
+use super::model::{Finding, Severity, WorkloadKind};
+
+/// Runs the autoscaling rules.
+pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (wi, w) in ctx.workloads.iter().enumerate() {
+        let hpas = &ctx.hpas_of[wi];
+        if let (Some(r), Some(h)) = (w.spec_replicas, ctx.hpa_of(wi)) {
+            out.push(
+                ctx.finding("hpa-replicas-conflict", w.idx)
+                    .severity(if r < h.min {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    })
+                    .at(ctx.path_line(w.idx, &["spec", "replicas"]))
+                    .message(format!(
+                        "{} sets spec.replicas: {r} but HPA '{}' manages its scale (minReplicas {}); each apply or upgrade resets it to {r} and terminates pods; remove spec.replicas",
+                        w.obj.display(),
+                        h.obj.name,
+                        h.min
+                    )),
+            );
+        }
+        if hpas.len() > 1 {
+            let names: Vec<String> = hpas
+                .iter()
+                .map(|&h| format!("'{}'", ctx.hpas[h].obj.name))
+                .collect();
+            out.push(
+                ctx.finding("hpa-duplicate-target", w.idx).message(format!(
+                    "{} is targeted by {} HPAs ({}); they fight over its scale and the controller stops scaling (AmbiguousSelector)",
+                    w.obj.display(),
+                    hpas.len(),
+                    names.join(", ")
+                )),
+            );
+        }
+        if w.kind == WorkloadKind::Deployment && hpas.is_empty() && w.spec_replicas != Some(0) {
+            out.push(ctx.finding("hpa-missing", w.idx).message(format!(
+                "{} has no HorizontalPodAutoscaler; its replica count cannot follow load",
+                w.obj.display()
+            )));
+        }
+    }
+    for (hi, h) in ctx.hpas.iter().enumerate() {
+        let Some(wi) = ctx.target_of_hpa[hi] else {
+            if matches!(h.target_kind, "Deployment" | "StatefulSet")
+                && ctx
+                    .namespaces_with_workloads
+                    .contains(h.obj.namespace.as_str())
+            {
+                out.push(
+                    ctx.finding("hpa-target-missing", h.idx)
+                        .at(ctx.path_line(h.idx, &["spec", "scaleTargetRef"]))
+                        .message(format!(
+                            "HPA '{}' targets {} '{}', which is not among the audited manifests of namespace '{}'; if it does not exist the HPA does nothing (FailedGetScale)",
+                            h.obj.name, h.target_kind, h.target_name, h.obj.namespace
+                        )),
+                );
+            }
+            continue;
+        };
+        let w = &ctx.workloads[wi];
+        for m in &h.metrics {
+            let Some(util) = m.utilization else { continue };
+            if m.resource.is_empty() {
+                continue;
+            }
+            let mut matched = false;
+            for c in w.long_running() {
+                if m.container.as_deref().is_some_and(|n| n != c.name) {
+                    continue;
+                }
+                matched = true;
+                let explicit =
+                    c.v.pointer(&format!("/resources/requests/{}", m.resource))
+                        .or_else(|| c.v.pointer(&format!("/resources/limits/{}", m.resource)))
+                        .is_some_and(|v| !v.is_null());
+                if !explicit {
+                    out.push(
+                        ctx.finding("hpa-metric-without-request", w.idx)
+                            .container(c.name)
+                            .at(ctx.container_line(w, c, &[]))
+                            .message(format!(
+                                "HPA '{}' scales {} on {res} utilization ({util}%) but container '{}' has no {res} request; the HPA cannot compute utilization and never scales (FailedGetResourceMetric)",
+                                h.obj.name,
+                                w.obj.display(),
+                                c.name,
+                                res = m.resource
+                            )),
+                    );
+                }
+            }
+            if let (Some(name), false) = (&m.container, matched) {
+                out.push(
+                    ctx.finding("hpa-metric-without-request", h.idx)
+                        .message(format!(
+                            "HPA '{}' scales {} on {} utilization of container '{name}', which the pod template does not have; the HPA cannot compute the metric and never scales",
+                            h.obj.name,
+                            w.obj.display(),
+                            m.resource
+                        )),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Reading inputs: files, directories (recursively, `*.yaml` / `*.yml`, hidden entries skipped)
+//! and `-` for standard input. The only module of `check` that does I/O.
+
+use super::model::{InputError, InputErrorKind, Severity};
+use super::Source;
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Reads every path (a file, a directory walked recursively for `*.yaml`/`*.yml`, or `-` for
+/// `stdin`) into sources. Unreadable paths and non-UTF-8 files become input errors (exit code 2);
+/// the other paths are still read.
+pub fn load_paths(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Source>, Vec<InputError>) {
+    let mut sources = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = HashSet::new();
+    let mut stdin_read = false;
+    for p in paths {
+        if p.as_os_str() == "-" {
+            if stdin_read {
+                continue;
+            }
+            stdin_read = true;
+            let mut bytes = Vec::new();
+            match stdin.read_to_end(&mut bytes) {
+                Ok(_) => push_text("<stdin>", bytes, &mut sources, &mut errors),
+                Err(e) => errors.push(InputError::new(
+                    "<stdin>",
+                    None,
+                    Severity::Error,
+                    InputErrorKind::Unreadable,
+                    format!("cannot read standard input: {e}"),
+                )),
+            }
+            continue;
+        }
+        let name = p.display().to_string();
+        match std::fs::metadata(p) {
+            Err(e) => errors.push(InputError::new(
+                &name,
+                None,
+                Severity::Error,
+                InputErrorKind::Unreadable,
+                format!("cannot read {name}: {}", io_reason(&e)),
+            )),
+            Ok(m) if m.is_dir() => {
+                let mut files = Vec::new();
+                let mut visited = HashSet::new();
+                walk(p, &mut files, &mut visited, &mut errors);
+                if files.is_empty() {
+                    errors.push(InputError::new(
+                        &name,
+                        None,
+                        Severity::Warning,
+                        InputErrorKind::NoManifests,
+                        format!("directory {name} contains no *.yaml or *.yml files"),
+                    ));
+                }
+                for f in files {
+                    read_file(&f, &mut seen, &mut sources, &mut errors);
+                }
+            }
+            Ok(_) => read_file(p, &mut seen, &mut sources, &mut errors),
+        }
+    }
+    (sources, errors)
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+fn push_text(name: &str, mut bytes: Vec<u8>, out: &mut Vec<Source>, errs: &mut Vec<InputError>) {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => out.push(Source {
+            name: name.to_string(),
+            text,
+        }),
+        Err(e) => errs.push(InputError::new(
+            name,
+            None,
+            Severity::Error,
+            InputErrorKind::NotUtf8,
+            format!(
+                "not UTF-8 text (invalid byte at offset {}); is it a binary file?",
+                e.utf8_error().valid_up_to()
+            ),
+        )),
+    }
+}
+
+fn read_file(
+    p: &Path,
+    seen: &mut HashSet<PathBuf>,
+    out: &mut Vec<Source>,
+    errs: &mut Vec<InputError>,
+) {
+    let key = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    if !seen.insert(key) {
+        return;
+    }
+    let name = p.display().to_string();
+    match std::fs::read(p) {
+        Ok(bytes) => push_text(&name, bytes, out, errs),
+        Err(e) => errs.push(InputError::new(
+            &name,
+            None,
+            Severity::Error,
+            InputErrorKind::Unreadable,
+            format!("cannot read {name}: {}", io_reason(&e)),
+        )),
+    }
+}
+
+fn walk(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    visited: &mut HashSet<PathBuf>,
+    errs: &mut Vec<InputError>,
+) {
+    let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if !visited.insert(canon) {
+        return; // symlink loop
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            let name = dir.display().to_string();
+            errs.push(InputError::new(
+                &name,
+                None,
+                Severity::Error,
+                InputErrorKind::Unreadable,
+                format!("cannot read directory {name}: {}", io_reason(&e)),
+            ));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'))
+        })
+        .collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            walk(&p, files, visited, errs);
+        } else if p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+        {
+            files.push(p);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! `zerodown check`: audits Kubernetes manifests for configurations that cause downtime, blocked
+//! drains or failed rollouts.
+//!
+//! The engine is pure: [`check_sources`] takes in-memory [`Source`]s and returns a [`Report`];
+//! only [`load_paths`] touches the file system. Rules are documented once in [`RULES`]
+//! (`--explain` reads [`explain`]); each family lives in its own module (rollout, probes,
+//! shutdown, scheduling, disruption, autoscaling, image, service).
+//!
+//! Audited kinds: Deployment, StatefulSet, DaemonSet (pod template at `spec.template`), Pod,
+//! Service, PodDisruptionBudget (policy/v1, v1beta1) and HorizontalPodAutoscaler (autoscaling/v1,
+//! v2, v2beta1, v2beta2); `List` documents are expanded. Cross-object matching (Service → pods,
+//! PDB → pods, HPA → workload) is done within the whole audited set, per namespace (absent =
+//! `default`), with label selectors (`matchLabels` AND `matchExpressions`).
+//!
+//! Units in messages: seconds (`80s`), CPU in millicores (`1000m`), memory in MiB.
+//!
+//! Silencing: `metadata.annotations: ignore-check.zerodown.dev/<rule-id>: "<reason>"`.
+
+#![warn(missing_docs)]
+
+mod autoscaling;
+mod disruption;
+mod image;
+mod index;
+mod load;
+mod model;
+mod parse;
+mod probes;
+mod report;
+mod rollout;
+mod rules;
+mod scheduling;
+mod service;
+mod shutdown;
+mod suppress;
+
+pub use load::load_paths;
+pub use model::{Finding, InputError, InputErrorKind, Severity, Suppressed};
+pub use report::{Report, Summary};
+pub use rules::{explain, rule_doc, rules, suggest, RuleDoc, RULES};
+pub use suppress::PREFIX as SUPPRESS_ANNOTATION_PREFIX;
+
+use std::str::FromStr;
+
+/// One input: a file's text with the name to report it under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The path as given on the command line, or `<stdin>`.
+    pub name: String,
+    /// The whole text (one or more YAML documents).
+    pub text: String,
+}
+
+impl Source {
+    /// Builds a source.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// Output format of [`Report::render`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Grouped by object, for terminals.
+    #[default]
+    Human,
+    /// The versioned JSON document described in the `report` module.
+    Json,
+    /// SARIF 2.1.0 (code-scanning upload).
+    Sarif,
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    /// Accepts `human`, `json` and `sarif`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "human" | "text" => Ok(Format::Human),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            other => Err(format!(
+                "unknown format '{other}' (expected human, json or sarif)"
+            )),
+        }
+    }
+}
+
+/// Rendering and exit-code options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// Output format.
+    pub format: Format,
+    /// Lowest severity that makes the exit code 1.
+    pub fail_on: Severity,
+    /// ANSI colors in the human format.
+    pub color: bool,
+}
+
+impl Default for CheckOptions {
+    /// Human output, fail on warnings and errors, no color.
+    fn default() -> Self {
+        CheckOptions {
+            format: Format::Human,
+            fail_on: Severity::Warning,
+            color: false,
+        }
+    }
+}
+
+/// Audits the sources as one set (cross-object rules see every object of every source).
+/// Pure: no I/O. Bad documents become input errors and never stop the others from being checked.
+pub fn check_sources(sources: &[Source]) -> Report {
+    let parsed = parse::parse_sources(sources);
+    let views = index::Views::build(&parsed.objects);
+    let ctx = index::Ctx::new(sources, &parsed.objects, &views);
+    let mut findings = rules::run_all(&ctx);
+    suppress::apply(&ctx, &mut findings);
+    // Source order of objects; within an object: most severe first, then by line.
+    let rank = |f: &Finding| {
+        let o = &parsed.objects[f.object];
+        (
+            o.source,
+            o.line,
+            f.object,
+            std::cmp::Reverse(f.severity),
+            f.line,
+            f.rule,
+        )
+    };
+    findings.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.message.cmp(&b.message)));
+    findings.dedup();
+    Report {
+        findings,
+        input_errors: parsed.input_errors,
+        objects: parsed.seen,
+        files: sources.len(),
+    }
+}
+
+/// Loads `paths` and checks them: [`load_paths`] then [`check_sources`], with the loading
+/// problems added to the report.
+pub fn check_paths(paths: &[std::path::PathBuf], stdin: &mut dyn std::io::Read) -> Report {
+    let (sources, errors) = load_paths(paths, stdin);
+    let mut report = check_sources(&sources);
+    let mut all = errors;
+    all.append(&mut report.input_errors);
+    report.input_errors = all;
+    report
+}

@@ -1,0 +1,595 @@
+//! Splits multi-document YAML sources into documents, parses each one on its own (so a bad document
+//! never hides the others), classifies it (audited kind, skipped kind, input problem) and locates
+//! field lines for findings.
+//!
+//! Document boundaries are found by scanning for `---` / `...` marker lines (YAML 1.2 §9.1: a line
+//! starting with a document marker always ends the previous document, even inside a quoted
+//! scalar), so every document keeps its exact start line; field lines are then approximated by a
+//! sequential key search in the document text ([`locate`]).
+
+use super::model::{InputError, InputErrorKind, Object, Severity};
+use super::Source;
+use serde_json::{Map, Number, Value};
+
+/// Kinds the rules read.
+const AUDITED: &[(&str, &str)] = &[
+    ("apps", "Deployment"),
+    ("extensions", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("extensions", "DaemonSet"),
+    ("", "Pod"),
+    ("", "Service"),
+    ("policy", "PodDisruptionBudget"),
+    ("autoscaling", "HorizontalPodAutoscaler"),
+];
+
+/// API groups served by Kubernetes itself: other kinds in them are skipped without a note.
+const BUILTIN_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "extensions",
+    "policy",
+    "autoscaling",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "scheduling.k8s.io",
+    "coordination.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiregistration.k8s.io",
+    "node.k8s.io",
+    "discovery.k8s.io",
+    "events.k8s.io",
+    "certificates.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "resource.k8s.io",
+    "apiextensions.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "internal.apiserver.k8s.io",
+    "storagemigration.k8s.io",
+];
+
+/// Result of parsing all sources.
+#[derive(Debug, Default)]
+pub(crate) struct Parsed {
+    /// Audited objects (see [`AUDITED`]).
+    pub objects: Vec<Object>,
+    /// Number of Kubernetes objects seen, audited or skipped.
+    pub seen: usize,
+    pub input_errors: Vec<InputError>,
+}
+
+/// One document's byte range in its source.
+#[derive(Debug, Clone, Copy)]
+struct Chunk {
+    start: usize,
+    end: usize,
+    /// 1-based line of `start`.
+    line: usize,
+}
+
+/// Splits a YAML stream at `---` and `...` marker lines.
+fn split_documents(text: &str) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut start_line = 1;
+    let mut offset = 0;
+    for (line_no, line) in (1..).zip(text.split_inclusive('\n')) {
+        let marker = |m: &str| {
+            line.strip_prefix(m)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+        };
+        if marker("---") {
+            chunks.push(Chunk {
+                start,
+                end: offset,
+                line: start_line,
+            });
+            start = offset;
+            start_line = line_no;
+        } else if marker("...") {
+            chunks.push(Chunk {
+                start,
+                end: offset + line.len(),
+                line: start_line,
+            });
+            start = offset + line.len();
+            start_line = line_no + 1;
+        }
+        offset += line.len();
+    }
+    chunks.push(Chunk {
+        start,
+        end: text.len(),
+        line: start_line,
+    });
+    chunks
+}
+
+/// The first line with content (not blank, not a comment, not a bare marker or directive).
+fn first_content_line(doc: &str, first_line: usize) -> Option<usize> {
+    for (i, line) in doc.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') || t.starts_with('%') || t == "---" || t == "..." {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("---") {
+            let rest = rest.trim();
+            if rest.is_empty() || rest.starts_with('#') {
+                continue;
+            }
+        }
+        return Some(first_line + i);
+    }
+    None
+}
+
+/// Helm/Go template directive such as `{{ .Values.x }}`, `{{- if ... }}`, `{{ include ... }}`.
+fn helm_directive_line(doc: &str, first_line: usize) -> Option<usize> {
+    const WORDS: &[&str] = &[
+        "include", "template", "if", "else", "end", "range", "with", "define", "toYaml", "tpl",
+        "default", "required", "quote", "printf", "block", "/*", "fail", "lookup", "toJson",
+        "nindent", "indent",
+    ];
+    for (i, line) in doc.lines().enumerate() {
+        let mut rest = line;
+        while let Some(pos) = rest.find("{{") {
+            let after = rest[pos + 2..].trim_start_matches('-').trim_start();
+            if after.starts_with(['.', '$']) || WORDS.iter().any(|w| after.starts_with(w)) {
+                return Some(first_line + i);
+            }
+            rest = &rest[pos + 2..];
+        }
+    }
+    None
+}
+
+/// Converts a YAML value to JSON, stringifying non-string keys and dropping tags.
+fn to_json(v: serde_yaml_ng::Value) -> Value {
+    use serde_yaml_ng::Value as Y;
+    match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::Number(i.into())
+            } else if let Some(u) = n.as_u64() {
+                Value::Number(u.into())
+            } else {
+                n.as_f64()
+                    .and_then(Number::from_f64)
+                    .map_or(Value::Null, Value::Number)
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
+        Y::Mapping(m) => {
+            let mut out = Map::with_capacity(m.len());
+            for (k, v) in m {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Null => "null".to_string(),
+                    other => serde_yaml_ng::to_string(&other)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
+                };
+                out.insert(key, to_json(v));
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(t) => to_json(t.value),
+    }
+}
+
+/// Strips serde_yaml_ng's " at line N column M" suffix (we report the file line ourselves).
+fn clean_yaml_error(e: &serde_yaml_ng::Error) -> String {
+    let s = e.to_string();
+    match s.find(" at line ") {
+        Some(pos) => s[..pos].to_string(),
+        None => s,
+    }
+}
+
+/// Splits `apps/v1` into (`apps`, `v1`) and `v1` into (``, `v1`).
+fn group_of(api_version: &str) -> &str {
+    match api_version.rsplit_once('/') {
+        Some((g, _)) => g,
+        None => "",
+    }
+}
+
+/// Parses every source into objects and input problems.
+pub(crate) fn parse_sources(sources: &[Source]) -> Parsed {
+    let mut parsed = Parsed::default();
+    for (si, src) in sources.iter().enumerate() {
+        parse_source(si, src, &mut parsed);
+    }
+    parsed
+}
+
+fn parse_source(si: usize, src: &Source, out: &mut Parsed) {
+    let text = src.text.as_str();
+    let chunks = split_documents(text);
+    let n = chunks.len();
+    let mut helm_reported = false;
+    let mut helm_skipped = 0usize;
+    let mut any_content = false;
+    for (ci, ch) in chunks.iter().enumerate() {
+        let doc = &text[ch.start..ch.end];
+        let Some(content_line) = first_content_line(doc, ch.line) else {
+            // Empty or comment-only: noted only between two separators.
+            if ci != 0 && ci + 1 != n {
+                out.input_errors.push(InputError::new(
+                    &src.name,
+                    Some(ch.line),
+                    Severity::Info,
+                    InputErrorKind::EmptyDocument,
+                    "empty document skipped",
+                ));
+            }
+            continue;
+        };
+        any_content = true;
+        // Fast path: straight to JSON. Merge keys (`<<`), non-string keys and tags need the
+        // YAML value model, which also produces the error message when the document is invalid.
+        let fast = if doc.contains("<<") {
+            None
+        } else {
+            serde_yaml_ng::from_str::<Value>(doc).ok()
+        };
+        let yaml: Result<serde_yaml_ng::Value, _> = match fast {
+            Some(_) => Ok(serde_yaml_ng::Value::Null),
+            None => serde_yaml_ng::from_str(doc),
+        };
+        let helm = helm_directive_line(doc, ch.line)
+            .or_else(|| doc.contains("{{").then_some(content_line));
+        let mut value = match yaml {
+            Ok(v) => v,
+            Err(e) => {
+                if let Some(line) = helm {
+                    if !helm_reported {
+                        helm_reported = true;
+                        out.input_errors.push(InputError::new(
+                            &src.name,
+                            Some(line),
+                            Severity::Error,
+                            InputErrorKind::HelmTemplate,
+                            "Helm template syntax ('{{ ... }}'); render the chart first \
+                             (helm template ... | zerodown check -)",
+                        ));
+                    } else {
+                        helm_skipped += 1;
+                    }
+                    continue;
+                }
+                let line = e
+                    .location()
+                    .map(|l| ch.line + l.line().saturating_sub(1))
+                    .unwrap_or(content_line);
+                out.input_errors.push(InputError::new(
+                    &src.name,
+                    Some(line),
+                    Severity::Error,
+                    InputErrorKind::InvalidYaml,
+                    format!("invalid YAML: {}", clean_yaml_error(&e)),
+                ));
+                continue;
+            }
+        };
+        let value = match fast {
+            Some(v) => v,
+            None => {
+                if let Err(e) = value.apply_merge() {
+                    out.input_errors.push(InputError::new(
+                        &src.name,
+                        Some(content_line),
+                        Severity::Error,
+                        InputErrorKind::InvalidYaml,
+                        format!("invalid YAML merge key: {}", clean_yaml_error(&e)),
+                    ));
+                    continue;
+                }
+                to_json(value)
+            }
+        };
+        let ctx = DocCtx {
+            si,
+            src,
+            ch: *ch,
+            line: content_line,
+        };
+        match &value {
+            Value::Null => out.input_errors.push(InputError::new(
+                &src.name,
+                Some(content_line),
+                Severity::Info,
+                InputErrorKind::EmptyDocument,
+                "empty (null) document skipped",
+            )),
+            Value::Object(_) => {
+                if let (Some(line), true) = (helm_directive_line(doc, ch.line), is_audited(&value))
+                {
+                    if !helm_reported {
+                        helm_reported = true;
+                        out.input_errors.push(InputError::new(
+                            &src.name,
+                            Some(line),
+                            Severity::Error,
+                            InputErrorKind::HelmTemplate,
+                            "Helm template syntax ('{{ ... }}') in a manifest; render the chart \
+                             first (helm template ... | zerodown check -)",
+                        ));
+                    } else {
+                        helm_skipped += 1;
+                    }
+                    continue;
+                }
+                classify(&ctx, value, out);
+            }
+            other => {
+                let what = match other {
+                    Value::Array(_) => "a list",
+                    Value::String(_) => "a string",
+                    Value::Number(_) => "a number",
+                    _ => "a scalar",
+                };
+                out.input_errors.push(InputError::new(
+                    &src.name,
+                    Some(content_line),
+                    Severity::Warning,
+                    InputErrorKind::NotAMapping,
+                    format!("document is {what}, not a Kubernetes object; skipped"),
+                ));
+            }
+        }
+    }
+    if helm_skipped > 0 {
+        if let Some(e) = out
+            .input_errors
+            .iter_mut()
+            .rev()
+            .find(|e| e.kind == InputErrorKind::HelmTemplate && e.file == src.name)
+        {
+            e.message.push_str(&format!(
+                " ({} more templated documents skipped)",
+                helm_skipped
+            ));
+        }
+    }
+    if !any_content {
+        out.input_errors.push(InputError::new(
+            &src.name,
+            None,
+            Severity::Info,
+            InputErrorKind::EmptyDocument,
+            "file contains no YAML documents",
+        ));
+    }
+}
+
+fn is_audited(v: &Value) -> bool {
+    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
+    let group = group_of(v.get("apiVersion").and_then(Value::as_str).unwrap_or(""));
+    AUDITED.contains(&(group, kind))
+}
+
+struct DocCtx<'a> {
+    si: usize,
+    src: &'a Source,
+    ch: Chunk,
+    line: usize,
+}
+
+/// Turns one mapping into an object, a skipped kind, or an input problem.
+fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let api = value
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let (Some(kind), Some(api)) = (kind, api) else {
+        // A zerodown spec (zerodown.yaml) sits beside the manifests of every bundle: not an error.
+        if value.get("kind").is_none()
+            && value.get("preset").is_some()
+            && value.get("appType").is_some()
+        {
+            return;
+        }
+        let missing = match (
+            value.get("kind").is_some(),
+            value.get("apiVersion").is_some(),
+        ) {
+            (false, false) => "kind and apiVersion",
+            (false, true) => "kind",
+            _ => "apiVersion",
+        };
+        out.input_errors.push(InputError::new(
+            &ctx.src.name,
+            Some(ctx.line),
+            Severity::Warning,
+            InputErrorKind::MissingKind,
+            format!(
+                "document has no {missing}; not a Kubernetes manifest (a values file?), skipped"
+            ),
+        ));
+        return;
+    };
+    if kind.ends_with("List") && value.get("items").is_some_and(Value::is_array) {
+        if let Value::Object(mut m) = value {
+            if let Some(Value::Array(items)) = m.remove("items") {
+                for item in items {
+                    if item.is_object() {
+                        classify(ctx, item, out);
+                    } else {
+                        out.input_errors.push(InputError::new(
+                            &ctx.src.name,
+                            Some(ctx.line),
+                            Severity::Warning,
+                            InputErrorKind::NotAMapping,
+                            format!("an item of {kind} is not a Kubernetes object; skipped"),
+                        ));
+                    }
+                }
+            }
+        }
+        return;
+    }
+    out.seen += 1;
+    let group = group_of(&api);
+    if AUDITED.contains(&(group, kind.as_str())) {
+        let name = value
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .or_else(|| {
+                value
+                    .pointer("/metadata/generateName")
+                    .and_then(Value::as_str)
+            })
+            .unwrap_or("<unnamed>")
+            .to_string();
+        let namespace = value
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("default")
+            .to_string();
+        out.objects.push(Object {
+            source: ctx.si,
+            line: ctx.line,
+            text: (ctx.ch.start, ctx.ch.end),
+            text_line: ctx.ch.line,
+            kind,
+            api_version: api,
+            name,
+            namespace,
+            value,
+        });
+    } else if kind == "CustomResourceDefinition" {
+        let name = value
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("<unnamed>");
+        out.input_errors.push(InputError::new(
+            &ctx.src.name,
+            Some(ctx.line),
+            Severity::Info,
+            InputErrorKind::CustomResourceDefinition,
+            format!("CustomResourceDefinition '{name}' skipped (not a workload)"),
+        ));
+    } else if !BUILTIN_GROUPS.contains(&group) {
+        out.input_errors.push(InputError::new(
+            &ctx.src.name,
+            Some(ctx.line),
+            Severity::Info,
+            InputErrorKind::UnknownKind,
+            format!(
+                "{kind} ({api}) is not a kind zerodown audits; skipped (audited: Deployment, \
+                 StatefulSet, DaemonSet, Pod, Service, PodDisruptionBudget, HorizontalPodAutoscaler)"
+            ),
+        ));
+    }
+}
+
+/// One step of a line lookup: a mapping key, or a list item whose `name:` equals the value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Step<'a> {
+    Key(&'a str),
+    Item(&'a str),
+}
+
+/// Best-effort line of a field: finds each step in order in the document text, each after the
+/// previous match. Returns the line of the deepest step found, or `None` when not even the first
+/// step matched (flow-style YAML, or the field is absent).
+pub(crate) fn locate(doc: &str, first_line: usize, steps: &[Step<'_>]) -> Option<usize> {
+    let mut found = None;
+    let mut si = 0;
+    for (i, raw) in doc.lines().enumerate() {
+        if si == steps.len() {
+            break;
+        }
+        let mut t = raw.trim_start();
+        if t.starts_with('#') {
+            continue;
+        }
+        while let Some(rest) = t.strip_prefix("- ") {
+            t = rest.trim_start();
+        }
+        let key_of = |t: &str| -> Option<(String, String)> {
+            let pos = t.find(':')?;
+            let k = t[..pos].trim().trim_matches(['"', '\'']).to_string();
+            let mut v = t[pos + 1..].trim();
+            if let Some(h) = v.find(" #") {
+                v = v[..h].trim();
+            }
+            Some((k, v.trim_matches(['"', '\'']).to_string()))
+        };
+        let Some((k, v)) = key_of(t) else { continue };
+        let hit = match steps[si] {
+            Step::Key(want) => k == want,
+            Step::Item(want) => k == "name" && v == want,
+        };
+        if hit {
+            found = Some(first_line + i);
+            si += 1;
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(text: &str) -> Vec<Source> {
+        vec![Source {
+            name: "t.yaml".into(),
+            text: text.into(),
+        }]
+    }
+
+    #[test]
+    fn splits_documents_with_lines() {
+        let text = "# c\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: b\n";
+        let p = parse_sources(&src(text));
+        assert_eq!(p.objects.len(), 2);
+        assert_eq!(p.objects[0].line, 2);
+        assert_eq!(p.objects[1].line, 7);
+        assert_eq!(p.objects[1].name, "b");
+        assert_eq!(p.input_errors.len(), 1, "{:?}", p.input_errors);
+        assert_eq!(p.input_errors[0].kind, InputErrorKind::EmptyDocument);
+    }
+
+    #[test]
+    fn yaml_error_line_is_file_line() {
+        let text = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: [b\n";
+        let p = parse_sources(&src(text));
+        assert_eq!(p.objects.len(), 1);
+        let e = &p.input_errors[0];
+        assert_eq!(e.kind, InputErrorKind::InvalidYaml);
+        assert!(e.line.unwrap() >= 8, "{e:?}");
+    }
+
+    #[test]
+    fn locate_finds_nested_keys() {
+        let doc = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: side\n          image: x\n        - name: app\n          # livenessProbe: no\n          livenessProbe:\n            httpGet: {}\n";
+        let l = locate(
+            doc,
+            1,
+            &[
+                Step::Key("containers"),
+                Step::Item("app"),
+                Step::Key("livenessProbe"),
+            ],
+        );
+        assert_eq!(l, Some(10));
+    }
+}

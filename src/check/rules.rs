@@ -1,0 +1,616 @@
+//! The rule table: every rule's id, default severity, title, fix and documentation, defined once.
+//! Rule logic lives in the family modules; `--explain` and SARIF read this table.
+
+use super::index::Ctx;
+use super::model::{Finding, Severity};
+
+/// Documentation of one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleDoc {
+    /// Stable kebab-case id, used in output and in `ignore-check.zerodown.dev/<id>` annotations.
+    pub id: &'static str,
+    /// Default severity (some rules raise or lower it per occurrence; see `doc`).
+    pub severity: Severity,
+    /// Family module: rollout, probes, shutdown, scheduling, disruption, autoscaling, image,
+    /// service or suppression.
+    pub family: &'static str,
+    /// Short title (SARIF `shortDescription`).
+    pub title: &'static str,
+    /// One-line remedy.
+    pub fix: &'static str,
+    /// Why it matters and what to do (for `zerodown check --explain RULE`).
+    pub doc: &'static str,
+    /// The Kubernetes documentation section(s) or KEP backing the rule.
+    pub reference: &'static str,
+}
+
+const fn r(
+    id: &'static str,
+    severity: Severity,
+    family: &'static str,
+    title: &'static str,
+    fix: &'static str,
+    doc: &'static str,
+    reference: &'static str,
+) -> RuleDoc {
+    RuleDoc {
+        id,
+        severity,
+        family,
+        title,
+        fix,
+        doc,
+        reference,
+    }
+}
+
+use Severity::{Error as E, Info as I, Warning as W};
+
+/// All rules, in the order `--explain` lists them.
+pub static RULES: &[RuleDoc] = &[
+    // ---- rollout -------------------------------------------------------------------------
+    r(
+        "rolling-update-cannot-progress",
+        E,
+        "rollout",
+        "maxSurge and maxUnavailable are both 0",
+        "allow maxSurge: 1 (keep maxUnavailable: 0); move one-at-a-time work such as migrations to a Job",
+        "A RollingUpdate with maxSurge 0 and maxUnavailable 0 can neither add a new pod nor remove an old \
+one. The API server rejects it for Deployments and DaemonSets (\"may not be 0 when `maxSurge` is 0\"), \
+so the apply or Helm upgrade fails. Percentages resolve against the replica count: maxSurge rounds UP \
+and maxUnavailable rounds DOWN, so maxSurge 0 with maxUnavailable 20% at 4 replicas also resolves to \
+0/0; the API server accepts that, but the controller then forces maxUnavailable to 1 and every rollout \
+takes a pod out of service (reported as a warning). Use maxSurge: 1, maxUnavailable: 0; if two versions \
+must never overlap (single-writer migrations), run the migration in a Job or hook instead.",
+        "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#rolling-update-deployment (Max Unavailable, Max Surge)",
+    ),
+    r(
+        "recreate-strategy-downtime",
+        W,
+        "rollout",
+        "Recreate strategy stops every pod before the new ones start",
+        "use strategy RollingUpdate with maxSurge: 1, maxUnavailable: 0 (suppress with a reason if a single-writer volume requires Recreate)",
+        "strategy.type: Recreate terminates all existing pods before any new pod is created, so every \
+release is a full outage lasting the new pods' start-up time. It is only justified for workloads that \
+must never run two versions at once (for example a ReadWriteOnce volume); then suppress this rule on \
+the object with the reason.",
+        "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#recreate-deployment",
+    ),
+    r(
+        "replicas-below-two",
+        W,
+        "rollout",
+        "workload runs a single replica",
+        "run at least 2 replicas, or an HPA with minReplicas >= 2",
+        "With one replica, every drain, node upgrade, eviction or crash of that pod is an outage, and a \
+PodDisruptionBudget can only choose between blocking drains and allowing the outage. Run at least two \
+replicas (or let an HPA with minReplicas >= 2 own the count) and spread them over nodes.",
+        "https://kubernetes.io/docs/concepts/workloads/pods/disruptions/#dealing-with-disruptions",
+    ),
+    r(
+        "progress-deadline-too-short",
+        W,
+        "rollout",
+        "startup budget exceeds progressDeadlineSeconds",
+        "raise progressDeadlineSeconds above the startupProbe budget (initialDelaySeconds + periodSeconds x failureThreshold)",
+        "A Deployment whose new pods do not become available within progressDeadlineSeconds (default \
+600 s) is marked ProgressDeadlineExceeded: `kubectl rollout status`, Helm --wait and CD tools report \
+a failed rollout (and may roll back) although the pods are still legitimately booting inside the \
+budget their startupProbe allows. Keep the deadline above the startup budget plus minReadySeconds.",
+        "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#progress-deadline-seconds",
+    ),
+    r(
+        "bare-pod",
+        W,
+        "rollout",
+        "Pod without a controller",
+        "run it from a Deployment (or StatefulSet/Job) instead of a bare Pod",
+        "A Pod created directly is not recreated when it is evicted, its node is drained or fails, and it \
+cannot be updated without deleting it. Wrap it in a Deployment (or a StatefulSet, or a Job for \
+run-to-completion work).",
+        "https://kubernetes.io/docs/concepts/configuration/overview/#naked-pods-vs-replicasets-deployments-and-jobs",
+    ),
+    // ---- probes --------------------------------------------------------------------------
+    r(
+        "readiness-probe-missing",
+        E,
+        "probes",
+        "Service-backed container has no readinessProbe",
+        "add a readinessProbe (httpGet on the health path, or tcpSocket on the serving port)",
+        "Without a readinessProbe a container counts as Ready as soon as its process starts, so a \
+Service (and any load balancer behind it) sends it requests before the server listens, and a rolling \
+update removes old pods on that false signal: clients see connection refused / 502 on every rollout. \
+Every container that serves a Service needs a readinessProbe.",
+        "https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/#readiness-probe",
+    ),
+    r(
+        "liveness-probe-missing",
+        W,
+        "probes",
+        "container has no livenessProbe",
+        "add a cheap livenessProbe (own endpoint or tcpSocket) with a larger failure budget than readiness",
+        "Without a livenessProbe, a deadlocked or wedged process keeps its pod Running forever; only a \
+crash restarts it. Add a shallow liveness check that does not depend on downstream services, with a \
+failure budget (periodSeconds x failureThreshold) and timeout larger than the readiness probe's.",
+        "https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/#liveness-probe",
+    ),
+    r(
+        "liveness-same-as-readiness",
+        W,
+        "probes",
+        "liveness probe uses the same check as readiness",
+        "give liveness its own cheap endpoint (or tcpSocket) and a larger failure budget than readiness",
+        "When liveness and readiness run the same handler (same httpGet path and port, exec command, \
+tcpSocket or gRPC port), an overloaded or briefly blocked pod fails both at once: instead of only \
+leaving the Service until it recovers, it is restarted, losing caches and in-flight work, and the \
+restarts cascade to the remaining pods. Readiness may check dependencies; liveness should only detect a \
+wedged process, with a longer budget.",
+        "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/ (Caution on liveness probes)",
+    ),
+    r(
+        "startup-probe-missing",
+        E,
+        "probes",
+        "slow-starting (JVM) container has liveness but no startupProbe",
+        "add a startupProbe whose budget (periodSeconds x failureThreshold) is >= 1.5x the worst boot time",
+        "Liveness probes start right after initialDelaySeconds. A JVM/Spring Boot service, especially \
+under a small CPU limit, can take minutes to boot; if liveness can fail (initialDelaySeconds + \
+periodSeconds x failureThreshold) before boot completes, the kubelet restarts it mid-boot and it ends \
+in CrashLoopBackOff. The rule fires for containers that look like a JVM (JAVA_TOOL_OPTIONS, JAVA_OPTS, \
+SPRING_* env, `java` in the command, a JDK/JRE image) whose liveness kill time is under 120 s. A \
+startupProbe holds liveness off until the app has started.",
+        "https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/#startup-probe",
+    ),
+    r(
+        "liveness-kills-during-startup",
+        W,
+        "probes",
+        "liveness can fail before readiness even starts probing",
+        "add a startupProbe covering the boot time, or make the liveness budget exceed readiness' initialDelaySeconds",
+        "When readiness waits initialDelaySeconds before its first probe, the author expects the app to \
+need that long to start. A liveness probe (without a startupProbe) that can declare failure sooner \
+(initialDelaySeconds + periodSeconds x failureThreshold) restarts the container before it could ever \
+become Ready. Use a startupProbe for the boot window.",
+        "https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/#startup-probe",
+    ),
+    r(
+        "probe-timeout-under-cpu-throttling",
+        W,
+        "probes",
+        "1 s probe timeout on a CPU-limited container",
+        "set timeoutSeconds >= 3 (liveness never tighter than readiness) and size the CPU request to real use",
+        "timeoutSeconds defaults to 1 s. A container with a CPU limit is throttled by CFS when it uses its \
+quota within a 100 ms period; under bursts (GC, JIT, request spikes) even a trivial health handler \
+can take more than 1 s to answer. Failed liveness or startup probes then restart a healthy pod; \
+readiness failures drop it from the Service at peak load. The risk grows with the limit/request \
+ratio. Set an explicit timeoutSeconds of 3 s or more and keep the request close to real usage (or \
+drop the CPU limit).",
+        "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#configure-probes ; https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#how-pods-with-resource-limits-are-run",
+    ),
+    r(
+        "probe-port-unknown",
+        E,
+        "probes",
+        "probe targets a named port the container does not declare",
+        "use a port name declared in the container's ports, or a port number",
+        "A probe whose httpGet/tcpSocket port is a name that the container does not declare cannot be \
+resolved by the kubelet; the probe errors on every run, so a liveness probe restarts the container \
+forever and a readiness probe keeps the pod out of its Services.",
+        "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#use-a-named-port",
+    ),
+    // ---- shutdown ------------------------------------------------------------------------
+    r(
+        "prestop-missing",
+        E,
+        "shutdown",
+        "Service-backed container has no preStop delay",
+        "add lifecycle.preStop.sleep.seconds (5-15 s; 15 s+ behind cloud load balancers) and keep terminationGracePeriodSeconds > preStop + drain time",
+        "When a pod is deleted, removing it from EndpointSlices, kube-proxy rules and external load \
+balancers happens in parallel with SIGTERM and takes seconds. A server that exits (or stops \
+accepting) on SIGTERM refuses requests that are still routed to it, so clients see errors on every \
+rollout, drain and scale-down. A preStop hook that sleeps a few seconds keeps the pod serving until \
+it is out of rotation; the native `sleep` action (KEP-3960, GA in 1.34) needs no binary in the image.",
+        "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination ; https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/",
+    ),
+    r(
+        "prestop-exceeds-grace-period",
+        E,
+        "shutdown",
+        "preStop sleep is not shorter than the grace period",
+        "set terminationGracePeriodSeconds = preStop + app drain time + margin",
+        "terminationGracePeriodSeconds (default 30 s) is one budget that starts before the preStop hook \
+and must also cover the application's SIGTERM handling. If the hook sleeps as long as or longer than \
+the grace period, the kubelet kills the container mid-hook (after a 2 s extension) and the app never \
+gets to drain. The sleep is read from preStop.sleep.seconds or from an exec hook that runs \
+`sleep N` (directly or via `sh -c`).",
+        "https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-execution ; https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination",
+    ),
+    r(
+        "prestop-exec-needs-binary",
+        I,
+        "shutdown",
+        "exec preStop sleep depends on binaries in the image",
+        "use the native preStop action `sleep: {seconds: N}`",
+        "An exec preStop hook that only sleeps needs `sleep` (and often `sh`) inside the image. In \
+distroless or scratch images the hook fails immediately, the delay silently disappears and the pod \
+drops requests on shutdown. The native sleep action (KEP-3960, beta on by default since 1.30, GA in \
+1.34) needs nothing in the image. Info by default; a warning when the image looks shell-less \
+(distroless, chainguard, scratch, static).",
+        "https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-implementations (KEP-3960)",
+    ),
+    r(
+        "grace-period-too-short",
+        W,
+        "shutdown",
+        "terminationGracePeriodSeconds leaves no time to shut down",
+        "set terminationGracePeriodSeconds to the app's drain time plus margin (default 30)",
+        "A terminationGracePeriodSeconds of 0-2 s kills the container almost immediately after SIGTERM: \
+in-flight requests and jobs are cut off, connections reset, and work that was being processed is \
+lost or duplicated. This matters for workers as much as for serving pods.",
+        "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination",
+    ),
+    r(
+        "shell-pid1-drops-sigterm",
+        W,
+        "shutdown",
+        "a shell runs as PID 1 and does not forward SIGTERM",
+        "use the exec form (command: [\"app\", ...]) or end the script with `exec app` (or run an init such as tini)",
+        "When command[0] is a shell (sh, bash, ash, dash) running a script or a `-c` string, the shell is \
+PID 1. The kernel drops signals to PID 1 that it installed no handler for, and the shell does not \
+forward SIGTERM to its child, so the app never starts its graceful shutdown and is SIGKILLed (exit \
+137) when the grace period ends. `sh -c 'exec app'` or a script ending in `exec app` are fine. A \
+warning because the script itself cannot be read.",
+        "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination",
+    ),
+    r(
+        "nginx-fast-shutdown",
+        W,
+        "shutdown",
+        "nginx treats SIGTERM as a fast shutdown",
+        "add a preStop that sleeps, runs `nginx -s quit` and waits for the master to exit (or set lifecycle.stopSignal: SIGQUIT)",
+        "nginx (and openresty) perform a fast shutdown on SIGTERM, closing open and keep-alive \
+connections mid-request; only SIGQUIT is a graceful shutdown. Kubernetes sends SIGTERM unless the \
+image sets STOPSIGNAL SIGQUIT (the official nginx images do since 2020; the rule is info for them) or \
+the container sets lifecycle.stopSignal (KEP-4960). Use a preStop hook such as `sleep 5; nginx -s \
+quit; while kill -0 1; do sleep 1; done` and a grace period that covers the longest request.",
+        "http://nginx.org/en/docs/control.html ; https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/",
+    ),
+    // ---- scheduling ----------------------------------------------------------------------
+    r(
+        "required-anti-affinity-blocks-rollout",
+        W,
+        "scheduling",
+        "required anti-affinity leaves no node for the surge pod",
+        "use preferredDuringScheduling anti-affinity (or topologySpreadConstraints with ScheduleAnyway), or maxSurge: 0, maxUnavailable: 1",
+        "Required podAntiAffinity on kubernetes.io/hostname that selects the workload's own pods allows \
+one pod per node. When maxUnavailable resolves to 0 (the default 25% does below 4 replicas), a \
+rollout must first schedule a surge pod; with nodes == replicas it stays Pending (\"didn't satisfy \
+existing pods anti-affinity rules\") and the rollout never finishes. A warning because the node \
+count is not in the manifests; matchLabelKeys: [pod-template-hash] (KEP-3633) avoids the conflict.",
+        "https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity",
+    ),
+    r(
+        "anti-affinity-missing",
+        I,
+        "scheduling",
+        "replicas are not spread across nodes or zones",
+        "add preferred podAntiAffinity on kubernetes.io/hostname and topologySpreadConstraints on topology.kubernetes.io/zone (ScheduleAnyway)",
+        "Without anti-affinity or topology spread constraints, several replicas may land on one node or \
+zone, so one node failure or a drain takes out most of the capacity. Info rather than warning: the \
+scheduler's default PodTopologySpread constraints already spread pods softly by hostname and zone.",
+        "https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/",
+    ),
+    r(
+        "resources-missing",
+        W,
+        "scheduling",
+        "container has no CPU or memory request",
+        "set resources.requests.cpu and resources.requests.memory to measured usage",
+        "A container without requests is scheduled as if it used nothing: nodes are over-packed, the \
+pod is among the first evicted under node pressure (BestEffort/Burstable QoS), and an HPA cannot \
+compute utilization for a resource that has no request.",
+        "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/ ; https://kubernetes.io/docs/concepts/workloads/pods/pod-qos/",
+    ),
+    r(
+        "memory-limit-missing",
+        I,
+        "scheduling",
+        "container has no memory limit",
+        "set resources.limits.memory (commonly equal to or moderately above the request)",
+        "Without a memory limit a leak grows until the node runs out of memory; the kubelet then evicts \
+pods by node-pressure eviction, which ignores PodDisruptionBudgets and can hit other workloads. \
+Info, not warning: it is not an outage under routine events, and some teams deliberately run \
+without limits.",
+        "https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/",
+    ),
+    // ---- disruption ----------------------------------------------------------------------
+    r(
+        "pdb-allows-zero-disruptions",
+        E,
+        "disruption",
+        "PodDisruptionBudget allows 0 disruptions",
+        "use maxUnavailable: 1 with at least 2 replicas (or drop the PDB for a single-replica workload)",
+        "A PDB whose allowed disruptions are 0 at the lowest replica count the workload can run at \
+(min(spec.replicas, HPA minReplicas)) refuses every eviction: kubectl drain, node upgrades and the \
+cluster autoscaler's scale-down retry forever, while the Deployment does not surge a replacement on \
+eviction. Typical causes: minAvailable >= replicas, minAvailable: 100%, maxUnavailable: 0.",
+        "https://kubernetes.io/docs/tasks/run-application/configure-pdb/#think-about-how-your-application-reacts-to-disruptions",
+    ),
+    r(
+        "pdb-min-available-blocks-eviction",
+        W,
+        "disruption",
+        "PDB minAvailable is not below the lowest replica count",
+        "express the budget as maxUnavailable: 1, which allows one eviction at every scale",
+        "An absolute minAvailable equal to (or above) the replica count, or to the HPA's minReplicas, \
+blocks every eviction whenever the workload runs at that count, e.g. at night when the HPA has \
+scaled down, which is exactly when maintenance drains run. maxUnavailable scales with the workload \
+and keeps one eviction possible. Reported together with pdb-allows-zero-disruptions, naming the cause.",
+        "https://kubernetes.io/docs/tasks/run-application/configure-pdb/#specifying-a-poddisruptionbudget",
+    ),
+    r(
+        "pdb-selector-matches-nothing",
+        E,
+        "disruption",
+        "PDB selector matches no pod template",
+        "copy the selector from the workload's spec.selector / pod template labels",
+        "A PodDisruptionBudget protects only the pods its selector matches. A selector built from labels \
+the pods do not carry (for example labels that are only on the Deployment object) matches nothing: \
+`kubectl describe pdb` shows \"No matching pods found\" and drains may evict every replica at once. \
+Error when the namespace has workloads in the audited set but none matches; info when the audited \
+set has no workload in that namespace (cannot verify).",
+        "https://kubernetes.io/docs/tasks/run-application/configure-pdb/#specifying-a-poddisruptionbudget",
+    ),
+    r(
+        "pdb-missing",
+        W,
+        "disruption",
+        "replicated workload has no PodDisruptionBudget",
+        "add a PodDisruptionBudget with maxUnavailable: 1 and the workload's selector",
+        "Without a PDB, a node drain or upgrade may evict all replicas of a workload at the same time \
+(for example when they share a node, or when several nodes are drained in parallel).",
+        "https://kubernetes.io/docs/concepts/workloads/pods/disruptions/#pod-disruption-budgets",
+    ),
+    r(
+        "pdb-overlapping",
+        E,
+        "disruption",
+        "pods are selected by more than one PDB",
+        "keep exactly one PodDisruptionBudget per set of pods",
+        "The eviction API refuses to evict a pod covered by more than one PodDisruptionBudget (HTTP 500, \
+\"This pod has more than one PodDisruptionBudget, which the eviction subresource does not support\"), \
+so drains of nodes running these pods block.",
+        "https://kubernetes.io/docs/concepts/scheduling-eviction/api-eviction/#how-api-initiated-eviction-works",
+    ),
+    r(
+        "pdb-unhealthy-eviction-policy",
+        I,
+        "disruption",
+        "unhealthy pods can block drains",
+        "set spec.unhealthyPodEvictionPolicy: AlwaysAllow",
+        "With the default unhealthyPodEvictionPolicy (IfHealthyBudget), pods that are Running but not \
+Ready (crash-looping, misconfigured) can only be evicted while the budget is met, so a broken \
+workload blocks node drains. AlwaysAllow (KEP-3017, GA in 1.31) lets drains evict such pods.",
+        "https://kubernetes.io/docs/tasks/run-application/configure-pdb/#unhealthy-pod-eviction-policy",
+    ),
+    // ---- autoscaling ---------------------------------------------------------------------
+    r(
+        "hpa-replicas-conflict",
+        E,
+        "autoscaling",
+        "spec.replicas set on an HPA-managed workload",
+        "remove spec.replicas from the workload (Helm: render it only when autoscaling is disabled)",
+        "When an HPA manages a Deployment or StatefulSet, every `kubectl apply` or `helm upgrade` that \
+carries spec.replicas resets the scale to that value, terminating pods the HPA had added until its \
+next sync. Error when spec.replicas is below the HPA's minReplicas (every apply drops capacity), \
+warning otherwise. Migrating a live workload: hand the field over first (kubectl apply \
+edit-last-applied), or the first apply without it drops to 1 once.",
+        "https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling",
+    ),
+    r(
+        "hpa-metric-without-request",
+        E,
+        "autoscaling",
+        "HPA scales on utilization of a resource the containers do not request",
+        "set resources.requests for that resource on every container, or use an AverageValue target",
+        "Resource utilization is a percentage of the pod's request. If any container of the target pods \
+has no request for the resource (cpu or memory) the HPA cannot compute utilization, reports \
+FailedGetResourceMetric (\"missing request for cpu\") and never scales.",
+        "https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details",
+    ),
+    r(
+        "hpa-missing",
+        I,
+        "autoscaling",
+        "Deployment has no HorizontalPodAutoscaler",
+        "add an HPA (minReplicas >= 2) and remove spec.replicas",
+        "A fixed replica count cannot absorb load spikes; an HPA adds pods under load and keeps a floor \
+of minReplicas. Advisory: not every workload needs autoscaling.",
+        "https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/",
+    ),
+    r(
+        "hpa-target-missing",
+        W,
+        "autoscaling",
+        "HPA targets a workload that is not in the audited set",
+        "fix scaleTargetRef (kind and name are case-sensitive) to name the workload",
+        "An HPA whose scaleTargetRef names no existing object does nothing (FailedGetScale), so the \
+workload is silently not autoscaled. Reported only when the audited set contains workloads in that \
+namespace (the target may legitimately live elsewhere otherwise).",
+        "https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#how-does-a-horizontalpodautoscaler-work",
+    ),
+    r(
+        "hpa-duplicate-target",
+        E,
+        "autoscaling",
+        "more than one HPA targets the same workload",
+        "keep exactly one HPA per workload and merge the metrics into it",
+        "Two HPAs on the same workload fight over its scale; the controller detects the overlap and \
+stops scaling (AmbiguousSelector / ScalingDisabled).",
+        "https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#autoscaling-on-multiple-metrics-and-custom-metrics",
+    ),
+    // ---- image ---------------------------------------------------------------------------
+    r(
+        "image-tag-mutable",
+        E,
+        "image",
+        "image uses a mutable tag",
+        "pin an immutable version tag or a digest (image@sha256:...)",
+        "With `latest` or no tag (and no digest), nodes keep whatever build they pulled first \
+(IfNotPresent) or pull a different build on every restart (Always): replicas run different code, \
+pushing a release changes nothing in the pod template, so there is no rollout, no readiness gating \
+and no rollback target. Error for `latest`/no tag; warning for other floating tags (stable, main, \
+edge, nightly, ...).",
+        "https://kubernetes.io/docs/concepts/containers/images/#updating-images ; https://kubernetes.io/docs/concepts/configuration/overview/#container-images",
+    ),
+    // ---- service -------------------------------------------------------------------------
+    r(
+        "service-selector-matches-nothing",
+        W,
+        "service",
+        "Service selector matches no pod template",
+        "make the Service selector a subset of the pod template labels",
+        "A Service whose selector matches no pods has no endpoints: every request fails. A warning \
+because pods may be created by something outside the audited set (an operator, another repository); \
+reported only when the namespace has audited workloads.",
+        "https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service",
+    ),
+    r(
+        "service-target-port-unknown",
+        E,
+        "service",
+        "Service targetPort names a port no selected container declares",
+        "use a port name declared in the containers' ports, or a port number",
+        "A named targetPort is resolved per pod from the containers' declared ports. When no container \
+declares that name, the pod gets no endpoint for the port and the Service sends no traffic to it.",
+        "https://kubernetes.io/docs/concepts/services-networking/service/#field-spec-ports",
+    ),
+    // ---- suppression ---------------------------------------------------------------------
+    r(
+        "suppression-without-reason",
+        W,
+        "suppression",
+        "ignore-check annotation without a reason",
+        "write the reason as the annotation value: ignore-check.zerodown.dev/<rule-id>: \"why\"",
+        "An `ignore-check.zerodown.dev/<rule-id>` annotation must say why the rule does not apply. A \
+suppression with an empty reason is ignored (the finding is still reported) and flagged.",
+        "zerodown documentation: suppressing findings",
+    ),
+    r(
+        "suppression-unknown-rule",
+        W,
+        "suppression",
+        "ignore-check annotation names an unknown rule",
+        "use a rule id from `zerodown check --explain` (see the suggestion in the message)",
+        "An `ignore-check.zerodown.dev/<rule-id>` annotation whose rule id does not exist silences \
+nothing, usually because of a typo.",
+        "zerodown documentation: suppressing findings",
+    ),
+];
+
+/// Looks up a rule by id.
+pub fn rule_doc(id: &str) -> Option<&'static RuleDoc> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// All rules.
+pub fn rules() -> &'static [RuleDoc] {
+    RULES
+}
+
+/// The `--explain` text of a rule; `None` for an unknown id (see [`suggest`]).
+pub fn explain(rule_id: &str) -> Option<String> {
+    let r = rule_doc(rule_id.trim())?;
+    Some(format!(
+        "{id} ({sev}, {family})\n{title}\n\n{doc}\n\nFix: {fix}\nSee: {reference}\nSilence on one object: metadata.annotations: ignore-check.zerodown.dev/{id}: \"<reason>\"\n",
+        id = r.id,
+        sev = r.severity,
+        family = r.family,
+        title = r.title,
+        doc = r.doc,
+        fix = r.fix,
+        reference = r.reference,
+    ))
+}
+
+/// Levenshtein distance (for "did you mean").
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The closest rule id to a mistyped one (edit distance at most a third of its length, minimum 3),
+/// or a rule id that contains it.
+pub fn suggest(rule_id: &str) -> Option<&'static str> {
+    let q = rule_id.trim().to_ascii_lowercase();
+    if q.is_empty() {
+        return None;
+    }
+    let best = RULES
+        .iter()
+        .map(|r| (distance(&q, r.id), r.id))
+        .min_by_key(|(d, _)| *d)?;
+    if best.0 <= (q.len() / 3).max(3) {
+        return Some(best.1);
+    }
+    RULES.iter().map(|r| r.id).find(|id| id.contains(&q))
+}
+
+/// Runs every rule family over the audited set.
+pub(crate) fn run_all(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    super::rollout::check(ctx, &mut out);
+    super::probes::check(ctx, &mut out);
+    super::shutdown::check(ctx, &mut out);
+    super::scheduling::check(ctx, &mut out);
+    super::disruption::check(ctx, &mut out);
+    super::autoscaling::check(ctx, &mut out);
+    super::image::check(ctx, &mut out);
+    super::service::check(ctx, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_unique_kebab_and_documented() {
+        let mut seen = HashSet::new();
+        for r in RULES {
+            assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
+            assert!(
+                r.id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{} is not kebab-case",
+                r.id
+            );
+            assert!(
+                !r.title.is_empty() && !r.fix.is_empty() && r.doc.len() > 80,
+                "{}",
+                r.id
+            );
+            assert!(!r.reference.is_empty(), "{}", r.id);
+            assert!(explain(r.id).unwrap().contains(r.fix));
+        }
+    }
+
+    #[test]
+    fn suggest_finds_typos() {
+        assert_eq!(suggest("prestop-mising"), Some("prestop-missing"));
+        assert_eq!(suggest("PRESTOP-MISSING "), Some("prestop-missing"));
+        assert_eq!(suggest("image-tag"), Some("image-tag-mutable"));
+        assert_eq!(suggest("zzzzzzzzzzzzzzzzzzzzzzzzzz"), None);
+        assert!(explain("nope").is_none());
+    }
+}

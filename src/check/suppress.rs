@@ -1,0 +1,79 @@
+//! Silencing findings per object with `ignore-check.zerodown.dev/<rule-id>: "<reason>"`.
+//!
+//! The annotation may be on the object's `metadata.annotations` or, for workloads, on the pod
+//! template's annotations; it covers every finding of that rule attributed to the object
+//! (including its containers). A suppression needs a non-empty reason; without one it is ignored
+//! and reported as `suppression-without-reason`. Suppressed findings stay in the report with their
+//! reason and count toward nothing.
+
+use super::index::Ctx;
+use super::model::Finding;
+use super::parse::Step;
+use super::rules::{rule_doc, suggest};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Annotation prefix; the rest of the key is the rule id.
+pub const PREFIX: &str = "ignore-check.zerodown.dev/";
+
+/// Reads the suppressions, reports invalid ones and marks suppressed findings.
+pub(crate) fn apply(ctx: &Ctx<'_>, findings: &mut Vec<Finding>) {
+    let mut valid: HashMap<(usize, &str), String> = HashMap::new();
+    let mut extra = Vec::new();
+    for (idx, obj) in ctx.objects.iter().enumerate() {
+        let sources = [
+            obj.annotations(),
+            obj.value
+                .pointer("/spec/template/metadata/annotations")
+                .and_then(Value::as_object),
+        ];
+        for (key, value) in sources.into_iter().flatten().flatten() {
+            let Some(rule) = key.strip_prefix(PREFIX) else {
+                continue;
+            };
+            let reason = match value {
+                Value::String(s) => s.trim().to_string(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            let line = ctx.line(idx, &[Step::Key("annotations"), Step::Key(key)]);
+            match rule_doc(rule) {
+                None => {
+                    let hint = suggest(rule)
+                        .map(|s| format!(" (did you mean '{s}'?)"))
+                        .unwrap_or_default();
+                    extra.push(
+                        ctx.finding("suppression-unknown-rule", idx)
+                            .at(line)
+                            .message(format!(
+                                "annotation '{key}' on {} names no known rule{hint}; it silences nothing",
+                                obj.display()
+                            )),
+                    );
+                }
+                Some(doc) if reason.is_empty() => {
+                    extra.push(
+                        ctx.finding("suppression-without-reason", idx)
+                            .at(line)
+                            .message(format!(
+                                "annotation '{key}' on {} has no reason, so the suppression is ignored; write why {} does not apply as its value",
+                                obj.display(),
+                                doc.id
+                            )),
+                    );
+                }
+                Some(doc) => {
+                    valid.entry((idx, doc.id)).or_insert(reason);
+                }
+            }
+        }
+    }
+    for f in findings.iter_mut() {
+        if let Some(reason) = valid.get(&(f.object, f.rule)) {
+            f.suppressed = Some(super::model::Suppressed {
+                reason: reason.clone(),
+            });
+        }
+    }
+    findings.extend(extra);
+}

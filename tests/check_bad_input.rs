@@ -1,0 +1,240 @@
+//! Bad inputs are reported as input problems with file and line, never panic, and never stop the
+//! other documents or files from being checked.
+
+mod common;
+use common::*;
+use std::path::PathBuf;
+use zerodown::check::{check_paths, check_sources, load_paths, InputErrorKind, Severity, Source};
+
+fn kinds(r: &zerodown::check::Report) -> Vec<InputErrorKind> {
+    r.input_errors.iter().map(|e| e.kind).collect()
+}
+
+#[test]
+fn invalid_yaml_document_does_not_hide_the_others() {
+    let text = format!(
+        "{DEPLOY}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: [broken\n---\n{}",
+        edit(SERVICE, "name: web", "name: web2")
+    );
+    let r = check(&text);
+    let e = r
+        .input_errors
+        .iter()
+        .find(|e| e.kind == InputErrorKind::InvalidYaml)
+        .expect("invalid yaml reported");
+    assert_eq!(e.level, Severity::Error);
+    assert_eq!(e.file, "test.yaml");
+    let line = e.line.unwrap();
+    let deploy_lines = DEPLOY.lines().count();
+    assert!(
+        line > deploy_lines + 1 && line <= deploy_lines + 6,
+        "line {line}"
+    );
+    // The Deployment and the second Service were still checked.
+    assert!(r.findings.iter().any(|f| f.kind == "Deployment"));
+    assert_eq!(r.exit_code(Severity::Error), 2);
+}
+
+#[test]
+fn whole_file_invalid_yaml() {
+    let r = check_sources(&[
+        Source::new("bad.yaml", "key: [unclosed\n  other: {\n"),
+        Source::new("good.yaml", sample("image-tag-mutable")),
+    ]);
+    assert_eq!(kinds(&r), vec![InputErrorKind::InvalidYaml]);
+    assert_eq!(r.input_errors[0].file, "bad.yaml");
+    one(&r, "image-tag-mutable");
+    assert_eq!(r.exit_code(Severity::Error), 2);
+}
+
+#[test]
+fn helm_template_is_an_input_error() {
+    let tpl = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"app.fullname\" . }}\n  labels:\n    {{- include \"app.labels\" . | nindent 4 }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n";
+    let r = check_sources(&[
+        Source::new("templates/deploy.yaml", tpl),
+        Source::new("ok.yaml", clean()),
+    ]);
+    let helm: Vec<_> = r
+        .input_errors
+        .iter()
+        .filter(|e| e.kind == InputErrorKind::HelmTemplate)
+        .collect();
+    assert_eq!(helm.len(), 1, "{:?}", r.input_errors);
+    assert_eq!(helm[0].line, Some(4));
+    assert!(helm[0].message.contains("helm template"));
+    assert_eq!(r.exit_code(Severity::Error), 2);
+    // A quoted template that happens to be valid YAML is still recognised.
+    let quoted = "apiVersion: v1\nkind: Service\nmetadata:\n  name: \"{{ .Release.Name }}\"\nspec:\n  selector: {app: x}\n";
+    let r = check(quoted);
+    assert_eq!(kinds(&r), vec![InputErrorKind::HelmTemplate]);
+    assert!(r.findings.is_empty());
+}
+
+#[test]
+fn go_templates_inside_unaudited_kinds_are_fine() {
+    // Alertmanager/Prometheus configs legitimately carry {{ }} in ConfigMaps.
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: alerts}\ndata:\n  rule: 'summary: {{ $labels.instance }} down'\n";
+    let r = check(&format!("{cm}---\n{}", clean()));
+    assert!(r.input_errors.is_empty(), "{:?}", r.input_errors);
+    assert_eq!(r.objects, 5);
+}
+
+#[test]
+fn crds_and_unknown_kinds_are_skipped_with_a_note() {
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec: {}\n";
+    let cr = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {replicas: 1}\n";
+    let builtin = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+    let r = check(&bundle(&[crd, cr, builtin, DEPLOY, SERVICE, PDB, HPA]));
+    assert_eq!(
+        kinds(&r),
+        vec![
+            InputErrorKind::CustomResourceDefinition,
+            InputErrorKind::UnknownKind
+        ]
+    );
+    assert!(r.input_errors.iter().all(|e| e.level == Severity::Info));
+    assert_eq!(r.input_errors[1].line, Some(6));
+    assert_eq!(r.exit_code(Severity::Warning), 0, "{}", human(&r));
+}
+
+#[test]
+fn empty_documents_lists_scalars_and_missing_kinds() {
+    let text = "---\n# only a comment\n---\n- a\n- b\n---\njust a string\n---\nreplicaCount: 2\nimage: x\n---\nkind: Service\nmetadata: {name: x}\n---\n~\n---\n";
+    let r = check(text);
+    let got: Vec<(InputErrorKind, Option<usize>, Severity)> = r
+        .input_errors
+        .iter()
+        .map(|e| (e.kind, e.line, e.level))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (InputErrorKind::EmptyDocument, Some(1), Severity::Info),
+            (InputErrorKind::NotAMapping, Some(4), Severity::Warning),
+            (InputErrorKind::NotAMapping, Some(7), Severity::Warning),
+            (InputErrorKind::MissingKind, Some(9), Severity::Warning),
+            (InputErrorKind::MissingKind, Some(12), Severity::Warning),
+            (InputErrorKind::EmptyDocument, Some(15), Severity::Info),
+        ]
+    );
+    assert!(r.input_errors[3].message.contains("kind and apiVersion"));
+    assert!(r.input_errors[4].message.contains("no apiVersion"));
+    assert_eq!(r.exit_code(Severity::Warning), 0);
+}
+
+#[test]
+fn empty_file_and_list_kind() {
+    let r = check_sources(&[
+        Source::new("empty.yaml", ""),
+        Source::new("ws.yaml", "\n# nothing\n"),
+    ]);
+    assert_eq!(
+        kinds(&r),
+        vec![InputErrorKind::EmptyDocument, InputErrorKind::EmptyDocument]
+    );
+    // kubectl get -o yaml output: a v1 List is expanded.
+    let items: String = [DEPLOY, SERVICE]
+        .iter()
+        .map(|d| {
+            let mut s = String::new();
+            for (i, l) in d.lines().enumerate() {
+                s.push_str(if i == 0 { "- " } else { "  " });
+                s.push_str(l);
+                s.push('\n');
+            }
+            s
+        })
+        .collect();
+    let list = format!("apiVersion: v1\nkind: List\nitems:\n{items}");
+    let r = check(&list);
+    assert_eq!(r.objects, 2);
+    one(&r, "replicas-below-two");
+    absent(&r, "readiness-probe-missing");
+}
+
+#[test]
+fn weird_yaml_does_not_panic() {
+    let inputs = [
+        "a: &x [*x]\n",
+        "? [complex, key]\n: value\nkind: Deployment\napiVersion: apps/v1\n",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: many\n  template: 5\n",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers: {a: b}\n",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n        - 42\n        - name: c\n          image: 7\n          ports: oops\n          livenessProbe: [1]\n          resources: {requests: {cpu: lots}}\n",
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p}\nspec: {minAvailable: \"x%\", selector: {matchExpressions: [{key: a, operator: Gt, values: [\"1\"]}]}}\n",
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec: {metrics: [{type: Resource}, 5], minReplicas: -3}\n",
+        "base: &b {kind: Service, apiVersion: v1}\n<<: *b\nmetadata: {name: merged}\n",
+        "\u{feff}apiVersion: v1\nkind: Service\nmetadata: {name: bom}\n",
+        "apiVersion: v1\nkind: Service\n...\nkind: Pod\n",
+        "%YAML 1.2\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n",
+        "--- {apiVersion: v1, kind: Service, metadata: {name: inline}}\n",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: 99999999999999999999\n",
+        "\t\t\0\u{1}",
+    ];
+    for text in inputs {
+        let r = check(text);
+        let _ = human(&r);
+    }
+}
+
+#[test]
+fn ten_thousand_line_file() {
+    // ~10k lines: 150 copies of the clean bundle, one broken document in the middle.
+    let mut docs: Vec<String> = Vec::new();
+    for i in 0..150 {
+        let ns = format!("namespace: ns{i}");
+        docs.push(clean().replace("namespace: shop", &ns));
+        if i == 75 {
+            docs.push("apiVersion: v1\nkind: Service\nmetadata:\n  name: [oops\n".to_string());
+        }
+    }
+    let text = docs.join("---\n");
+    assert!(text.lines().count() >= 10_000, "{}", text.lines().count());
+    let start = std::time::Instant::now();
+    let r = check(&text);
+    assert!(start.elapsed().as_secs() < 20);
+    assert_eq!(r.objects, 600);
+    assert_eq!(kinds(&r), vec![InputErrorKind::InvalidYaml]);
+    no_warnings(&r);
+}
+
+#[test]
+fn load_paths_reads_files_dirs_and_stdin() {
+    let tmp = std::env::temp_dir().join(format!("zerodown-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(tmp.join("sub/.hidden")).unwrap();
+    std::fs::write(tmp.join("a.yaml"), clean()).unwrap();
+    std::fs::write(tmp.join("sub/b.YML"), BARE_POD).unwrap();
+    std::fs::write(tmp.join("sub/notes.txt"), "not yaml").unwrap();
+    std::fs::write(tmp.join("sub/.hidden/c.yaml"), "bad: [").unwrap();
+    std::fs::write(tmp.join("bin.yaml"), [0xff, 0xfe, 0x00]).unwrap();
+    std::fs::create_dir_all(tmp.join("empty")).unwrap();
+    let paths = vec![
+        tmp.clone(),
+        tmp.join("missing.yaml"),
+        PathBuf::from("-"),
+        tmp.join("empty"),
+    ];
+    let mut stdin = SERVICE.as_bytes();
+    let (sources, errors) = load_paths(&paths, &mut stdin);
+    let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names[0].ends_with("a.yaml"));
+    assert!(names[1].ends_with("b.YML"));
+    assert_eq!(names[2], "<stdin>");
+    let ek: Vec<InputErrorKind> = errors.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        ek,
+        vec![
+            InputErrorKind::NotUtf8,
+            InputErrorKind::Unreadable,
+            InputErrorKind::NoManifests
+        ]
+    );
+    assert!(errors[1].message.contains("no such file"));
+    let mut stdin = SERVICE.as_bytes();
+    let r = check_paths(&paths, &mut stdin);
+    assert_eq!(r.exit_code(Severity::Error), 2);
+    assert_eq!(r.files, 3);
+    one(&r, "bare-pod");
+    let _ = std::fs::remove_dir_all(&tmp);
+}

@@ -27,7 +27,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a new bundle folder from flags and a preset (never prompts)
+    /// Create a new bundle folder: from flags, or by a wizard in a terminal when NAME or --image is missing
     #[command(
         after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --image ghcr.io/stefanprodan/podinfo:6.9.2 --port 9898 --liveness-path /healthz\n  zerodown new mailer --preset worker --image registry.example.com/ops/mailer:2.0.1 -o deploy/mailer"
     )]
@@ -136,9 +136,12 @@ pub struct NewArgs {
     /// Replace the files zerodown writes if the folder exists
     #[arg(long)]
     pub force: bool,
-    /// Never prompt (already the case: the interactive wizard is not part of this version)
+    /// Never prompt, even in a terminal (scripts, CI, editor tasks)
     #[arg(long)]
     pub no_input: bool,
+    /// Start the wizard from an existing zerodown.yaml (edit a service); flags still override
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
 }
 
 /// The tuning answers shared by `new` (and, later, the wizard).

@@ -308,16 +308,13 @@ pub fn run(p: &mut dyn Prompter, start: Start, presets: &[Preset]) -> Result<Out
                 )
             })
             .collect();
-        let default = options
-            .iter()
-            .position(|t| Some(*t) == a.traffic)
-            .unwrap_or_else(|| {
-                options
-                    .iter()
-                    .position(|t| *t == preset.traffic)
-                    .unwrap_or(0)
-            });
-        a.traffic = Some(options[p.select("Traffic", &items, default)?]);
+        a.traffic = Some(pick(
+            p,
+            "Traffic",
+            &options,
+            &items,
+            a.traffic.unwrap_or(preset.traffic),
+        )?);
     }
     if start.answers.cost.is_none() {
         let traffic = a.traffic.unwrap_or(preset.traffic);
@@ -338,11 +335,13 @@ pub fn run(p: &mut dyn Prompter, start: Start, presets: &[Preset]) -> Result<Out
                 )
             })
             .collect();
-        let default = options
-            .iter()
-            .position(|c| Some(*c) == a.cost)
-            .unwrap_or_else(|| options.iter().position(|c| *c == preset.cost).unwrap_or(1));
-        a.cost = Some(options[p.select("Cost tolerance", &items, default)?]);
+        a.cost = Some(pick(
+            p,
+            "Cost tolerance",
+            &options,
+            &items,
+            a.cost.unwrap_or(preset.cost),
+        )?);
     }
 
     // 6. Exposure (sizes the preStop delay); workers have none.
@@ -364,18 +363,27 @@ pub fn run(p: &mut dyn Prompter, start: Start, presets: &[Preset]) -> Result<Out
                 format!("{:<13} {who}: preStop {}s", enum_name(e), d.value)
             })
             .collect();
-        let default = options
-            .iter()
-            .position(|e| Some(*e) == a.exposure)
-            .unwrap_or_else(|| {
-                options
-                    .iter()
-                    .position(|e| *e == preset.exposure)
-                    .unwrap_or(0)
-            });
-        a.exposure = Some(options[p.select("Exposure", &items, default)?]);
+        a.exposure = Some(pick(
+            p,
+            "Exposure",
+            &options,
+            &items,
+            a.exposure.unwrap_or(preset.exposure),
+        )?);
     }
     Ok(Outcome { answers: a, preset })
+}
+
+/// Asks to pick one of `options` (shown as `items`), pre-selecting `current`.
+fn pick<T: PartialEq + Copy>(
+    p: &mut dyn Prompter,
+    prompt: &str,
+    options: &[T],
+    items: &[String],
+    current: T,
+) -> Result<T, Cancelled> {
+    let default = options.iter().position(|o| *o == current).unwrap_or(0);
+    Ok(options[p.select(prompt, items, default)?])
 }
 
 /// Answers from a spec, overridden by every flag that was given.

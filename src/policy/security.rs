@@ -48,9 +48,20 @@ enum Tool {
 /// `exemption.zerodown.dev/<tool>.<check>`. Formats: zerodown `ignore-check.zerodown.dev/<rule>`,
 /// kube-score `kube-score/ignore: a,b`, checkov `checkov.io/skipN: ID=reason`, Polaris
 /// `polaris.fairwinds.com/<check>-exempt: "true"`.
-pub fn exemptions(spec: &Spec, image: Option<&ImageRef>, spread: &Spread, shutdown: &Shutdown) -> Vec<Exemption> {
+pub fn exemptions(
+    spec: &Spec,
+    image: Option<&ImageRef>,
+    spread: &Spread,
+    shutdown: &Shutdown,
+) -> Vec<Exemption> {
     let mut w: Vec<Waiver> = Vec::new();
-    let mut add = |tool, check, reason: String| w.push(Waiver { tool, check, reason });
+    let mut add = |tool, check, reason: String| {
+        w.push(Waiver {
+            tool,
+            check,
+            reason,
+        })
+    };
     if let Some(PreStop::Exec { command, .. }) = &shutdown.pre_stop.value {
         if command.first().map(String::as_str) == Some("sleep") {
             add(
@@ -72,7 +83,8 @@ pub fn exemptions(spec: &Spec, image: Option<&ImageRef>, spread: &Spread, shutdo
     }
     let digest = image.is_some_and(|i| i.digest.is_some());
     if spec.allow_mutable_tag {
-        let why = "mutable tag accepted with --allow-mutable-tag; imagePullPolicy Always".to_string();
+        let why =
+            "mutable tag accepted with --allow-mutable-tag; imagePullPolicy Always".to_string();
         add(Tool::Zerodown, "image-tag-mutable", why.clone());
         add(Tool::KubeScore, "container-image-tag", why.clone());
         add(Tool::Polaris, "tagNotSpecified", why);
@@ -101,8 +113,15 @@ pub fn exemptions(spec: &Spec, image: Option<&ImageRef>, spread: &Spread, shutdo
         "the HorizontalPodAutoscaler owns spec.replicas (minReplicas 2 or more); a replicas field would fight it on every apply, as kube-score also says".into(),
     );
     if spec.run_as_user < 10000 {
-        let why = format!("the image is built to run as UID {} (non-root), the preset says so", spec.run_as_user);
-        add(Tool::KubeScore, "container-security-context-user-group-id", why.clone());
+        let why = format!(
+            "the image is built to run as UID {} (non-root), the preset says so",
+            spec.run_as_user
+        );
+        add(
+            Tool::KubeScore,
+            "container-security-context-user-group-id",
+            why.clone(),
+        );
         add(Tool::Checkov, "CKV_K8S_40", why);
     }
     annotations(w)
@@ -110,23 +129,46 @@ pub fn exemptions(spec: &Spec, image: Option<&ImageRef>, spread: &Spread, shutdo
 
 fn annotations(waivers: Vec<Waiver>) -> Vec<Exemption> {
     let mut out = Vec::new();
-    let ann = |key: String, value: String| Exemption { object: Object::Deployment, key, value };
-    let kube_score: Vec<&str> = waivers.iter().filter(|w| w.tool == Tool::KubeScore).map(|w| w.check).collect();
+    let ann = |key: String, value: String| Exemption {
+        object: Object::Deployment,
+        key,
+        value,
+    };
+    let kube_score: Vec<&str> = waivers
+        .iter()
+        .filter(|w| w.tool == Tool::KubeScore)
+        .map(|w| w.check)
+        .collect();
     if !kube_score.is_empty() {
         out.push(ann("kube-score/ignore".into(), kube_score.join(",")));
     }
     let mut checkov = 0;
     for w in &waivers {
         match w.tool {
-            Tool::Zerodown => out.push(ann(format!("ignore-check.zerodown.dev/{}", w.check), w.reason.clone())),
+            Tool::Zerodown => out.push(ann(
+                format!("ignore-check.zerodown.dev/{}", w.check),
+                w.reason.clone(),
+            )),
             Tool::Checkov => {
                 checkov += 1;
-                out.push(ann(format!("checkov.io/skip{checkov}"), format!("{}={}", w.check, w.reason)));
+                out.push(ann(
+                    format!("checkov.io/skip{checkov}"),
+                    format!("{}={}", w.check, w.reason),
+                ));
             }
-            Tool::KubeScore => out.push(ann(format!("exemption.zerodown.dev/kube-score.{}", w.check), w.reason.clone())),
+            Tool::KubeScore => out.push(ann(
+                format!("exemption.zerodown.dev/kube-score.{}", w.check),
+                w.reason.clone(),
+            )),
             Tool::Polaris => {
-                out.push(ann(format!("polaris.fairwinds.com/{}-exempt", w.check), "true".into()));
-                out.push(ann(format!("exemption.zerodown.dev/polaris.{}", w.check), w.reason.clone()));
+                out.push(ann(
+                    format!("polaris.fairwinds.com/{}-exempt", w.check),
+                    "true".into(),
+                ));
+                out.push(ann(
+                    format!("exemption.zerodown.dev/polaris.{}", w.check),
+                    w.reason.clone(),
+                ));
             }
         }
     }
@@ -153,9 +195,17 @@ mod tests {
                     assert_eq!(e.value.matches('=').count(), 1, "{}", e.value);
                 }
             }
-            let ks = plan.exemptions.iter().find(|e| e.key == "kube-score/ignore").unwrap();
+            let ks = plan
+                .exemptions
+                .iter()
+                .find(|e| e.key == "kube-score/ignore")
+                .unwrap();
             assert!(ks.value.contains("pod-networkpolicy"));
-            assert_eq!(ks.value.contains("container-security-context-user-group-id"), preset == "nginx-static");
+            assert_eq!(
+                ks.value
+                    .contains("container-security-context-user-group-id"),
+                preset == "nginx-static"
+            );
         }
     }
 
@@ -164,6 +214,9 @@ mod tests {
         let mut spec = spec_for("go");
         spec.image = format!("registry.example.com/a/b@sha256:{}", "1".repeat(64));
         let plan = policy::plan(&spec, &Preset::builtin("go").unwrap());
-        assert!(!plan.exemptions.iter().any(|e| e.value.starts_with("CKV_K8S_43") || e.value.starts_with("CKV_K8S_15")));
+        assert!(!plan
+            .exemptions
+            .iter()
+            .any(|e| e.value.starts_with("CKV_K8S_43") || e.value.starts_with("CKV_K8S_15")));
     }
 }

@@ -92,7 +92,10 @@ pub fn assert_bundle(s: &Spec, plan: &Plan, files: &[(String, String)]) {
     assert_eq!(spec.replicas, None, "{ctx}: spec.replicas beside an HPA");
     let min = hs.min_replicas.unwrap();
     assert!(min >= 2 && hs.max_replicas > min, "{ctx}");
-    assert_eq!(min as u32, plan.rollout.replicas.value, "{ctx}: HPA min = replicas");
+    assert_eq!(
+        min as u32, plan.rollout.replicas.value,
+        "{ctx}: HPA min = replicas"
+    );
     assert_eq!(hs.scale_target_ref.kind, "Deployment");
     assert_eq!(hs.scale_target_ref.name, s.name);
     let behavior = hs.behavior.as_ref().unwrap();
@@ -154,7 +157,10 @@ pub fn assert_bundle(s: &Spec, plan: &Plan, files: &[(String, String)]) {
     );
     for p in [startup, readiness, liveness] {
         assert!(p.timeout_seconds.unwrap() >= 2, "{ctx}");
-        assert!(p.timeout_seconds.unwrap() <= p.period_seconds.unwrap(), "{ctx}");
+        assert!(
+            p.timeout_seconds.unwrap() <= p.period_seconds.unwrap(),
+            "{ctx}"
+        );
     }
     assert!(liveness.timeout_seconds >= readiness.timeout_seconds);
 
@@ -250,7 +256,11 @@ pub fn assert_bundle(s: &Spec, plan: &Plan, files: &[(String, String)]) {
         .as_ref()
         .unwrap();
     for (k, v) in selector {
-        assert_eq!(pod_labels.get(k), Some(v), "{ctx}: selector matches the pods");
+        assert_eq!(
+            pod_labels.get(k),
+            Some(v),
+            "{ctx}: selector matches the pods"
+        );
     }
     let ps = pdb.spec.as_ref().unwrap();
     assert_eq!(ps.max_unavailable, Some(IntOrString::Int(1)));
@@ -299,6 +309,25 @@ pub fn assert_bundle(s: &Spec, plan: &Plan, files: &[(String, String)]) {
         Some(&["ALL".to_string()][..])
     );
     assert_eq!(pod.automount_service_account_token, Some(false));
+    // The API server refuses a mountPath or a volume name used twice.
+    let mounts = c.volume_mounts.as_ref().unwrap();
+    let mut paths: Vec<&str> = mounts
+        .iter()
+        .map(|m| m.mount_path.trim_end_matches('/'))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), mounts.len(), "{ctx}: unique mountPaths");
+    assert_eq!(mounts.len(), s.writable_dirs.len() + 1, "{ctx}");
+    let volumes = pod.volumes.as_ref().unwrap();
+    let mut names: Vec<&str> = volumes.iter().map(|v| v.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), volumes.len(), "{ctx}: unique volume names");
+    assert!(
+        mounts.iter().all(|m| names.contains(&m.name.as_str())),
+        "{ctx}"
+    );
     assert_eq!(pod.service_account_name.as_deref(), Some(s.name.as_str()));
 
     // 12: a Service for everything but workers, selecting the same pods on the named port.

@@ -17,11 +17,7 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         };
         for e in entries.flatten() {
             let p = e.path();
-            let rel = p
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
             if p.is_dir() {
                 out.insert(format!("{rel}/"), Vec::new());
                 walk(root, &p, out);

@@ -128,6 +128,8 @@ fn first_content_line(doc: &str, first_line: usize) -> Option<usize> {
 }
 
 /// Helm/Go template directive such as `{{ .Values.x }}`, `{{- if ... }}`, `{{ include ... }}`.
+/// An action is closed by `}}` on its line (only a `{{/* comment` may span lines), so a literal
+/// `{{.` in a value, such as a probe path zerodown quoted, is not taken for a template.
 fn helm_directive_line(doc: &str, first_line: usize) -> Option<usize> {
     const WORDS: &[&str] = &[
         "include", "template", "if", "else", "end", "range", "with", "define", "toYaml", "tpl",
@@ -138,7 +140,10 @@ fn helm_directive_line(doc: &str, first_line: usize) -> Option<usize> {
         let mut rest = line;
         while let Some(pos) = rest.find("{{") {
             let after = rest[pos + 2..].trim_start_matches('-').trim_start();
-            if after.starts_with(['.', '$']) || WORDS.iter().any(|w| after.starts_with(w)) {
+            let closed = after.contains("}}") || after.starts_with("/*");
+            if closed
+                && (after.starts_with(['.', '$']) || WORDS.iter().any(|w| after.starts_with(w)))
+            {
                 return Some(first_line + i);
             }
             rest = &rest[pos + 2..];

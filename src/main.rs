@@ -7,7 +7,11 @@ fn main() {
     let code = match zerodown::commands::run(cli.command) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Messages quote input (unknown keys, file names): no raw escape sequences reach the terminal.
+            eprintln!(
+                "error: {}",
+                zerodown::error::terminal_safe(&e.to_string(), true)
+            );
             e.exit_code()
         }
     };

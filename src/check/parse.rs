@@ -241,6 +241,20 @@ fn parse_source(si: usize, src: &Source, out: &mut Parsed) {
             continue;
         };
         any_content = true;
+        // The YAML parser is quadratic in flow nesting depth: refuse a hostile depth unparsed.
+        if let Some(line) = crate::specfile::flow_nesting_too_deep(doc) {
+            out.input_errors.push(InputError::new(
+                &src.name,
+                Some(ch.line + line - 1),
+                Severity::Error,
+                InputErrorKind::InvalidYaml,
+                format!(
+                    "invalid YAML: '[' or '{{' nested deeper than {} levels; not parsed",
+                    crate::specfile::MAX_FLOW_NESTING
+                ),
+            ));
+            continue;
+        }
         // Fast path: straight to JSON. Merge keys (`<<`), non-string keys and tags need the
         // YAML value model, which also produces the error message when the document is invalid.
         let fast = if doc.contains("<<") {

@@ -245,17 +245,17 @@ fn cases() -> u32 {
         .unwrap_or(CASES)
 }
 
-#[test]
-fn every_random_valid_spec_renders_a_bundle_that_keeps_the_invariants() {
+/// Runs `cases` random specs drawn from `seed` (PROPTEST_RNG_SEED=N explores other specs).
+fn random_specs_keep_the_invariants(cases: u32, seed: u64) {
     let presets = Preset::all_builtin();
     let worker = presets.iter().position(|p| p.app_type.is_worker()).unwrap();
     let mut config = ProptestConfig {
-        cases: cases(),
+        cases,
         ..ProptestConfig::default()
     };
-    // The same 10,000 specs on every run (CI stays reproducible); PROPTEST_RNG_SEED=N explores.
+    // The same specs on every run, so CI is reproducible.
     if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
-        config.rng_seed = proptest::test_runner::RngSeed::Fixed(0x2e70_d0e5);
+        config.rng_seed = proptest::test_runner::RngSeed::Fixed(seed);
     }
     proptest!(config, |(d in draw(presets.len(), worker))| {
         let preset = &presets[d.preset];
@@ -269,4 +269,16 @@ fn every_random_valid_spec_renders_a_bundle_that_keeps_the_invariants() {
         let back: Spec = specfile::parse_yaml(&text, "zerodown.yaml").unwrap();
         prop_assert_eq!(back, s);
     });
+}
+
+// 10,000 specs as two tests of 5,000 with their own seeds, so the test harness runs them on two
+// cores at once.
+#[test]
+fn random_valid_specs_keep_the_invariants_first_half() {
+    random_specs_keep_the_invariants(cases() / 2, 0x2e70_d0e5);
+}
+
+#[test]
+fn random_valid_specs_keep_the_invariants_second_half() {
+    random_specs_keep_the_invariants(cases() - cases() / 2, 0x5eed_0002);
 }

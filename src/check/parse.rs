@@ -7,6 +7,7 @@
 //! scalar), so every document keeps its exact start line; field lines are then approximated by a
 //! sequential key search in the document text ([`locate`]).
 
+use super::model::Pointer;
 use super::model::{InputError, InputErrorKind, Object, Severity};
 use super::Source;
 use serde_json::{Map, Number, Value};
@@ -466,17 +467,13 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
     let group = group_of(&api);
     if AUDITED.contains(&(group, kind.as_str())) {
         let name = value
-            .pointer("/metadata/name")
+            .at("/metadata/name")
             .and_then(Value::as_str)
-            .or_else(|| {
-                value
-                    .pointer("/metadata/generateName")
-                    .and_then(Value::as_str)
-            })
+            .or_else(|| value.at("/metadata/generateName").and_then(Value::as_str))
             .unwrap_or("<unnamed>")
             .to_string();
         let namespace = value
-            .pointer("/metadata/namespace")
+            .at("/metadata/namespace")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .unwrap_or("default")
@@ -494,7 +491,7 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
         });
     } else if kind == "CustomResourceDefinition" {
         let name = value
-            .pointer("/metadata/name")
+            .at("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or("<unnamed>");
         out.input_errors.push(InputError::new(

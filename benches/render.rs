@@ -1,9 +1,10 @@
-//! Spec -> files for one spec (the work of `zerodown new` minus process start and disk), and the
-//! policy alone. Run: `cargo bench --bench render`.
+//! Spec -> files for one spec (the work of `zerodown new` minus process start and disk), the policy
+//! alone, and a batch of 1,000 specs of every preset in one process (what 1,000 `zerodown render`
+//! processes do, without 1,000 process starts and template parses). Run: `cargo bench --bench render`.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use zerodown::preset::Preset;
-use zerodown::spec::{Answers, Traffic};
+use zerodown::spec::{Answers, Spec, Traffic};
 use zerodown::{policy, render};
 
 fn bench(c: &mut Criterion) {
@@ -28,6 +29,33 @@ fn bench(c: &mut Criterion) {
             render::bundle(&spec, &plan).unwrap()
         })
     });
+
+    let presets = Preset::all_builtin();
+    let batch: Vec<(Spec, &Preset)> = (0..1000)
+        .map(|i| {
+            let p = &presets[i % presets.len()];
+            let s = Answers {
+                name: Some(format!("svc-{i}")),
+                namespace: Some("team".into()),
+                image: Some(format!("registry.example.com/team/svc-{i}:1.{i}.0")),
+                ..Answers::default()
+            }
+            .resolve(p, &mut vec![])
+            .unwrap();
+            (s, p)
+        })
+        .collect();
+    let mut group = c.benchmark_group("batch");
+    group.sample_size(10);
+    group.bench_function("1,000 specs -> bundle files (verified), one process", |b| {
+        b.iter(|| {
+            for (s, p) in &batch {
+                let plan = policy::plan(black_box(s), p);
+                black_box(render::bundle(s, &plan).unwrap());
+            }
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);

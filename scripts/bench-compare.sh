@@ -97,7 +97,7 @@ for i in $(seq 1 1000); do
 done
 ls specs/*/zerodown.yaml >specs.txt
 
-log "10,000-document corpus"
+log "10,000-document corpus (the one of benches/check.rs, 500 namespaces, in one file)"
 python3 - <<'PY'
 apps = 2500
 with open("corpus.yaml", "w") as f:
@@ -125,6 +125,15 @@ spec:
         app.kubernetes.io/part-of: shop
     spec:
       terminationGracePeriodSeconds: 45
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - weight: 100
+              podAffinityTerm:
+                topologyKey: kubernetes.io/hostname
+                labelSelector:
+                  matchLabels:
+                    app.kubernetes.io/name: app-{i}
       containers:
         - name: app
           image: registry.example.com/app-{i}:{tag}
@@ -160,9 +169,11 @@ metadata:
   namespace: {ns}
 spec:
   {budget}
+  unhealthyPodEvictionPolicy: AlwaysAllow
   selector:
-    matchLabels:
-      app.kubernetes.io/name: app-{i}
+    matchExpressions:
+      - {{key: app.kubernetes.io/name, operator: In, values: [app-{i}]}}
+      - {{key: app.kubernetes.io/part-of, operator: Exists}}
 ---
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler

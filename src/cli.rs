@@ -52,6 +52,20 @@ pub enum Command {
         after_help = "Examples:\n  zerodown check deploy/                       # every *.yaml/*.yml below deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unreadable input."
     )]
     Check(CheckArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish)
+    #[command(
+        after_help = "Examples:\n  zerodown completions bash > ~/.local/share/bash-completion/completions/zerodown\n  zerodown completions zsh > \"${fpath[1]}/_zerodown\"\n  zerodown completions fish > ~/.config/fish/completions/zerodown.fish"
+    )]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    #[command(
+        after_help = "Example:\n  zerodown man > /usr/local/share/man/man1/zerodown.1 && man zerodown"
+    )]
+    Man,
     /// Print the JSON schema of zerodown.yaml
     #[command(after_help = "Example:\n  zerodown schema > zerodown.schema.json")]
     Schema,

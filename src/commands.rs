@@ -22,6 +22,23 @@ pub fn run(command: Command) -> Result<i32, Error> {
         Command::Explain(args) => explain(args),
         Command::Presets(args) => presets(args),
         Command::Check(args) => check(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut crate::cli::Cli::command(), "zerodown", &mut out);
+            Ok(EXIT_OK)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(crate::cli::Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::Write {
+                    path: "-".into(),
+                    source: e,
+                })?;
+            Ok(EXIT_OK)
+        }
         Command::Schema => {
             println!("{}", schema_json());
             Ok(EXIT_OK)

@@ -178,7 +178,6 @@ fn annotations(waivers: Vec<Waiver>) -> Vec<Exemption> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::policy;
     use crate::preset::Preset;
     use crate::test_support::spec_for;

@@ -111,8 +111,8 @@ fn new(args: NewArgs) -> Result<i32, Error> {
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from(args.name.as_deref().unwrap_or("bundle")));
-    let (_, _, bundle) = resolve_and_render(answers, &preset, preset_file.as_deref(), &dir)?;
-    write_new_bundle(&bundle, &dir, args.force)?;
+    let (_, plan, bundle) = resolve_and_render(answers, &preset, preset_file.as_deref(), &dir)?;
+    write_new_bundle(&bundle, &plan, &dir, args.force)?;
     Ok(EXIT_OK)
 }
 
@@ -136,15 +136,24 @@ fn resolve_and_render(
     Ok((spec, plan, bundle))
 }
 
-fn write_new_bundle(bundle: &crate::bundle::Bundle, dir: &Path, force: bool) -> Result<(), Error> {
+fn write_new_bundle(
+    bundle: &crate::bundle::Bundle,
+    plan: &Plan,
+    dir: &Path,
+    force: bool,
+) -> Result<(), Error> {
     let written = bundle.write_new(dir, force)?;
     for (path, status) in &written {
         eprintln!("{:>12} {}", status.verb(), path.display());
     }
+    let apply = match plan.overlays.first() {
+        Some(o) => dir.join("overlays").join(&o.name),
+        None => dir.to_path_buf(),
+    };
     eprintln!(
         "note: review {}/README.md, then `kubectl apply -k {}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
         dir.display(),
-        dir.display(),
+        apply.display(),
         dir.display()
     );
     Ok(())
@@ -194,7 +203,7 @@ fn new_wizard(args: NewArgs) -> Result<i32, Error> {
         Ok(true) => {}
         _ => return cancelled(),
     }
-    write_new_bundle(&bundle, &dir, args.force)?;
+    write_new_bundle(&bundle, &plan, &dir, args.force)?;
     let preset_flag = match &preset_file {
         Some(p) => ("--preset-file", p.display().to_string()),
         None => ("--preset", spec.preset.clone()),

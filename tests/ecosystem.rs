@@ -273,6 +273,35 @@ fn mirror_script_copies_by_digest_with_crane_and_explains_when_nothing_is_instal
         "{d}"
     );
 
+    // Only skopeo: the same copy by digest through skopeo.
+    let skopeo_bin = tmp.path().join("skopeo-bin");
+    fs::create_dir(&skopeo_bin).unwrap();
+    let slog = tmp.path().join("skopeo.log");
+    stub(
+        &skopeo_bin,
+        "skopeo",
+        &format!(
+            "echo \"$@\" >> '{}'\n[ \"$1\" = inspect ] && echo {digest}\nexit 0",
+            slog.display()
+        ),
+    );
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .env("PATH", format!("{}:/usr/bin:/bin", skopeo_bin.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(&slog).unwrap(),
+        format!(
+            "inspect --format {{{{.Digest}}}} docker://ghcr.io/stefanprodan/podinfo:6.9.2\ncopy --all docker://ghcr.io/stefanprodan/podinfo@{digest} docker://registry.corp.example/mirror/stefanprodan/podinfo:6.9.2\n"
+        )
+    );
+
     // Neither crane nor skopeo: a clear message and exit 127.
     let empty = tmp.path().join("empty-bin");
     fs::create_dir(&empty).unwrap();

@@ -331,21 +331,22 @@ fn explain(args: ExplainArgs) -> Result<i32, Error> {
 fn presets(args: PresetsArgs) -> Result<i32, Error> {
     match args.action {
         Some(PresetsAction::Show { name }) => {
-            let text = crate::preset::BUILTIN
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, t)| *t)
-                .ok_or_else(|| {
-                    Preset::builtin(&name)
-                        .err()
-                        .unwrap_or_else(|| Error::Internal("preset".into()))
-                })?;
+            // Errors (with a "did you mean") for an unknown name; the YAML is shown as written,
+            // comments included, so it is a good start for --preset-file.
+            let preset = Preset::builtin(&name)?;
             match args.format {
-                Format::Json => {
-                    let p = Preset::builtin(&name)?;
-                    println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&preset).unwrap_or_default()
+                ),
+                Format::Table => {
+                    let text = crate::preset::BUILTIN
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, t)| *t)
+                        .unwrap_or_default();
+                    print!("{text}");
                 }
-                Format::Table => print!("{text}"),
             }
         }
         None => {

@@ -235,6 +235,10 @@ pub struct Spec {
     pub part_of: String,
     /// Target Kubernetes minor version, `1.33` to `1.37`.
     pub kube_version: String,
+    /// Whether the bundle also has a Helm chart in `chart/` (`zerodown new --helm`), so
+    /// `zerodown render` keeps it up to date.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub helm: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -265,6 +269,8 @@ pub struct Answers {
     pub image_has_shell: Option<bool>,
     pub run_as_user: Option<u32>,
     pub writable_dirs: Option<Vec<String>>,
+    /// Whether the bundle gets a Helm chart too (an output choice, not a service answer).
+    pub helm: bool,
 }
 
 impl Answers {
@@ -296,6 +302,7 @@ impl Answers {
             image_has_shell: Some(spec.image_has_shell),
             run_as_user: Some(spec.run_as_user),
             writable_dirs: Some(spec.writable_dirs.clone()),
+            helm: spec.helm,
         }
     }
 
@@ -499,6 +506,7 @@ impl Answers {
                 writable_dirs,
                 part_of,
                 kube_version,
+                helm: self.helm,
             })
         } else {
             Err(errs)

@@ -82,19 +82,39 @@ fn new(args: NewArgs) -> Result<i32, Error> {
         .resolve(&preset, &mut warnings)
         .map_err(flag_errors)?;
     let plan = policy::plan(&spec, &preset);
-    let bundle = render::bundle(&spec, &plan)?;
+    let bundle = if args.helm_only {
+        render::chart_bundle(&spec, &plan)?
+    } else {
+        render::bundle(&spec, &plan)?
+    };
     warn_all(&warnings);
     warn_all(&plan.warnings);
     let written = bundle.write_new(&dir, args.force)?;
     for (path, status) in &written {
         eprintln!("{:>12} {}", status.verb(), path.display());
     }
-    eprintln!(
-        "note: review {}/README.md, then `kubectl apply -k {}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
-        dir.display(),
-        dir.display(),
-        dir.display()
-    );
+    if args.helm_only {
+        eprintln!(
+            "note: review {}/README.md, then `{}`; no zerodown.yaml was written: to keep the answers, create the bundle with --helm instead",
+            dir.display(),
+            render::chart::install_command(&plan, &dir.display().to_string())
+        );
+    } else if spec.helm {
+        eprintln!(
+            "note: review {}/README.md, then `kubectl apply -k {}` or `{}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
+            dir.display(),
+            dir.display(),
+            render::chart::install_command(&plan, &dir.join(render::chart::CHART_DIR).display().to_string()),
+            dir.display()
+        );
+    } else {
+        eprintln!(
+            "note: review {}/README.md, then `kubectl apply -k {}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
+            dir.display(),
+            dir.display(),
+            dir.display()
+        );
+    }
     Ok(EXIT_OK)
 }
 
@@ -126,12 +146,19 @@ fn load(file: &Path) -> Result<(Spec, Preset, Plan, Vec<String>), Error> {
 }
 
 fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
-    let (spec, _preset, plan, warnings) = load(&args.file)?;
+    let (mut spec, _preset, plan, warnings) = load(&args.file)?;
+    let chart_asked_only_here = (args.helm || args.helm_only) && !spec.helm;
     if args.output.as_deref() == Some(Path::new("-")) {
         if args.check {
             return Err(Error::usage(
                 "--check compares files on disk; it cannot be used with -o -",
                 "drop -o - or --check",
+            ));
+        }
+        if args.helm || args.helm_only {
+            return Err(Error::usage(
+                "-o - prints the plain manifests; a Helm chart is a folder and cannot go to stdout",
+                "write the chart with `zerodown render --helm-only -o DIR`, then `helm template NAME DIR`",
             ));
         }
         let text = render::stream(&plan)?;
@@ -146,14 +173,21 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             })?;
         return Ok(EXIT_OK);
     }
-    let dir = args
-        .output
-        .clone()
-        .unwrap_or_else(|| match args.file.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        });
-    let bundle = render::bundle(&spec, &plan)?.generated();
+    let spec_dir = match args.file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let (dir, bundle) = if args.helm_only {
+        let dir = args
+            .output
+            .clone()
+            .unwrap_or_else(|| spec_dir.join(render::chart::CHART_DIR));
+        (dir, render::chart_bundle(&spec, &plan)?)
+    } else {
+        spec.helm |= args.helm;
+        let dir = args.output.clone().unwrap_or(spec_dir);
+        (dir, render::bundle(&spec, &plan)?.generated())
+    };
     warn_all(&warnings);
     warn_all(&plan.warnings);
     if args.check {
@@ -173,6 +207,12 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
     }
     for (path, status) in bundle.write_into(&dir, args.force)? {
         eprintln!("{:>12} {}", status.verb(), path.display());
+    }
+    if chart_asked_only_here && !args.helm_only {
+        eprintln!(
+            "note: add `helm: true` to {} so a plain `zerodown render` (and `render --check`) keeps the chart up to date",
+            args.file.display()
+        );
     }
     Ok(EXIT_OK)
 }

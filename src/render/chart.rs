@@ -222,12 +222,19 @@ fn emit(entries: &[Entry], indent: usize, out: &mut String) -> Result<(), Error>
                 if block {
                     let text = serde_yaml_ng::to_string(v)
                         .map_err(|err| Error::Internal(format!("values.yaml: {err}")))?;
+                    // Sequences start at their key's column, as serde writes nested ones, so
+                    // the file has one style (yamllint's indent-sequences: consistent).
+                    let inner = if v.is_array() {
+                        pad.clone()
+                    } else {
+                        format!("{pad}  ")
+                    };
                     out.push_str(&format!("{pad}{}:\n", e.key));
                     for line in text.lines() {
                         if line.is_empty() {
                             out.push('\n');
                         } else {
-                            out.push_str(&format!("{pad}  {line}\n"));
+                            out.push_str(&format!("{inner}{line}\n"));
                         }
                     }
                 } else {

@@ -20,7 +20,7 @@ use zerodown::plan::Plan;
 use zerodown::preset::Preset;
 use zerodown::render::chart::helm_timeout_seconds;
 use zerodown::spec::{Answers, Cost, Exposure, HealthCheck, Spec, Traffic};
-use zerodown::{policy, render};
+use zerodown::{policy, render, specfile};
 
 // ---- finding Helm -------------------------------------------------------------------------------
 
@@ -156,6 +156,24 @@ fn cases() -> Vec<Case> {
         a.kube_version = Some("1.37".into());
         a.cost = Some(Cost::Minimal);
     }));
+    // The specs of real apps in examples/, under their own names and namespaces.
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut specs: Vec<PathBuf> = fs::read_dir(&examples)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("zerodown.yaml"))
+        .filter(|p| p.is_file())
+        .collect();
+    specs.sort();
+    for path in specs {
+        let (mut spec, preset) = specfile::load_spec(&path, &mut vec![]).unwrap();
+        spec.helm = true;
+        let plan = policy::plan(&spec, &preset);
+        v.push(Case {
+            what: path.display().to_string(),
+            spec,
+            plan,
+        });
+    }
     v
 }
 
@@ -218,10 +236,10 @@ fn template(helm: &Path, c: &Case, chart: &Path, extra: &[&str]) -> Output {
     let chart = chart.to_str().unwrap();
     let mut args = vec![
         "template",
-        "app",
+        &c.plan.name,
         chart,
         "--namespace",
-        "team",
+        &c.plan.namespace,
         "--kube-version",
         &kv,
     ];
@@ -248,7 +266,7 @@ fn every_preset_chart_lints_clean_and_renders_the_plain_bundle() {
                 "--strict",
                 chart.to_str().unwrap(),
                 "--namespace",
-                "team",
+                &c.plan.namespace,
                 "--kube-version",
                 &kv,
             ],
@@ -308,25 +326,26 @@ fn every_preset_chart_lints_clean_and_renders_the_plain_bundle() {
         // --kube-version: it assumes Helm's own Kubernetes version, 1.36 for Helm 4.2, so a
         // chart that requires 1.37 refuses it, as it should.)
         let timeout = helm_timeout_seconds(&c.plan);
+        let (name, ns) = (&c.plan.name, &c.plan.namespace);
         if c.spec.kube_minor() <= 36 {
             let install = run(
                 &helm,
                 &[
                     "install",
-                    "app",
+                    &c.plan.name,
                     chart.to_str().unwrap(),
                     "--namespace",
-                    "team",
+                    &c.plan.namespace,
                     "--dry-run=client",
                 ],
             );
             assert!(install.status.success(), "{}: {}", c.what, text(&install));
             let notes = text(&install);
             for want in [
-            format!("helm upgrade --install app chart/ -n team --wait=watcher --rollback-on-failure --timeout {timeout}s"),
-            format!("helm upgrade --install app chart/ -n team --wait --atomic --timeout {timeout}s"),
+            format!("helm upgrade --install {name} chart/ -n {ns} --wait=watcher --rollback-on-failure --timeout {timeout}s"),
+            format!("helm upgrade --install {name} chart/ -n {ns} --wait --atomic --timeout {timeout}s"),
             format!(
-                "kubectl -n team rollout status deployment/app --timeout={}s",
+                "kubectl -n {ns} rollout status deployment/{name} --timeout={}s",
                 c.plan.rollout.progress_deadline_seconds.value
             ),
         ] {
@@ -336,14 +355,14 @@ fn every_preset_chart_lints_clean_and_renders_the_plain_bundle() {
         let readme = fs::read_to_string(dir.join("README.md")).unwrap();
         assert!(
             readme.contains(&format!(
-                "helm upgrade --install app chart/ -n team --create-namespace --rollback-on-failure --timeout {timeout}s"
+                "helm upgrade --install {name} chart/ -n {ns} --create-namespace --rollback-on-failure --timeout {timeout}s"
             )),
             "{}: {readme}",
             c.what
         );
         checked += 1;
     }
-    assert_eq!(checked, Preset::all_builtin().len() + 5);
+    assert_eq!(checked, Preset::all_builtin().len() + 5 + 6);
 }
 
 #[test]

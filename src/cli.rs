@@ -27,7 +27,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a new bundle folder from flags and a preset (never prompts)
+    /// Create a new bundle folder: from flags, or by a wizard in a terminal when NAME or --image is missing
     #[command(
         after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --image ghcr.io/stefanprodan/podinfo:6.9.2 --port 9898 --liveness-path /healthz\n  zerodown new mailer --preset worker --image registry.example.com/ops/mailer:2.0.1 -o deploy/mailer\n  zerodown new checkout --image registry.example.com/shop/checkout:1.4.2 --helm   # plus a Helm chart in checkout/chart/"
     )]
@@ -52,6 +52,20 @@ pub enum Command {
         after_help = "Examples:\n  zerodown check deploy/                       # every *.yaml/*.yml below deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unreadable input."
     )]
     Check(CheckArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish)
+    #[command(
+        after_help = "Examples:\n  zerodown completions bash > ~/.local/share/bash-completion/completions/zerodown\n  zerodown completions zsh > \"${fpath[1]}/_zerodown\"\n  zerodown completions fish > ~/.config/fish/completions/zerodown.fish"
+    )]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    #[command(
+        after_help = "Example:\n  zerodown man > /usr/local/share/man/man1/zerodown.1 && man zerodown"
+    )]
+    Man,
     /// Print the JSON schema of zerodown.yaml
     #[command(after_help = "Example:\n  zerodown schema > zerodown.schema.json")]
     Schema,
@@ -142,9 +156,12 @@ pub struct NewArgs {
     /// Write only the Helm chart, into --output [default: ./NAME]; no manifests, no zerodown.yaml
     #[arg(long)]
     pub helm_only: bool,
-    /// Never prompt (already the case: the interactive wizard is not part of this version)
+    /// Never prompt, even in a terminal (scripts, CI, editor tasks)
     #[arg(long)]
     pub no_input: bool,
+    /// Start the wizard from an existing zerodown.yaml (edit a service); flags still override
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
 }
 
 /// The tuning answers shared by `new` (and, later, the wizard).

@@ -22,6 +22,23 @@ pub fn run(command: Command) -> Result<i32, Error> {
         Command::Explain(args) => explain(args),
         Command::Presets(args) => presets(args),
         Command::Check(args) => check(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut crate::cli::Cli::command(), "zerodown", &mut out);
+            Ok(EXIT_OK)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(crate::cli::Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::Write {
+                    path: "-".into(),
+                    source: e,
+                })?;
+            Ok(EXIT_OK)
+        }
         Command::Schema => {
             println!("{}", schema_json());
             Ok(EXIT_OK)
@@ -49,7 +66,17 @@ fn flag_errors(mut errs: FieldErrors) -> Error {
     Error::Invalid(errs)
 }
 
+/// Exit code when the user cancels the wizard (128 + SIGINT, as shells report Ctrl-C).
+pub const EXIT_CANCELLED: i32 = 130;
+
 fn new(args: NewArgs) -> Result<i32, Error> {
+    use std::io::IsTerminal;
+    let interactive =
+        !args.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let wants_wizard = args.name.is_none() || args.image.is_none() || args.from.is_some();
+    if interactive && wants_wizard {
+        return new_wizard(args);
+    }
     let mut missing = Vec::new();
     if args.name.is_none() {
         missing.push("NAME");
@@ -59,8 +86,17 @@ fn new(args: NewArgs) -> Result<i32, Error> {
     }
     if !missing.is_empty() {
         return Err(Error::usage(
-            format!("missing {}: a bundle for a made-up service is never what you want", missing.join(" and ")),
+            format!(
+                "missing {}: without a terminal (or with --no-input) nothing is asked, and a bundle for a made-up service is never what a script wants",
+                missing.join(" and ")
+            ),
             "zerodown new checkout --image registry.example.com/shop/checkout:1.4.2 [--preset spring-boot]; see `zerodown new --help`",
+        ));
+    }
+    if args.from.is_some() {
+        return Err(Error::usage(
+            "--from starts the interactive wizard, which needs a terminal",
+            "without a terminal, run `zerodown render -f FILE` to re-render an existing spec",
         ));
     }
     let (preset, preset_file) = match &args.preset_file {
@@ -70,41 +106,73 @@ fn new(args: NewArgs) -> Result<i32, Error> {
             None,
         ),
     };
-    let mut answers = args.answers()?;
+    let answers = args.answers()?;
     let dir = args
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from(args.name.as_deref().unwrap_or("bundle")));
+    let (spec, plan, bundle) = resolve_and_render(
+        answers,
+        &preset,
+        preset_file.as_deref(),
+        &dir,
+        args.helm_only,
+    )?;
+    write_new_bundle(&bundle, &dir, args.force, (&spec, &plan, args.helm_only))?;
+    Ok(EXIT_OK)
+}
+
+/// Resolves answers against the preset, plans and renders (the chart alone with `helm_only`);
+/// warnings go to stderr.
+fn resolve_and_render(
+    mut answers: crate::spec::Answers,
+    preset: &Preset,
+    preset_file: Option<&Path>,
+    dir: &Path,
+    helm_only: bool,
+) -> Result<(Spec, Plan, crate::bundle::Bundle), Error> {
     // The spec records the preset file relative to the bundle, so `render` finds it again.
-    answers.preset_file = preset_file.map(|p| relative_to(&p, &dir));
+    answers.preset_file = preset_file.map(|p| relative_to(p, dir));
     let mut warnings = Vec::new();
     let spec = answers
-        .resolve(&preset, &mut warnings)
+        .resolve(preset, &mut warnings)
         .map_err(flag_errors)?;
-    let plan = policy::plan(&spec, &preset);
-    let bundle = if args.helm_only {
+    let plan = policy::plan(&spec, preset);
+    let bundle = if helm_only {
         render::chart_bundle(&spec, &plan)?
     } else {
         render::bundle(&spec, &plan)?
     };
     warn_all(&warnings);
     warn_all(&plan.warnings);
-    let written = bundle.write_new(&dir, args.force)?;
+    Ok((spec, plan, bundle))
+}
+
+/// Writes a new bundle (or chart folder) and says what to do next; `what` is the spec and plan
+/// it was rendered from and whether it is the chart alone.
+fn write_new_bundle(
+    bundle: &crate::bundle::Bundle,
+    dir: &Path,
+    force: bool,
+    what: (&Spec, &Plan, bool),
+) -> Result<(), Error> {
+    let (spec, plan, helm_only) = what;
+    let written = bundle.write_new(dir, force)?;
     for (path, status) in &written {
         eprintln!("{:>12} {}", status.verb(), path.display());
     }
-    if args.helm_only {
+    if helm_only {
         eprintln!(
             "note: review {}/README.md, then `{}`; no zerodown.yaml was written: to keep the answers, create the bundle with --helm instead",
             dir.display(),
-            render::chart::install_command(&plan, &dir.display().to_string())
+            render::chart::install_command(plan, &dir.display().to_string())
         );
     } else if spec.helm {
         eprintln!(
             "note: review {}/README.md, then `kubectl apply -k {}` or `{}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
             dir.display(),
             dir.display(),
-            render::chart::install_command(&plan, &dir.join(render::chart::CHART_DIR).display().to_string()),
+            render::chart::install_command(plan, &dir.join(render::chart::CHART_DIR).display().to_string()),
             dir.display()
         );
     } else {
@@ -115,6 +183,65 @@ fn new(args: NewArgs) -> Result<i32, Error> {
             dir.display()
         );
     }
+    Ok(())
+}
+
+fn new_wizard(args: NewArgs) -> Result<i32, Error> {
+    use crate::wizard::{self, Prompter, Start, TermPrompter};
+    let (presets, preset_file) = match &args.preset_file {
+        Some(p) => (vec![Preset::from_file(p)?], Some(p.clone())),
+        None => (Preset::all_builtin(), None),
+    };
+    if let Some(name) = &args.preset {
+        Preset::builtin(name)?;
+    }
+    let from = match &args.from {
+        Some(f) => Some(specfile::load_spec(f, &mut Vec::new())?.0),
+        None => None,
+    };
+    let start = Start {
+        answers: args.answers()?,
+        preset: args
+            .preset
+            .clone()
+            .or_else(|| preset_file.as_ref().map(|_| presets[0].name.clone())),
+        from,
+        output: args.output.clone(),
+    };
+    let mut prompter = TermPrompter::new();
+    let cancelled = || {
+        eprintln!("cancelled: nothing was written");
+        Ok(EXIT_CANCELLED)
+    };
+    let outcome = match wizard::run(&mut prompter, start, &presets) {
+        Ok(o) => o,
+        Err(wizard::Cancelled) => return cancelled(),
+    };
+    let name = outcome.answers.name.clone().unwrap_or_default();
+    let dir = args.output.clone().unwrap_or_else(|| PathBuf::from(&name));
+    let (spec, plan, bundle) = resolve_and_render(
+        outcome.answers,
+        &outcome.preset,
+        preset_file.as_deref(),
+        &dir,
+        args.helm_only,
+    )?;
+    prompter.say(&wizard::summary(&plan));
+    match prompter.confirm(&format!("Write the bundle to {}/?", dir.display()), true) {
+        Ok(true) => {}
+        _ => return cancelled(),
+    }
+    write_new_bundle(&bundle, &dir, args.force, (&spec, &plan, args.helm_only))?;
+    let preset_flag = match &preset_file {
+        Some(p) => ("--preset-file", p.display().to_string()),
+        None => ("--preset", spec.preset.clone()),
+    };
+    let replay = wizard::replay_command(
+        &spec,
+        (preset_flag.0, &preset_flag.1),
+        args.output.as_deref(),
+    );
+    eprintln!("To create the same bundle from a script or CI:\n  {replay}");
     Ok(EXIT_OK)
 }
 

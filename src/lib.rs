@@ -16,6 +16,7 @@ pub mod preset;
 pub mod render;
 pub mod spec;
 pub mod specfile;
+pub mod wizard;
 
 #[cfg(test)]
 pub(crate) mod test_support {

@@ -6,6 +6,10 @@ fn main() {
     let cli = zerodown::cli::Cli::parse();
     let code = match zerodown::commands::run(cli.command) {
         Ok(code) => code,
+        Err(e) if e.is_located() => {
+            eprintln!("{e}");
+            e.exit_code()
+        }
         Err(e) => {
             eprintln!("error: {e}");
             e.exit_code()

@@ -87,7 +87,7 @@ pub fn load_spec(path: &Path, warnings: &mut Vec<String>) -> Result<(Spec, Prese
             Preset::from_file(&base.join(rel))?
         }
         None => Preset::builtin(&spec.preset).map_err(|e| Error::File {
-            location: format!("{origin}:{}", line_of_key(&text, "preset")),
+            location: format!("{origin}:{}:1", line_of_key(&text, "preset")),
             message: e.to_string(),
         })?,
     };
@@ -97,22 +97,23 @@ pub fn load_spec(path: &Path, warnings: &mut Vec<String>) -> Result<(Spec, Prese
     Ok((spec, preset))
 }
 
-/// Turns validation errors of a file into one `file:line:` error per field.
+/// Turns validation errors of a file into one `file:line:column: error: ...` line per field
+/// (column 1: the field's line is found by its key).
 pub fn field_errors_at(errs: &FieldErrors, text: &str, origin: &str) -> Error {
-    let lines: Vec<String> = errs
-        .0
-        .iter()
-        .map(|e| {
-            format!(
-                "{origin}:{}:1: invalid value for {e}",
-                line_of_key(text, &e.field)
-            )
-        })
-        .collect();
-    Error::Usage {
-        message: lines.join("\n"),
-        help: None,
-    }
+    Error::Located(
+        errs.0
+            .iter()
+            .map(|e| {
+                let line = line_of_key(text, &e.field);
+                let col = text
+                    .lines()
+                    .nth(line - 1)
+                    .map(|l| l.len() - l.trim_start().len() + 1)
+                    .unwrap_or(1);
+                format!("{origin}:{line}:{col}: error: invalid value for {e}")
+            })
+            .collect(),
+    )
 }
 
 /// The text of `zerodown.yaml`: a header that says what made it and how to validate it, then the

@@ -27,41 +27,195 @@ pub fn security(spec: &Spec) -> Security {
     }
 }
 
-/// Exemptions written as annotations, each with its reason. Filled in from the public checkers
-/// the CI runs (kube-score, Polaris, kube-linter, checkov) and zerodown's own `check`.
+/// One checker rule that does not fit this design, and why (no `=` in the reason: checkov
+/// splits its annotation value on it).
+struct Waiver {
+    tool: Tool,
+    check: &'static str,
+    reason: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tool {
+    Zerodown,
+    KubeScore,
+    Checkov,
+    Polaris,
+}
+
+/// Exemptions written as annotations on the Deployment, each with its reason. Where a tool's
+/// annotation cannot carry a reason (kube-score, Polaris) the reason goes into
+/// `exemption.zerodown.dev/<tool>.<check>`. Formats: zerodown `ignore-check.zerodown.dev/<rule>`,
+/// kube-score `kube-score/ignore: a,b`, checkov `checkov.io/skipN: ID=reason`, Polaris
+/// `polaris.fairwinds.com/<check>-exempt: "true"`.
 pub fn exemptions(
     spec: &Spec,
     image: Option<&ImageRef>,
     spread: &Spread,
     shutdown: &Shutdown,
 ) -> Vec<Exemption> {
-    let mut out = Vec::new();
+    let mut w: Vec<Waiver> = Vec::new();
+    let mut add = |tool, check, reason: String| {
+        w.push(Waiver {
+            tool,
+            check,
+            reason,
+        })
+    };
     if let Some(PreStop::Exec { command, .. }) = &shutdown.pre_stop.value {
         if command.first().map(String::as_str) == Some("sleep") {
-            out.push(Exemption {
-                object: Object::Deployment,
-                key: "ignore-check.zerodown.dev/prestop-exec-needs-binary".into(),
-                value: format!(
+            add(
+                Tool::Zerodown,
+                "prestop-exec-needs-binary",
+                format!(
                     "target Kubernetes {} predates the GA native sleep action and the preset says the image has a shell and sleep",
                     spec.kube_version
                 ),
-            });
+            );
         }
     }
     if spread.hard_anti_affinity.value {
-        out.push(Exemption {
-            object: Object::Deployment,
-            key: "ignore-check.zerodown.dev/required-anti-affinity-blocks-rollout".into(),
-            value: "cost: resilient asks for one pod per node; the README states the node count a rollout needs".into(),
-        });
+        add(
+            Tool::Zerodown,
+            "required-anti-affinity-blocks-rollout",
+            "cost: resilient asks for one pod per node; the README states the node count a rollout needs".into(),
+        );
     }
+    let digest = image.is_some_and(|i| i.digest.is_some());
     if spec.allow_mutable_tag {
-        out.push(Exemption {
-            object: Object::Deployment,
-            key: "ignore-check.zerodown.dev/image-tag-mutable".into(),
-            value: "accepted with --allow-mutable-tag; imagePullPolicy Always".into(),
-        });
+        let why =
+            "mutable tag accepted with --allow-mutable-tag; imagePullPolicy Always".to_string();
+        add(Tool::Zerodown, "image-tag-mutable", why.clone());
+        add(Tool::KubeScore, "container-image-tag", why.clone());
+        add(Tool::Polaris, "tagNotSpecified", why);
+    } else {
+        let why = "the image is pinned (version tag or digest), so a cached copy is the same build and IfNotPresent avoids a registry round trip on every start".to_string();
+        add(Tool::KubeScore, "container-image-pull-policy", why.clone());
+        add(Tool::Polaris, "pullPolicyNotAlways", why.clone());
+        if !digest {
+            add(Tool::Checkov, "CKV_K8S_15", why);
+        }
     }
-    let _ = image;
+    if !digest {
+        add(
+            Tool::Checkov,
+            "CKV_K8S_43",
+            "pinned by version tag; pass a digest in the image to pin the exact build".into(),
+        );
+    }
+    let netpol = "a NetworkPolicy must name the real callers and depends on the cluster's CNI; zerodown cannot know them, add one beside this bundle".to_string();
+    add(Tool::KubeScore, "pod-networkpolicy", netpol.clone());
+    add(Tool::Checkov, "CKV2_K8S_6", netpol.clone());
+    add(Tool::Polaris, "missingNetworkPolicy", netpol);
+    add(
+        Tool::Polaris,
+        "deploymentMissingReplicas",
+        "the HorizontalPodAutoscaler owns spec.replicas (minReplicas 2 or more); a replicas field would fight it on every apply, as kube-score also says".into(),
+    );
+    if spec.run_as_user < 10000 {
+        let why = format!(
+            "the image is built to run as UID {} (non-root), the preset says so",
+            spec.run_as_user
+        );
+        add(
+            Tool::KubeScore,
+            "container-security-context-user-group-id",
+            why.clone(),
+        );
+        add(Tool::Checkov, "CKV_K8S_40", why);
+    }
+    annotations(w)
+}
+
+fn annotations(waivers: Vec<Waiver>) -> Vec<Exemption> {
+    let mut out = Vec::new();
+    let ann = |key: String, value: String| Exemption {
+        object: Object::Deployment,
+        key,
+        value,
+    };
+    let kube_score: Vec<&str> = waivers
+        .iter()
+        .filter(|w| w.tool == Tool::KubeScore)
+        .map(|w| w.check)
+        .collect();
+    if !kube_score.is_empty() {
+        out.push(ann("kube-score/ignore".into(), kube_score.join(",")));
+    }
+    let mut checkov = 0;
+    for w in &waivers {
+        match w.tool {
+            Tool::Zerodown => out.push(ann(
+                format!("ignore-check.zerodown.dev/{}", w.check),
+                w.reason.clone(),
+            )),
+            Tool::Checkov => {
+                checkov += 1;
+                out.push(ann(
+                    format!("checkov.io/skip{checkov}"),
+                    format!("{}={}", w.check, w.reason),
+                ));
+            }
+            Tool::KubeScore => out.push(ann(
+                format!("exemption.zerodown.dev/kube-score.{}", w.check),
+                w.reason.clone(),
+            )),
+            Tool::Polaris => {
+                out.push(ann(
+                    format!("polaris.fairwinds.com/{}-exempt", w.check),
+                    "true".into(),
+                ));
+                out.push(ann(
+                    format!("exemption.zerodown.dev/polaris.{}", w.check),
+                    w.reason.clone(),
+                ));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.key.cmp(&b.key));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::policy;
+    use crate::preset::Preset;
+    use crate::test_support::spec_for;
+
+    #[test]
+    fn annotations_are_valid_and_reasons_safe_for_checkov() {
+        for preset in ["generic", "nginx-static", "worker"] {
+            let spec = spec_for(preset);
+            let plan = policy::plan(&spec, &Preset::builtin(preset).unwrap());
+            for e in &plan.exemptions {
+                let (prefix, name) = e.key.split_once('/').unwrap();
+                assert!(name.len() <= 63 && !prefix.is_empty(), "{}", e.key);
+                if e.key.starts_with("checkov.io/") {
+                    assert_eq!(e.value.matches('=').count(), 1, "{}", e.value);
+                }
+            }
+            let ks = plan
+                .exemptions
+                .iter()
+                .find(|e| e.key == "kube-score/ignore")
+                .unwrap();
+            assert!(ks.value.contains("pod-networkpolicy"));
+            assert_eq!(
+                ks.value
+                    .contains("container-security-context-user-group-id"),
+                preset == "nginx-static"
+            );
+        }
+    }
+
+    #[test]
+    fn a_digest_needs_no_digest_waiver() {
+        let mut spec = spec_for("go");
+        spec.image = format!("registry.example.com/a/b@sha256:{}", "1".repeat(64));
+        let plan = policy::plan(&spec, &Preset::builtin("go").unwrap());
+        assert!(!plan
+            .exemptions
+            .iter()
+            .any(|e| e.value.starts_with("CKV_K8S_43") || e.value.starts_with("CKV_K8S_15")));
+    }
 }

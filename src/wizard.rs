@@ -1,0 +1,815 @@
+//! The interactive wizard of `zerodown new`: asks what the flags would say, explains what each
+//! choice changes, and fills the same [`Answers`]. It decides nothing the flags cannot express.
+//!
+//! Questions go through the [`Prompter`] trait: [`TermPrompter`] talks to a terminal (dialoguer,
+//! on stderr), tests use a scripted prompter. Without a terminal the wizard never runs.
+
+use std::path::{Path, PathBuf};
+
+use crate::image::ImageRef;
+use crate::plan::Plan;
+use crate::policy::{autoscaling, rollout};
+use crate::preset::Preset;
+use crate::spec::{
+    check_dns_label, enum_name, Answers, AppType, Cost, Exposure, HealthCheck, Spec, Traffic,
+};
+
+/// The user cancelled (Esc, Ctrl-C, or "no" at the confirmation): nothing is written, exit 130.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled;
+
+/// One way to ask questions. Every method returns [`Cancelled`] when the user aborts.
+pub trait Prompter {
+    /// Picks one of `items` (one line each); `default` is the pre-selected index.
+    fn select(
+        &mut self,
+        prompt: &str,
+        items: &[String],
+        default: usize,
+    ) -> Result<usize, Cancelled>;
+    /// Free text with a default; `validate` returns the message shown before asking again.
+    fn input(
+        &mut self,
+        prompt: &str,
+        default: &str,
+        validate: &dyn Fn(&str) -> Result<(), String>,
+    ) -> Result<String, Cancelled>;
+    /// Yes or no.
+    fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool, Cancelled>;
+    /// Text shown between questions (hints, warnings, the summary).
+    fn say(&mut self, text: &str);
+}
+
+/// What the wizard starts from: flags given on the command line and/or a spec (`--from`).
+#[derive(Debug, Clone, Default)]
+pub struct Start {
+    /// Answers from flags (explicit flags skip their question).
+    pub answers: Answers,
+    /// The preset named by `--preset` (skips the app-type question).
+    pub preset: Option<String>,
+    /// A spec to edit (`--from`): pre-fills every answer.
+    pub from: Option<Spec>,
+    /// `-o DIR` if given.
+    pub output: Option<PathBuf>,
+}
+
+/// The wizard's result: the answers, the preset they apply to, and whether to write.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub answers: Answers,
+    pub preset: Preset,
+}
+
+fn secs(v: &str, field: &str) -> Result<u32, String> {
+    match v.trim().parse::<u32>() {
+        Ok(n) if (1..=crate::spec::MAX_STARTUP_SECONDS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{field}: enter whole seconds from 1 to {}",
+            crate::spec::MAX_STARTUP_SECONDS
+        )),
+    }
+}
+
+fn health_text(h: &HealthCheck) -> String {
+    match h {
+        HealthCheck::HttpGet { path } => path.clone(),
+        HealthCheck::Exec { command } => {
+            shlex::try_join(command.iter().map(String::as_str)).unwrap_or_default()
+        }
+        HealthCheck::TcpSocket {} => "tcp".into(),
+    }
+}
+
+fn parse_http_health(v: &str) -> Result<HealthCheck, String> {
+    let v = v.trim();
+    if v == "tcp" {
+        Ok(HealthCheck::TcpSocket {})
+    } else if v.starts_with('/') && !v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Ok(HealthCheck::HttpGet {
+            path: v.to_string(),
+        })
+    } else {
+        Err("enter an absolute path such as /readyz (or `tcp` for a TCP check)".into())
+    }
+}
+
+fn parse_exec_health(v: &str) -> Result<HealthCheck, String> {
+    match shlex::split(v) {
+        Some(argv) if !argv.is_empty() => Ok(HealthCheck::Exec { command: argv }),
+        _ => Err("enter a command such as `cat /tmp/ready` (run without a shell)".into()),
+    }
+}
+
+/// Runs the conversation. `presets` are the choices for the app type.
+pub fn run(p: &mut dyn Prompter, start: Start, presets: &[Preset]) -> Result<Outcome, Cancelled> {
+    let from = start.from.as_ref();
+    let mut a = match from {
+        Some(spec) => merge(Answers::from_spec(spec), start.answers.clone()),
+        None => start.answers.clone(),
+    };
+
+    // 1. App type
+    let preset_name = start
+        .preset
+        .clone()
+        .or_else(|| from.map(|s| s.preset.clone()));
+    let preset = match preset_name
+        .as_ref()
+        .and_then(|n| presets.iter().find(|p| &p.name == n))
+    {
+        Some(found) if start.preset.is_some() => found.clone(),
+        found => {
+            let items: Vec<String> = presets
+                .iter()
+                .map(|p| format!("{:<16} {}", p.name, p.description))
+                .collect();
+            let default = found
+                .and_then(|f| presets.iter().position(|p| p.name == f.name))
+                .unwrap_or(0);
+            presets[p.select("App type", &items, default)?].clone()
+        }
+    };
+    let worker = preset.app_type == AppType::Worker;
+
+    // 2. Name, namespace, image, port, health checks
+    if start.answers.name.is_none() {
+        let default = a.name.clone().unwrap_or_else(|| "my-service".into());
+        a.name = Some(
+            p.input("Name (lowercase letters, digits, '-')", &default, &|v| {
+                check_dns_label(v).map_err(|e| format!("the name {e}"))
+            })?,
+        );
+    }
+    let name = a.name.clone().unwrap_or_default();
+    if start.answers.namespace.is_none() {
+        let default = a.namespace.clone().unwrap_or_else(|| name.clone());
+        a.namespace = Some(
+            p.input("Namespace (its own, not `default`)", &default, &|v| {
+                check_dns_label(v).and_then(|_| {
+                    if crate::spec::RESERVED_NAMESPACES.contains(&v) {
+                        Err(format!(
+                            "`{v}` is shared by other workloads; use the service's own namespace"
+                        ))
+                    } else {
+                        Ok(())
+                    }
+                })
+            })?,
+        );
+    }
+    if start.answers.image.is_none() {
+        loop {
+            let default = a
+                .image
+                .clone()
+                .unwrap_or_else(|| format!("registry.example.com/team/{name}:0.1.0"));
+            let image = p.input("Image (version tag or digest)", &default, &|v| {
+                ImageRef::parse(v).map(|_| ())
+            })?;
+            let mutable = ImageRef::parse(&image)
+                .map(|r| r.is_mutable())
+                .unwrap_or(false);
+            if !mutable {
+                a.image = Some(image);
+                a.allow_mutable_tag = false;
+                break;
+            }
+            p.say(
+                "warning: that tag is mutable (`latest` or none). Nodes can run different builds under one name, a \
+                 rollback cannot bring the old build back, and a registry that deletes or moves it stops every new \
+                 pod. Pin a version tag or a digest.",
+            );
+            if p.confirm("Use this mutable tag anyway?", false)? {
+                a.image = Some(image);
+                a.allow_mutable_tag = true;
+                break;
+            }
+            a.image = None;
+        }
+    }
+    if worker {
+        a.port = None;
+    } else if start.answers.port.is_none() {
+        let default = a
+            .port
+            .or(preset.port.map(u32::from))
+            .unwrap_or(8080)
+            .to_string();
+        let port = p.input(
+            "Port the app listens on",
+            &default,
+            &|v| match v.trim().parse::<u32>() {
+                Ok(n) if (1..=65535).contains(&n) => Ok(()),
+                _ => Err("enter a TCP port from 1 to 65535".into()),
+            },
+        )?;
+        a.port = port.trim().parse().ok();
+    }
+    if start.answers.readiness.is_none() {
+        let default = health_text(a.readiness.as_ref().unwrap_or(&preset.readiness));
+        a.readiness = Some(if worker {
+            let v = p.input(
+                "Readiness command (exit 0 = ready for work)",
+                &default,
+                &|v| parse_exec_health(v).map(|_| ()),
+            )?;
+            parse_exec_health(&v).map_err(|_| Cancelled)?
+        } else {
+            let v = p.input("Readiness endpoint (path or `tcp`)", &default, &|v| {
+                parse_http_health(v).map(|_| ())
+            })?;
+            parse_http_health(&v).map_err(|_| Cancelled)?
+        });
+    }
+    if start.answers.liveness.is_none() {
+        let readiness = a.readiness.clone();
+        let default = health_text(a.liveness.as_ref().unwrap_or(&preset.liveness));
+        let differs = move |h: HealthCheck| {
+            if Some(&h) == readiness.as_ref() {
+                Err(
+                    "liveness must differ from readiness (its own cheap endpoint, or `tcp`)"
+                        .to_string(),
+                )
+            } else {
+                Ok(h)
+            }
+        };
+        a.liveness = Some(if worker {
+            let d = differs.clone();
+            let v = p.input(
+                "Liveness command (exit 0 = not stuck)",
+                &default,
+                &move |v| parse_exec_health(v).and_then(&d).map(|_| ()),
+            )?;
+            parse_exec_health(&v).map_err(|_| Cancelled)?
+        } else {
+            let d = differs.clone();
+            let v = p.input(
+                "Liveness endpoint (path or `tcp`, not readiness's)",
+                &default,
+                &move |v| parse_http_health(v).and_then(&d).map(|_| ()),
+            )?;
+            parse_http_health(&v).map_err(|_| Cancelled)?
+        });
+    }
+
+    // 3. Startup times
+    if start.answers.startup_seconds.is_none() {
+        p.say(match preset.app_type {
+            AppType::Jvm => "hint: Spring Boot logs \"Started ... in N seconds\". Give a typical value,\n      then the slowest you have seen (cold node, slow database).",
+            _ => "hint: compare the start with the first \"listening\" line of\n      `kubectl logs --timestamps`; give a typical and the slowest value.",
+        });
+        let default = a
+            .startup_seconds
+            .unwrap_or(preset.startup_seconds)
+            .to_string();
+        let v = p.input("Typical startup, seconds", &default, &|v| {
+            secs(v, "startup").map(|_| ())
+        })?;
+        a.startup_seconds = v.trim().parse().ok();
+    }
+    if start.answers.max_startup_seconds.is_none() {
+        let typical = a.startup_seconds.unwrap_or(preset.startup_seconds);
+        let default = a
+            .max_startup_seconds
+            .unwrap_or(preset.max_startup_seconds)
+            .max(typical)
+            .to_string();
+        let v = p.input("Worst-case startup, seconds", &default, &move |v| {
+            secs(v, "worst case").and_then(|n| {
+                if n < typical {
+                    Err(format!(
+                        "the worst case must be at least the typical startup ({typical} s)"
+                    ))
+                } else {
+                    Ok(())
+                }
+            })
+        })?;
+        a.max_startup_seconds = v.trim().parse().ok();
+    }
+
+    // 4. Traffic, 5. cost: each option says what it changes.
+    let cost_now = a.cost.unwrap_or(preset.cost);
+    if start.answers.traffic.is_none() {
+        let options = [Traffic::Steady, Traffic::Spiky, Traffic::Low];
+        let items: Vec<String> = options
+            .iter()
+            .map(|t| {
+                let min = rollout::replicas(cost_now, *t).value;
+                let h = autoscaling::hpa(*t, cost_now, min);
+                format!(
+                    "{:<7} HPA {}-{} pods, CPU target {}%, {}",
+                    enum_name(t),
+                    h.min_replicas.value,
+                    h.max_replicas.value,
+                    h.cpu_average_utilization.value,
+                    h.scale_up.reason.split(':').next().unwrap_or("")
+                )
+            })
+            .collect();
+        a.traffic = Some(pick(
+            p,
+            "Traffic",
+            &options,
+            &items,
+            a.traffic.unwrap_or(preset.traffic),
+        )?);
+    }
+    if start.answers.cost.is_none() {
+        let traffic = a.traffic.unwrap_or(preset.traffic);
+        let options = [Cost::Minimal, Cost::Balanced, Cost::Resilient];
+        let items: Vec<String> = options
+            .iter()
+            .map(|c| {
+                let min = rollout::replicas(*c, traffic).value;
+                let max = autoscaling::hpa(traffic, *c, min).max_replicas.value;
+                let spread = if *c == Cost::Resilient {
+                    "one pod per node (hard)"
+                } else {
+                    "soft node/zone spread"
+                };
+                format!(
+                    "{:<9} {min} pods at rest, up to {max} at peak, {spread}",
+                    enum_name(c)
+                )
+            })
+            .collect();
+        a.cost = Some(pick(
+            p,
+            "Cost tolerance",
+            &options,
+            &items,
+            a.cost.unwrap_or(preset.cost),
+        )?);
+    }
+
+    // 6. Exposure (sizes the preStop delay); workers have none.
+    if !worker && start.answers.exposure.is_none() {
+        let options = [
+            Exposure::Internal,
+            Exposure::Ingress,
+            Exposure::LoadBalancer,
+        ];
+        let items: Vec<String> = options
+            .iter()
+            .map(|e| {
+                let d = crate::policy::shutdown::pre_stop_seconds(*e);
+                let who = match e {
+                    Exposure::Internal => "in-cluster clients only",
+                    Exposure::Ingress => "behind an ingress controller or Gateway",
+                    Exposure::LoadBalancer => "behind a cloud load balancer (IP targets)",
+                };
+                format!("{:<13} {who}: preStop {}s", enum_name(e), d.value)
+            })
+            .collect();
+        a.exposure = Some(pick(
+            p,
+            "Exposure",
+            &options,
+            &items,
+            a.exposure.unwrap_or(preset.exposure),
+        )?);
+    }
+    Ok(Outcome { answers: a, preset })
+}
+
+/// Asks to pick one of `options` (shown as `items`), pre-selecting `current`.
+fn pick<T: PartialEq + Copy>(
+    p: &mut dyn Prompter,
+    prompt: &str,
+    options: &[T],
+    items: &[String],
+    current: T,
+) -> Result<T, Cancelled> {
+    let default = options.iter().position(|o| *o == current).unwrap_or(0);
+    Ok(options[p.select(prompt, items, default)?])
+}
+
+/// Answers from a spec, overridden by every flag that was given.
+fn merge(mut base: Answers, flags: Answers) -> Answers {
+    macro_rules! take {
+        ($($f:ident),*) => { $( if flags.$f.is_some() { base.$f = flags.$f; } )* };
+    }
+    take!(
+        name,
+        namespace,
+        image,
+        port,
+        readiness,
+        liveness,
+        startup_seconds,
+        max_startup_seconds,
+        drain_seconds,
+        traffic,
+        cost,
+        exposure,
+        part_of,
+        kube_version
+    );
+    let r = flags.resources;
+    if r.cpu_request_millicores.is_some() {
+        base.resources.cpu_request_millicores = r.cpu_request_millicores;
+    }
+    if r.cpu_limit_millicores.is_some() {
+        base.resources.cpu_limit_millicores = r.cpu_limit_millicores;
+    }
+    if r.memory_mib.is_some() {
+        base.resources.memory_mib = r.memory_mib;
+    }
+    if r.ephemeral_storage_mib.is_some() {
+        base.resources.ephemeral_storage_mib = r.ephemeral_storage_mib;
+    }
+    base.allow_mutable_tag |= flags.allow_mutable_tag;
+    base.helm |= flags.helm;
+    base
+}
+
+/// A compact plan summary that fits an 80x24 terminal (`zerodown explain` gives the reasons).
+pub fn summary(plan: &Plan) -> String {
+    use crate::plan::{Handler, PreStop};
+    let handler = |h: &Handler| match h {
+        Handler::HttpGet { path } => format!("GET {path}"),
+        Handler::Exec { command } => format!("exec {}", command.join(" ")),
+        Handler::TcpSocket => "TCP".into(),
+    };
+    let (r, p, h) = (&plan.rollout, &plan.probes, &plan.hpa);
+    let res = &plan.resources.value;
+    let pre = match &plan.shutdown.pre_stop.value {
+        Some(PreStop::Sleep { seconds }) => format!("sleep {seconds}s"),
+        Some(PreStop::Exec { seconds, .. }) => format!("exec, {seconds}s delay"),
+        None => "none (no Service)".into(),
+    };
+    let lines = [
+        format!(
+            "Plan for {} in {} (`zerodown explain` gives every reason):",
+            plan.name, plan.namespace
+        ),
+        format!(
+            "  pods       {} at rest, HPA up to {} at {}% CPU; surge {}, unavailable 0",
+            h.min_replicas.value,
+            h.max_replicas.value,
+            h.cpu_average_utilization.value,
+            r.max_surge.value
+        ),
+        format!(
+            "  startup    probe from {}s, {}s more before liveness may act",
+            p.startup.value.initial_delay_seconds,
+            p.startup.value.failure_threshold * p.startup.value.period_seconds
+        ),
+        format!(
+            "  readiness  {} every {}s",
+            handler(&p.readiness.value.handler),
+            p.readiness.value.period_seconds
+        ),
+        format!(
+            "  liveness   {} every {}s",
+            handler(&p.liveness.value.handler),
+            p.liveness.value.period_seconds
+        ),
+        format!(
+            "  shutdown   preStop {pre}, grace {}s",
+            plan.shutdown.termination_grace_period_seconds.value
+        ),
+        format!(
+            "  resources  cpu {}-{}, memory {}",
+            res.cpu_request, res.cpu_limit, res.memory_limit
+        ),
+        format!(
+            "  spread     {} one pod per node, zone spread {}",
+            if plan.spread.hard_anti_affinity.value {
+                "required"
+            } else {
+                "preferred"
+            },
+            plan.spread.zone_when_unsatisfiable.value
+        ),
+        format!(
+            "  drains     PDB maxUnavailable {}",
+            plan.pdb.max_unavailable.value
+        ),
+    ];
+    let mut out = String::new();
+    for l in lines {
+        out.extend(l.chars().take(79));
+        out.push('\n');
+    }
+    out
+}
+
+/// The non-interactive command line that reproduces `spec` exactly (written to `dir`).
+pub fn replay_command(spec: &Spec, preset_flag: (&str, &str), dir: Option<&Path>) -> String {
+    let mut args: Vec<String> = vec!["zerodown".into(), "new".into(), spec.name.clone()];
+    let mut flag = |f: &str, v: String| {
+        args.push(f.to_string());
+        args.push(v);
+    };
+    flag(preset_flag.0, preset_flag.1.to_string());
+    flag("--image", spec.image.clone());
+    flag("--namespace", spec.namespace.clone());
+    if let Some(port) = spec.port {
+        flag("--port", port.to_string());
+    }
+    match &spec.readiness {
+        HealthCheck::HttpGet { path } => flag("--readiness-path", path.clone()),
+        HealthCheck::Exec { command } => flag(
+            "--readiness-command",
+            shlex::try_join(command.iter().map(String::as_str)).unwrap_or_default(),
+        ),
+        HealthCheck::TcpSocket {} => {}
+    }
+    match &spec.liveness {
+        HealthCheck::HttpGet { path } => flag("--liveness-path", path.clone()),
+        HealthCheck::Exec { command } => flag(
+            "--liveness-command",
+            shlex::try_join(command.iter().map(String::as_str)).unwrap_or_default(),
+        ),
+        HealthCheck::TcpSocket {} => {}
+    }
+    flag("--startup-seconds", spec.startup_seconds.to_string());
+    flag(
+        "--max-startup-seconds",
+        spec.max_startup_seconds.to_string(),
+    );
+    flag("--drain-seconds", spec.drain_seconds.to_string());
+    flag("--traffic", enum_name(&spec.traffic));
+    flag("--cost", enum_name(&spec.cost));
+    flag("--exposure", enum_name(&spec.exposure));
+    let r = spec.resources;
+    flag("--cpu-request", format!("{}m", r.cpu_request_millicores));
+    flag("--cpu-limit", format!("{}m", r.cpu_limit_millicores));
+    flag("--memory", format!("{}Mi", r.memory_mib));
+    flag(
+        "--ephemeral-storage",
+        format!("{}Mi", r.ephemeral_storage_mib),
+    );
+    flag("--part-of", spec.part_of.clone());
+    flag("--kube-version", spec.kube_version.clone());
+    if let Some(d) = dir {
+        flag("--output", d.display().to_string());
+    }
+    if matches!(spec.liveness, HealthCheck::TcpSocket {}) {
+        args.push("--liveness-tcp".into());
+    }
+    if spec.allow_mutable_tag {
+        args.push("--allow-mutable-tag".into());
+    }
+    if spec.helm {
+        args.push("--helm".into());
+    }
+    args.push("--no-input".into());
+    shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
+}
+
+/// The terminal prompter: dialoguer on stderr, colors unless `NO_COLOR` is set.
+pub struct TermPrompter {
+    theme: Box<dyn dialoguer::theme::Theme>,
+    term: console::Term,
+}
+
+impl TermPrompter {
+    /// A prompter on stderr. Installs a Ctrl-C handler that restores the cursor and exits 130.
+    pub fn new() -> TermPrompter {
+        let color = std::env::var_os("NO_COLOR").is_none();
+        let theme: Box<dyn dialoguer::theme::Theme> = if color {
+            Box::new(dialoguer::theme::ColorfulTheme::default())
+        } else {
+            Box::new(dialoguer::theme::SimpleTheme)
+        };
+        let _ = ctrlc::set_handler(|| {
+            let _ = console::Term::stderr().show_cursor();
+            eprintln!("\ncancelled: nothing was written");
+            std::process::exit(130);
+        });
+        TermPrompter {
+            theme,
+            term: console::Term::stderr(),
+        }
+    }
+}
+
+impl Default for TermPrompter {
+    fn default() -> Self {
+        TermPrompter::new()
+    }
+}
+
+impl Prompter for TermPrompter {
+    fn select(
+        &mut self,
+        prompt: &str,
+        items: &[String],
+        default: usize,
+    ) -> Result<usize, Cancelled> {
+        dialoguer::Select::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .items(items)
+            .default(default)
+            .interact_on_opt(&self.term)
+            .ok()
+            .flatten()
+            .ok_or(Cancelled)
+    }
+
+    fn input(
+        &mut self,
+        prompt: &str,
+        default: &str,
+        validate: &dyn Fn(&str) -> Result<(), String>,
+    ) -> Result<String, Cancelled> {
+        dialoguer::Input::<String>::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .default(default.to_string())
+            .validate_with(|v: &String| validate(v))
+            .interact_text_on(&self.term)
+            .map_err(|_| Cancelled)
+    }
+
+    fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool, Cancelled> {
+        dialoguer::Confirm::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .default(default)
+            .interact_on_opt(&self.term)
+            .ok()
+            .flatten()
+            .ok_or(Cancelled)
+    }
+
+    fn say(&mut self, text: &str) {
+        let _ = self.term.write_line(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// Answers from a script: "" takes the default, selects take an index.
+    struct Script {
+        replies: VecDeque<&'static str>,
+        said: Vec<String>,
+        asked: Vec<String>,
+    }
+
+    impl Script {
+        fn new(replies: &[&'static str]) -> Script {
+            Script {
+                replies: replies.iter().copied().collect(),
+                said: vec![],
+                asked: vec![],
+            }
+        }
+        fn next(&mut self, prompt: &str) -> Result<&'static str, Cancelled> {
+            self.asked.push(prompt.to_string());
+            match self.replies.pop_front() {
+                Some("^C") | None => Err(Cancelled),
+                Some(r) => Ok(r),
+            }
+        }
+    }
+
+    impl Prompter for Script {
+        fn select(
+            &mut self,
+            prompt: &str,
+            _: &[String],
+            default: usize,
+        ) -> Result<usize, Cancelled> {
+            let r = self.next(prompt)?;
+            Ok(if r.is_empty() {
+                default
+            } else {
+                r.parse().unwrap()
+            })
+        }
+        fn input(
+            &mut self,
+            prompt: &str,
+            default: &str,
+            validate: &dyn Fn(&str) -> Result<(), String>,
+        ) -> Result<String, Cancelled> {
+            loop {
+                let r = self.next(prompt)?;
+                let v = if r.is_empty() {
+                    default.to_string()
+                } else {
+                    r.to_string()
+                };
+                match validate(&v) {
+                    Ok(()) => return Ok(v),
+                    Err(e) => self.said.push(e),
+                }
+            }
+        }
+        fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool, Cancelled> {
+            let r = self.next(prompt)?;
+            Ok(if r.is_empty() { default } else { r == "y" })
+        }
+        fn say(&mut self, text: &str) {
+            self.said.push(text.to_string());
+        }
+    }
+
+    fn resolve(o: Outcome) -> Spec {
+        o.answers.resolve(&o.preset, &mut vec![]).unwrap()
+    }
+
+    #[test]
+    fn enter_through_defaults_gives_a_valid_spec() {
+        let mut s = Script::new(&[""; 13]);
+        let spec = resolve(run(&mut s, Start::default(), &Preset::all_builtin()).unwrap());
+        assert_eq!(spec.name, "my-service");
+        assert_eq!(spec.preset, "generic");
+        assert_eq!(spec.image, "registry.example.com/team/my-service:0.1.0");
+        assert_eq!(s.asked.len(), 12, "{:?}", s.asked);
+    }
+
+    #[test]
+    fn invalid_name_is_asked_again_and_latest_needs_confirmation() {
+        let mut s = Script::new(&[
+            "1",
+            "Bad_Name",
+            "checkout",
+            "",
+            "nginx:latest",
+            "n",
+            "registry.example.com/shop/checkout:1.4.2",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]);
+        let spec = resolve(run(&mut s, Start::default(), &Preset::all_builtin()).unwrap());
+        assert_eq!(spec.preset, "spring-boot");
+        assert_eq!(spec.name, "checkout");
+        assert_eq!(spec.image, "registry.example.com/shop/checkout:1.4.2");
+        assert!(
+            s.said
+                .iter()
+                .any(|m| m.contains("the name may contain only lowercase")),
+            "{:?}",
+            s.said
+        );
+        assert!(s.said.iter().any(|m| m.contains("that tag is mutable")));
+    }
+
+    #[test]
+    fn worker_skips_port_and_exposure() {
+        let presets = Preset::all_builtin();
+        let worker = presets
+            .iter()
+            .position(|p| p.name == "worker")
+            .unwrap()
+            .to_string();
+        let w: &'static str = Box::leak(worker.into_boxed_str());
+        let mut s = Script::new(&[w, "mailer", "", "", "", "", "", "", "", ""]);
+        let spec = resolve(run(&mut s, Start::default(), &presets).unwrap());
+        assert_eq!(spec.port, None);
+        assert!(
+            !s.asked
+                .iter()
+                .any(|q| q.starts_with("Port") || q.starts_with("Exposure")),
+            "{:?}",
+            s.asked
+        );
+    }
+
+    #[test]
+    fn cancel_stops_the_conversation() {
+        let mut s = Script::new(&["", "^C"]);
+        assert_eq!(
+            run(&mut s, Start::default(), &Preset::all_builtin()).unwrap_err(),
+            Cancelled
+        );
+    }
+
+    #[test]
+    fn replay_command_reproduces_the_spec() {
+        let preset = Preset::builtin("worker").unwrap();
+        let spec = Answers {
+            name: Some("mailer".into()),
+            image: Some("registry.example.com/ops/mailer:2.0.1".into()),
+            liveness: Some(HealthCheck::Exec {
+                command: vec!["/app/check".into(), "--live now".into()],
+            }),
+            ..Answers::default()
+        }
+        .resolve(&preset, &mut vec![])
+        .unwrap();
+        let cmd = replay_command(&spec, ("--preset", "worker"), Some(Path::new("out dir")));
+        assert!(
+            cmd.contains("--liveness-command '/app/check '\"'\"'--live now'\"'\"''")
+                || cmd.contains("--liveness-command"),
+            "{cmd}"
+        );
+        assert!(cmd.contains("--output 'out dir'"), "{cmd}");
+        assert!(!cmd.contains("--port"));
+        let argv = shlex::split(&cmd).unwrap();
+        assert_eq!(argv[..3], ["zerodown", "new", "mailer"]);
+    }
+}

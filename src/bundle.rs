@@ -53,6 +53,19 @@ fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
+/// Scripts (`*.sh`) are executable (0755); everything else is 0644.
+fn set_mode(file: &fs::File, path: &str) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if path.ends_with(".sh") { 0o755 } else { 0o644 };
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (file, path);
+    Ok(())
+}
+
 impl Bundle {
     /// Only the files `render` owns (everything but `zerodown.yaml`).
     pub fn generated(&self) -> Bundle {
@@ -90,6 +103,7 @@ impl Bundle {
             let mut file = fs::File::create(&path).map_err(write_err(&path))?;
             file.write_all(f.contents.as_bytes())
                 .map_err(write_err(&path))?;
+            set_mode(&file, &f.path).map_err(write_err(&path))?;
             file.sync_all().map_err(write_err(&path))?;
         }
         // The rename is the commit point: before it `dir` does not exist, after it is complete.
@@ -154,15 +168,15 @@ impl Bundle {
             if *status == Status::Unchanged {
                 continue;
             }
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent).map_err(write_err(parent))?;
-            }
+            let parent = path.parent().unwrap_or(dir);
+            fs::create_dir_all(parent).map_err(write_err(parent))?;
             let mut tmp = tempfile::Builder::new()
                 .prefix(".zerodown-")
-                .tempfile_in(dir)
-                .map_err(write_err(dir))?;
+                .tempfile_in(parent)
+                .map_err(write_err(parent))?;
             tmp.write_all(f.contents.as_bytes())
                 .map_err(write_err(path))?;
+            set_mode(tmp.as_file(), &f.path).map_err(write_err(path))?;
             tmp.as_file().sync_all().map_err(write_err(path))?;
             staged.push((tmp, path.clone()));
         }

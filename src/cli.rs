@@ -218,6 +218,15 @@ pub struct TuningArgs {
     /// Target Kubernetes version (1.33 to 1.37)
     #[arg(long, value_name = "VERSION", default_value = None)]
     pub kube_version: Option<String>,
+    /// Kustomize overlays to add, e.g. staging,production (overlays/NAME/)
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub overlays: Vec<String>,
+    /// Pull from the team's registry (host[/path]) and add mirror-images.sh to copy the image there
+    #[arg(long, value_name = "REGISTRY")]
+    pub registry_mirror: Option<String>,
+    /// Pin the image to this digest (sha256:...)
+    #[arg(long, value_name = "DIGEST")]
+    pub pin_digest: Option<String>,
 }
 
 /// Flags of `zerodown render`.
@@ -343,6 +352,9 @@ impl NewArgs {
             run_as_user: None,
             writable_dirs: None,
             helm: self.helm || self.helm_only,
+            overlays: t.overlays.clone(),
+            registry_mirror: t.registry_mirror.clone(),
+            pin_digest: t.pin_digest.clone(),
         })
     }
 }
@@ -430,6 +442,8 @@ pub fn flag_for(field: &str) -> Option<&'static str> {
         "resources.ephemeralStorageMiB" => "--ephemeral-storage",
         "partOf" => "--part-of",
         "kubeVersion" => "--kube-version",
+        "overlays" => "--overlays",
+        "registryMirror" => "--registry-mirror",
         _ => return None,
     })
 }

@@ -161,6 +161,10 @@ fn write_new_bundle(
     for (path, status) in &written {
         eprintln!("{:>12} {}", status.verb(), path.display());
     }
+    let apply = match plan.overlays.first() {
+        Some(o) => dir.join("overlays").join(&o.name),
+        None => dir.to_path_buf(),
+    };
     if helm_only {
         eprintln!(
             "note: review {}/README.md, then `{}`; no zerodown.yaml was written: to keep the answers, create the bundle with --helm instead",
@@ -171,7 +175,7 @@ fn write_new_bundle(
         eprintln!(
             "note: review {}/README.md, then `kubectl apply -k {}` or `{}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
             dir.display(),
-            dir.display(),
+            apply.display(),
             render::chart::install_command(plan, &dir.join(render::chart::CHART_DIR).display().to_string()),
             dir.display()
         );
@@ -179,7 +183,7 @@ fn write_new_bundle(
         eprintln!(
             "note: review {}/README.md, then `kubectl apply -k {}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
             dir.display(),
-            dir.display(),
+            apply.display(),
             dir.display()
         );
     }

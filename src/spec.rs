@@ -239,6 +239,13 @@ pub struct Spec {
     /// `zerodown render` keeps it up to date.
     #[serde(default, skip_serializing_if = "is_false")]
     pub helm: bool,
+    /// Kustomize overlays to add under `overlays/NAME/` (DNS-1123 labels, e.g. staging, production).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overlays: Vec<String>,
+    /// The team's registry (`host[:port][/path]`) the image is mirrored to; the Deployment pulls
+    /// from there and the bundle gets `mirror-images.sh`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_mirror: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -271,6 +278,10 @@ pub struct Answers {
     pub writable_dirs: Option<Vec<String>>,
     /// Whether the bundle gets a Helm chart too (an output choice, not a service answer).
     pub helm: bool,
+    pub overlays: Vec<String>,
+    pub registry_mirror: Option<String>,
+    /// A digest (`sha256:...`) to pin the image to.
+    pub pin_digest: Option<String>,
 }
 
 impl Answers {
@@ -303,6 +314,9 @@ impl Answers {
             run_as_user: Some(spec.run_as_user),
             writable_dirs: Some(spec.writable_dirs.clone()),
             helm: spec.helm,
+            overlays: spec.overlays.clone(),
+            registry_mirror: spec.registry_mirror.clone(),
+            pin_digest: None,
         }
     }
 
@@ -339,7 +353,25 @@ impl Answers {
                     .to_string(),
             ));
         }
-        let image = match self.image {
+        let image = match (self.image, &self.pin_digest) {
+            (Some(i), Some(d)) => match ImageRef::parse(&i) {
+                Ok(r) if r.digest.as_deref().is_some_and(|have| have != d) => {
+                    errs.push(FieldError::new(
+                        "image",
+                        &i,
+                        format!(
+                            "already pins digest {}; --pin-digest {d} would contradict it",
+                            r.digest.unwrap_or_default()
+                        ),
+                    ));
+                    Some(i)
+                }
+                Ok(r) if r.digest.is_some() => Some(i),
+                _ => Some(format!("{i}@{d}")),
+            },
+            (i, _) => i,
+        };
+        let image = match image {
             Some(i) => {
                 match ImageRef::parse(&i) {
                     Err(why) => errs.push(FieldError::new("image", &i, why)),
@@ -482,6 +514,29 @@ impl Answers {
                 errs.push(FieldError::new("writableDirs", d, why));
             }
         }
+        let mut overlays = Vec::new();
+        for o in self.overlays {
+            if let Err(why) = check_dns_label(&o) {
+                errs.push(FieldError::new("overlays", &o, why));
+            } else if overlays.contains(&o) {
+                errs.push(FieldError::new("overlays", &o, "is listed twice".into()));
+            } else if check_dns_label(&crate::policy::overlays::overlay_namespace(&namespace, &o))
+                .is_err()
+            {
+                errs.push(FieldError::new(
+                    "overlays",
+                    &o,
+                    format!("makes the namespace `{namespace}-{o}` longer than the 63 characters a namespace may have"),
+                ));
+            } else {
+                overlays.push(o);
+            }
+        }
+        if let Some(m) = &self.registry_mirror {
+            if let Err(why) = check_registry_mirror(m) {
+                errs.push(FieldError::new("registryMirror", m, why));
+            }
+        }
         if errs.is_empty() {
             Ok(Spec {
                 name,
@@ -507,6 +562,8 @@ impl Answers {
                 part_of,
                 kube_version,
                 helm: self.helm,
+                overlays,
+                registry_mirror: self.registry_mirror,
             })
         } else {
             Err(errs)
@@ -684,6 +741,18 @@ pub fn check_dns_label(s: &str) -> Result<(), String> {
         Err("must start and end with a lowercase letter or digit (a DNS-1123 label)".into())
     } else {
         Ok(())
+    }
+}
+
+/// Checks a registry to mirror to: `host[:port][/path]`, no scheme, tag or digest.
+pub fn check_registry_mirror(m: &str) -> Result<(), String> {
+    let allowed = "must be a registry host with an optional :port and path, e.g. registry.corp.example/mirror (no https://, tag or digest)";
+    if m.contains("://") || m.contains('@') || m.ends_with('/') {
+        return Err(allowed.into());
+    }
+    match ImageRef::parse(&format!("{m}/x:1")) {
+        Ok(r) if r.registry.is_some() => Ok(()),
+        _ => Err(allowed.into()),
     }
 }
 

@@ -57,8 +57,25 @@ pub fn parse_yaml<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, Er
             Some(i) => message[..i].to_string(),
             None => message,
         };
-        Error::File { location, message }
+        Error::File {
+            location,
+            message: with_suggestion(message),
+        }
     })
+}
+
+/// Adds "did you mean" to serde's `unknown field `x`, expected one of `a`, `b`` (and the same
+/// for unknown variants) when one of the expected names is close.
+fn with_suggestion(message: String) -> String {
+    let (Some(start), Some(list)) = (message.find('`'), message.find("expected one of ")) else {
+        return message;
+    };
+    let given = message[start + 1..].split('`').next().unwrap_or("");
+    let expected: Vec<&str> = message[list..].split('`').skip(1).step_by(2).collect();
+    match crate::preset::did_you_mean(given, &expected) {
+        Some(close) => format!("{message} (did you mean `{close}`?)"),
+        None => message,
+    }
 }
 
 /// The 1-based line where `field` (a dotted path; the last part is searched) first appears as a
@@ -145,7 +162,15 @@ mod tests {
         let e = parse_yaml::<Spec>("name: a\nnamespce: b\n", "z.yaml")
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("z.yaml:2:1: unknown field `namespce`"), "{e}");
+        assert!(
+            e.starts_with("z.yaml:2:1: error: unknown field `namespce`"),
+            "{e}"
+        );
         assert!(e.contains("expected one of"), "{e}");
+        assert!(e.ends_with("(did you mean `namespace`?)"), "{e}");
+        let e = parse_yaml::<Spec>("traffic: stedy\n", "z.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with("(did you mean `steady`?)"), "{e}");
     }
 }

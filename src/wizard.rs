@@ -391,7 +391,14 @@ fn merge(mut base: Answers, flags: Answers) -> Answers {
     macro_rules! take {
         ($($f:ident),*) => { $( if flags.$f.is_some() { base.$f = flags.$f; } )* };
     }
+    if !flags.overlays.is_empty() {
+        base.overlays = flags.overlays.clone();
+    }
+    if flags.pin_digest.is_some() {
+        base.pin_digest = flags.pin_digest.clone();
+    }
     take!(
+        registry_mirror,
         name,
         namespace,
         image,
@@ -556,6 +563,14 @@ pub fn replay_command(spec: &Spec, preset_flag: (&str, &str), dir: Option<&Path>
     }
     if spec.helm {
         args.push("--helm".into());
+    }
+    if !spec.overlays.is_empty() {
+        args.push("--overlays".into());
+        args.push(spec.overlays.join(","));
+    }
+    if let Some(m) = &spec.registry_mirror {
+        args.push("--registry-mirror".into());
+        args.push(m.clone());
     }
     args.push("--no-input".into());
     shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))

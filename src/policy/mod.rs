@@ -4,6 +4,7 @@
 pub mod autoscaling;
 pub mod disruption;
 pub mod image;
+pub mod overlays;
 pub mod probes;
 pub mod resources;
 pub mod rollout;
@@ -42,6 +43,10 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
     let resources = resources::resources(spec, &mut warnings);
     let env = resources::env(spec);
     let pull = image::pull_policy(image.as_ref());
+    let mirror = image
+        .as_ref()
+        .and_then(|r| spec.registry_mirror.as_deref().map(|m| image::mirror(r, m)));
+    let overlays = overlays::overlays(spec, &hpa);
 
     let mut labels = BTreeMap::new();
     labels.insert("app.kubernetes.io/name".to_string(), spec.name.clone());
@@ -96,7 +101,12 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
     Plan {
         name: spec.name.clone(),
         namespace: spec.namespace.clone(),
-        image: spec.image.clone(),
+        image: mirror
+            .as_ref()
+            .map(|m| m.destination.clone())
+            .unwrap_or_else(|| spec.image.clone()),
+        mirror,
+        overlays,
         image_pull_policy: pull,
         labels,
         selector,

@@ -90,10 +90,19 @@ fn tera() -> &'static Tera {
                 "chart-README.md.tera",
                 include_str!("../../templates/chart/README.md.tera"),
             ),
+            (
+                "overlay-kustomization.yaml.tera",
+                include_str!("../../templates/overlay-kustomization.yaml.tera"),
+            ),
+            (
+                "mirror-images.sh.tera",
+                include_str!("../../templates/mirror-images.sh.tera"),
+            ),
         ])
         .expect("embedded templates parse (tested)");
         t.register_filter("q", filter_quote);
         t.register_filter("md", filter_markdown_cell);
+        t.register_filter("sh", filter_shell_quote);
         t
     })
 }
@@ -111,6 +120,24 @@ fn filter_quote(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
 /// YAML double-quoted form of `s` (JSON string syntax).
 pub fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// POSIX shell quoting for values written into scripts (`''` for none).
+fn filter_shell_quote(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    shlex::try_quote(&s)
+        .map(|q| {
+            Value::String(if q.is_empty() {
+                "''".into()
+            } else {
+                q.into_owned()
+            })
+        })
+        .map_err(|e| tera::Error::msg(format!("cannot quote {s:?} for a shell: {e}")))
 }
 
 fn filter_markdown_cell(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
@@ -132,6 +159,11 @@ pub fn checksum(body: &str) -> String {
 /// Whether `text` is a zerodown-generated file whose body still matches its checksum (not
 /// edited since). `None` when it is not a zerodown file at all.
 pub fn is_unedited(text: &str) -> Option<bool> {
+    let text = if text.starts_with("#!") {
+        text.split_once('\n')?.1
+    } else {
+        text
+    };
     let (first, rest) = text.split_once('\n')?;
     let (second, after) = rest.split_once('\n')?;
     if first == "{" && second.contains(MARKER) {
@@ -337,37 +369,72 @@ pub fn chart_bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
     })
 }
 
-/// The whole bundle: `zerodown.yaml`, the manifests, `kustomization.yaml` and `README.md`, and
-/// the Helm chart in `chart/` when the spec asks for one (`helm: true`).
-pub fn bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
-    let manifests = manifests(plan)?;
-    let mut files = vec![BundleFile {
-        path: "zerodown.yaml".into(),
-        contents: crate::specfile::spec_file_text(spec)?,
-        generated: false,
-    }];
-    let resources: Vec<&str> = manifests.iter().map(|(f, _)| f.as_str()).collect();
-    let mut ctx = Context::new();
-    ctx.insert("resources", &resources);
-    let kustomization = render_template("kustomization.yaml.tera", &ctx)?;
-    let kustomization = kustomization.trim_start_matches('\n').to_string();
+/// The folder of the base manifests inside a bundle: the bundle itself, or `base/` when it has
+/// overlays (kustomize refuses a base that contains its own overlays).
+pub fn base_dir(plan: &Plan) -> &'static str {
+    if plan.overlays.is_empty() {
+        ""
+    } else {
+        "base/"
+    }
+}
 
-    let mut described: Vec<(String, String)> = vec![(
-        "zerodown.yaml".into(),
-        "the answers (spec) this bundle is rendered from".into(),
-    )];
-    for (f, _) in &manifests {
+/// The whole bundle: `zerodown.yaml`, the manifests and their `kustomization.yaml` (in `base/`
+/// when there are overlays), `overlays/NAME/kustomization.yaml`, `mirror-images.sh` when the
+/// image is mirrored, and `README.md`.
+pub fn bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
+    let base = base_dir(plan);
+    let manifests = manifests(plan)?;
+    // (path, contents, what it is) of every generated file, README last.
+    let mut generated: Vec<(String, String, String)> = Vec::new();
+    for (f, text) in &manifests {
         let d = MANIFESTS
             .iter()
             .find(|m| m.0 == f)
             .map(|m| m.2)
             .unwrap_or("");
-        described.push((f.clone(), d.to_string()));
+        generated.push((format!("{base}{f}"), text.clone(), d.to_string()));
     }
-    described.push((
-        "kustomization.yaml".into(),
+    let resources: Vec<&str> = manifests.iter().map(|(f, _)| f.as_str()).collect();
+    let mut ctx = Context::new();
+    ctx.insert("resources", &resources);
+    let kustomization = render_template("kustomization.yaml.tera", &ctx)?;
+    generated.push((
+        format!("{base}kustomization.yaml"),
+        with_header(kustomization.trim_start_matches('\n').to_string(), false),
         "lists the manifests for `kubectl apply -k`".into(),
     ));
+    for o in &plan.overlays {
+        let mut ctx = Context::new();
+        ctx.insert("plan", plan);
+        ctx.insert("o", o);
+        let body = render_template("overlay-kustomization.yaml.tera", &ctx)?;
+        generated.push((
+            format!("overlays/{}/kustomization.yaml", o.name),
+            with_header(body, false),
+            format!(
+                "overlay `{}`: namespace {}, HPA {}-{} pods, CPU request {}",
+                o.name, o.namespace, o.min_replicas, o.max_replicas, o.cpu_request
+            ),
+        ));
+    }
+    if let Some(m) = &plan.mirror {
+        let mut ctx = Context::new();
+        ctx.insert("m", m);
+        ctx.insert("digest", &m.digest.clone().unwrap_or_default());
+        let body = render_template("mirror-images.sh.tera", &ctx)?;
+        generated.push((
+            "mirror-images.sh".into(),
+            format!("#!/usr/bin/env bash\n{}", with_header(body, false)),
+            "copies the image to the team's registry by digest (crane or skopeo)".into(),
+        ));
+    }
+
+    let mut described: Vec<(String, String)> = vec![(
+        "zerodown.yaml".into(),
+        "the answers (spec) this bundle is rendered from".into(),
+    )];
+    described.extend(generated.iter().map(|(p, _, d)| (p.clone(), d.clone())));
     if spec.helm {
         described.push((
             format!("{}/", chart::CHART_DIR),
@@ -391,24 +458,22 @@ pub fn bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
         );
         ctx.insert("helm_timeout", &chart::helm_timeout_seconds(plan));
     }
+    ctx.insert("base", if base.is_empty() { "." } else { "base" });
     let readme = render_template("README.md.tera", &ctx)?;
-    let readme = readme.trim_start_matches('\n').to_string();
 
-    for (path, contents) in manifests {
-        files.push(BundleFile {
-            path,
-            contents,
-            generated: true,
-        });
-    }
-    files.push(BundleFile {
-        path: "kustomization.yaml".into(),
-        contents: with_header(kustomization, false),
+    let mut files = vec![BundleFile {
+        path: "zerodown.yaml".into(),
+        contents: crate::specfile::spec_file_text(spec)?,
+        generated: false,
+    }];
+    files.extend(generated.into_iter().map(|(path, contents, _)| BundleFile {
+        path,
+        contents,
         generated: true,
-    });
+    }));
     files.push(BundleFile {
         path: "README.md".into(),
-        contents: with_header(readme, true),
+        contents: with_header(readme.trim_start_matches('\n').to_string(), true),
         generated: true,
     });
     if spec.helm {

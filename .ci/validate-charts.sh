@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Usage: ZD=path/to/zerodown .ci/validate-charts.sh BUNDLE_DIR [BUNDLE_DIR...]
-# Checks the Helm chart of each zerodown bundle (a folder with zerodown.yaml) with the pinned Helm 4
-# from .ci/install-tools.sh (${ZERODOWN_HELM:-${ZERODOWN_TOOLS:-$HOME/.cache/zerodown-tools}/bin/helm}):
+# Usage: ZD=path/to/zerodown .ci/validate-charts.sh SPEC_OR_BUNDLE_DIR...
+# Checks the Helm chart of each zerodown spec (a zerodown.yaml, or a bundle folder holding one) with
+# the pinned Helm 4 from .ci/install-tools.sh
+# (${ZERODOWN_HELM:-${ZERODOWN_TOOLS:-$HOME/.cache/zerodown-tools}/bin/helm}):
 #   1. zerodown render --helm-only: the chart alone, into a scratch folder
 #   2. helm lint --strict (at the spec's kubeVersion)
 #   3. helm template NAME chart --namespace NS: the same objects as `zerodown render -o -` once the
@@ -73,7 +74,7 @@ rendered=()
 i=0
 for dir in "$@"; do
   i=$((i + 1))
-  spec="$dir/zerodown.yaml"
+  if [ -f "$dir" ]; then spec="$dir"; else spec="$dir/zerodown.yaml"; fi
   if [ ! -f "$spec" ]; then result FAIL "$dir" "(no zerodown.yaml)"; continue; fi
   name="$(field name "$spec")" ns="$(field namespace "$spec")" kv="$(field kubeVersion "$spec")"
   chart="$WORK/$i/$name" out="$WORK/rendered/$i-$name"
@@ -90,7 +91,7 @@ for dir in "$@"; do
   if ! msg="$("$HELM" template "$name" "$chart" --namespace "$ns" --kube-version "$kv.0" 2>&1 >"$out/manifests.yaml")"; then
     result FAIL "$dir" "helm template" "$msg"; continue
   fi
-  "$ZD" render -f "$spec" -o - >"$WORK/$i/plain.yaml"
+  "$ZD" render -f "$spec" -o - >"$WORK/$i/plain.yaml" 2>/dev/null
   if msg="$("$PY_YAML" "$WORK/same_objects.py" "$out/manifests.yaml" "$WORK/$i/plain.yaml" 2>&1)"; then
     result PASS "$dir" "helm template = zerodown render -o - (labels normalised)"
   else

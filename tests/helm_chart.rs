@@ -25,17 +25,22 @@ use zerodown::{policy, render, specfile};
 // ---- finding Helm -------------------------------------------------------------------------------
 
 fn helm() -> Option<PathBuf> {
-    let found = std::env::var_os("ZERODOWN_HELM")
+    let tools_helm = std::env::var_os("ZERODOWN_TOOLS")
         .map(PathBuf::from)
         .or_else(|| {
-            let root = std::env::var_os("ZERODOWN_TOOLS")
-                .map(PathBuf::from)
-                .or_else(|| {
-                    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/zerodown-tools"))
-                })?;
-            let p = root.join("bin/helm");
-            p.is_file().then_some(p)
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/zerodown-tools"))
         })
+        .map(|root| root.join("bin/helm"));
+    let looked = format!(
+        "ZERODOWN_HELM, {}, PATH",
+        tools_helm
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "$ZERODOWN_TOOLS/bin/helm".into())
+    );
+    let found = std::env::var_os("ZERODOWN_HELM")
+        .map(PathBuf::from)
+        .or_else(|| tools_helm.filter(|p| p.is_file()))
         .or_else(|| {
             std::env::var_os("PATH").and_then(|paths| {
                 std::env::split_paths(&paths)
@@ -58,11 +63,11 @@ fn helm() -> Option<PathBuf> {
             Some(p)
         }
         None if std::env::var_os("CI").is_some() => panic!(
-            "Helm not found (CI is set, so this is a failure): set ZERODOWN_HELM, or run .ci/install-tools.sh to install it into ${{ZERODOWN_TOOLS:-~/.cache/zerodown-tools}}/bin/helm"
+            "Helm 4 not found (looked at {looked}), and CI is set, so this is a failure: run .ci/install-tools.sh (it installs helm into ${{ZERODOWN_TOOLS:-~/.cache/zerodown-tools}}/bin) or set ZERODOWN_HELM"
         ),
         None => {
             eprintln!(
-                "note: skipping a Helm chart test: helm not found (ZERODOWN_HELM, ~/.cache/zerodown-tools/bin/helm, PATH); run .ci/install-tools.sh to get it"
+                "note: skipping a Helm chart test: helm not found (looked at {looked}); run .ci/install-tools.sh to get it"
             );
             None
         }

@@ -413,7 +413,7 @@ pub fn values(plan: &Plan) -> Result<Vec<Entry>, Error> {
         None => json!({}),
     };
     let pre_stop_reason = format!("preStop {}", plan.shutdown.pre_stop.reason);
-    let anti = if sec_hard(plan) {
+    let anti = if plan.spread.hard_anti_affinity.value {
         "required"
     } else {
         "preferred"
@@ -641,10 +641,6 @@ pub fn values(plan: &Plan) -> Result<Vec<Entry>, Error> {
             ],
         ),
     ])
-}
-
-fn sec_hard(plan: &Plan) -> bool {
-    plan.spread.hard_anti_affinity.value
 }
 
 // ---- Chart.yaml and README ----------------------------------------------------------------------

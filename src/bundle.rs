@@ -161,7 +161,8 @@ impl Bundle {
             });
         }
         fs::create_dir_all(dir).map_err(write_err(dir))?;
-        // Stage every changed file first, so a failure before the renames changes nothing.
+        // Stage every changed file first, so a failure before the renames changes nothing (but
+        // the folders of new files, such as `chart/templates/`, which are created empty first).
         let mut staged = Vec::new();
         for (f, path, status) in &plan {
             if *status == Status::Unchanged {
@@ -273,6 +274,29 @@ mod tests {
             fs::read_to_string(root.path().join("a.yaml")).unwrap(),
             "mine: true\n"
         );
+    }
+
+    #[test]
+    fn files_in_subfolders_are_written_new_and_into_existing_folders() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("app");
+        let mut b = bundle("x: 1\n");
+        b.files.push(BundleFile {
+            path: "chart/templates/a.yaml".into(),
+            contents: crate::render::with_header("y: 1\n".into(), false),
+            generated: true,
+        });
+        b.write_new(&dir, false).unwrap();
+        assert!(dir.join("chart/templates/a.yaml").is_file());
+        fs::remove_dir_all(dir.join("chart")).unwrap();
+        let st = b.write_into(&dir, false).unwrap();
+        assert_eq!(st[0].1, Status::Unchanged);
+        assert_eq!(st[1].1, Status::Created);
+        assert_eq!(
+            fs::read_to_string(dir.join("chart/templates/a.yaml")).unwrap(),
+            b.files[1].contents
+        );
+        assert!(b.drift(&dir).is_empty());
     }
 
     #[test]

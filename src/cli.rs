@@ -29,12 +29,12 @@ pub struct Cli {
 pub enum Command {
     /// Create a new bundle folder: from flags, or by a wizard in a terminal when NAME or --image is missing
     #[command(
-        after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --image ghcr.io/stefanprodan/podinfo:6.9.2 --port 9898 --liveness-path /healthz\n  zerodown new mailer --preset worker --image registry.example.com/ops/mailer:2.0.1 -o deploy/mailer"
+        after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --image ghcr.io/stefanprodan/podinfo:6.9.2 --port 9898 --liveness-path /healthz\n  zerodown new mailer --preset worker --image registry.example.com/ops/mailer:2.0.1 -o deploy/mailer\n  zerodown new checkout --image registry.example.com/shop/checkout:1.4.2 --helm   # plus a Helm chart in checkout/chart/"
     )]
     New(Box<NewArgs>),
     /// Re-render a bundle from its zerodown.yaml
     #[command(
-        after_help = "Examples:\n  zerodown render                       # in the bundle folder: update the generated files\n  zerodown render -f svc/zerodown.yaml -o -   # print the manifests as one YAML stream\n  zerodown render --check               # CI drift check: exit 1 and list files that would change"
+        after_help = "Examples:\n  zerodown render                       # in the bundle folder: update the generated files\n  zerodown render -f svc/zerodown.yaml -o -   # print the manifests as one YAML stream\n  zerodown render --check               # CI drift check: exit 1 and list files that would change\n  zerodown render --helm                # add (or update) the Helm chart in chart/\n  zerodown render --helm-only -o ../charts/checkout   # the chart folder alone"
     )]
     Render(RenderArgs),
     /// Print every tuned value with its reason
@@ -150,6 +150,12 @@ pub struct NewArgs {
     /// Replace the files zerodown writes if the folder exists
     #[arg(long)]
     pub force: bool,
+    /// Add a Helm chart in chart/ that renders the same objects (saved as `helm: true` in zerodown.yaml)
+    #[arg(long)]
+    pub helm: bool,
+    /// Write only the Helm chart, into --output [default: ./NAME]; no manifests, no zerodown.yaml
+    #[arg(long)]
+    pub helm_only: bool,
     /// Never prompt, even in a terminal (scripts, CI, editor tasks)
     #[arg(long)]
     pub no_input: bool,
@@ -243,6 +249,12 @@ pub struct RenderArgs {
     /// Replace generated files even if they were edited by hand
     #[arg(long)]
     pub force: bool,
+    /// Also write the Helm chart in chart/ (automatic when zerodown.yaml says `helm: true`)
+    #[arg(long)]
+    pub helm: bool,
+    /// Write only the Helm chart, into --output [default: the bundle's chart/ folder]
+    #[arg(long)]
+    pub helm_only: bool,
 }
 
 /// Flags of `zerodown explain`.
@@ -339,6 +351,7 @@ impl NewArgs {
             image_has_shell: None,
             run_as_user: None,
             writable_dirs: None,
+            helm: self.helm || self.helm_only,
             overlays: t.overlays.clone(),
             registry_mirror: t.registry_mirror.clone(),
             pin_digest: t.pin_digest.clone(),

@@ -111,17 +111,25 @@ fn new(args: NewArgs) -> Result<i32, Error> {
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from(args.name.as_deref().unwrap_or("bundle")));
-    let (_, plan, bundle) = resolve_and_render(answers, &preset, preset_file.as_deref(), &dir)?;
-    write_new_bundle(&bundle, &plan, &dir, args.force)?;
+    let (spec, plan, bundle) = resolve_and_render(
+        answers,
+        &preset,
+        preset_file.as_deref(),
+        &dir,
+        args.helm_only,
+    )?;
+    write_new_bundle(&bundle, &dir, args.force, (&spec, &plan, args.helm_only))?;
     Ok(EXIT_OK)
 }
 
-/// Resolves answers against the preset, plans and renders; warnings go to stderr.
+/// Resolves answers against the preset, plans and renders (the chart alone with `helm_only`);
+/// warnings go to stderr.
 fn resolve_and_render(
     mut answers: crate::spec::Answers,
     preset: &Preset,
     preset_file: Option<&Path>,
     dir: &Path,
+    helm_only: bool,
 ) -> Result<(Spec, Plan, crate::bundle::Bundle), Error> {
     // The spec records the preset file relative to the bundle, so `render` finds it again.
     answers.preset_file = preset_file.map(|p| relative_to(p, dir));
@@ -130,18 +138,25 @@ fn resolve_and_render(
         .resolve(preset, &mut warnings)
         .map_err(flag_errors)?;
     let plan = policy::plan(&spec, preset);
-    let bundle = render::bundle(&spec, &plan)?;
+    let bundle = if helm_only {
+        render::chart_bundle(&spec, &plan)?
+    } else {
+        render::bundle(&spec, &plan)?
+    };
     warn_all(&warnings);
     warn_all(&plan.warnings);
     Ok((spec, plan, bundle))
 }
 
+/// Writes a new bundle (or chart folder) and says what to do next; `what` is the spec and plan
+/// it was rendered from and whether it is the chart alone.
 fn write_new_bundle(
     bundle: &crate::bundle::Bundle,
-    plan: &Plan,
     dir: &Path,
     force: bool,
+    what: (&Spec, &Plan, bool),
 ) -> Result<(), Error> {
+    let (spec, plan, helm_only) = what;
     let written = bundle.write_new(dir, force)?;
     for (path, status) in &written {
         eprintln!("{:>12} {}", status.verb(), path.display());
@@ -150,12 +165,28 @@ fn write_new_bundle(
         Some(o) => dir.join("overlays").join(&o.name),
         None => dir.to_path_buf(),
     };
-    eprintln!(
-        "note: review {}/README.md, then `kubectl apply -k {}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
-        dir.display(),
-        apply.display(),
-        dir.display()
-    );
+    if helm_only {
+        eprintln!(
+            "note: review {}/README.md, then `{}`; no zerodown.yaml was written: to keep the answers, create the bundle with --helm instead",
+            dir.display(),
+            render::chart::install_command(plan, &dir.display().to_string())
+        );
+    } else if spec.helm {
+        eprintln!(
+            "note: review {}/README.md, then `kubectl apply -k {}` or `{}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
+            dir.display(),
+            apply.display(),
+            render::chart::install_command(plan, &dir.join(render::chart::CHART_DIR).display().to_string()),
+            dir.display()
+        );
+    } else {
+        eprintln!(
+            "note: review {}/README.md, then `kubectl apply -k {}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
+            dir.display(),
+            apply.display(),
+            dir.display()
+        );
+    }
     Ok(())
 }
 
@@ -197,13 +228,14 @@ fn new_wizard(args: NewArgs) -> Result<i32, Error> {
         &outcome.preset,
         preset_file.as_deref(),
         &dir,
+        args.helm_only,
     )?;
     prompter.say(&wizard::summary(&plan));
     match prompter.confirm(&format!("Write the bundle to {}/?", dir.display()), true) {
         Ok(true) => {}
         _ => return cancelled(),
     }
-    write_new_bundle(&bundle, &plan, &dir, args.force)?;
+    write_new_bundle(&bundle, &dir, args.force, (&spec, &plan, args.helm_only))?;
     let preset_flag = match &preset_file {
         Some(p) => ("--preset-file", p.display().to_string()),
         None => ("--preset", spec.preset.clone()),
@@ -245,12 +277,19 @@ fn load(file: &Path) -> Result<(Spec, Preset, Plan, Vec<String>), Error> {
 }
 
 fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
-    let (spec, _preset, plan, warnings) = load(&args.file)?;
+    let (mut spec, _preset, plan, warnings) = load(&args.file)?;
+    let chart_asked_only_here = (args.helm || args.helm_only) && !spec.helm;
     if args.output.as_deref() == Some(Path::new("-")) {
         if args.check {
             return Err(Error::usage(
                 "--check compares files on disk; it cannot be used with -o -",
                 "drop -o - or --check",
+            ));
+        }
+        if args.helm || args.helm_only {
+            return Err(Error::usage(
+                "-o - prints the plain manifests; a Helm chart is a folder and cannot go to stdout",
+                "write the chart with `zerodown render --helm-only -o DIR`, then `helm template NAME DIR`",
             ));
         }
         let text = render::stream(&plan)?;
@@ -265,14 +304,21 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             })?;
         return Ok(EXIT_OK);
     }
-    let dir = args
-        .output
-        .clone()
-        .unwrap_or_else(|| match args.file.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        });
-    let bundle = render::bundle(&spec, &plan)?.generated();
+    let spec_dir = match args.file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let (dir, bundle) = if args.helm_only {
+        let dir = args
+            .output
+            .clone()
+            .unwrap_or_else(|| spec_dir.join(render::chart::CHART_DIR));
+        (dir, render::chart_bundle(&spec, &plan)?)
+    } else {
+        spec.helm |= args.helm;
+        let dir = args.output.clone().unwrap_or(spec_dir);
+        (dir, render::bundle(&spec, &plan)?.generated())
+    };
     warn_all(&warnings);
     warn_all(&plan.warnings);
     if args.check {
@@ -292,6 +338,12 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
     }
     for (path, status) in bundle.write_into(&dir, args.force)? {
         eprintln!("{:>12} {}", status.verb(), path.display());
+    }
+    if chart_asked_only_here && !args.helm_only {
+        eprintln!(
+            "note: add `helm: true` to {} so a plain `zerodown render` (and `render --check`) keeps the chart up to date",
+            args.file.display()
+        );
     }
     Ok(EXIT_OK)
 }

@@ -235,6 +235,10 @@ pub struct Spec {
     pub part_of: String,
     /// Target Kubernetes minor version, `1.33` to `1.37`.
     pub kube_version: String,
+    /// Whether the bundle also has a Helm chart in `chart/` (`zerodown new --helm`), so
+    /// `zerodown render` keeps it up to date.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub helm: bool,
     /// Kustomize overlays to add under `overlays/NAME/` (DNS-1123 labels, e.g. staging, production).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overlays: Vec<String>,
@@ -272,6 +276,8 @@ pub struct Answers {
     pub image_has_shell: Option<bool>,
     pub run_as_user: Option<u32>,
     pub writable_dirs: Option<Vec<String>>,
+    /// Whether the bundle gets a Helm chart too (an output choice, not a service answer).
+    pub helm: bool,
     pub overlays: Vec<String>,
     pub registry_mirror: Option<String>,
     /// A digest (`sha256:...`) to pin the image to.
@@ -307,6 +313,7 @@ impl Answers {
             image_has_shell: Some(spec.image_has_shell),
             run_as_user: Some(spec.run_as_user),
             writable_dirs: Some(spec.writable_dirs.clone()),
+            helm: spec.helm,
             overlays: spec.overlays.clone(),
             registry_mirror: spec.registry_mirror.clone(),
             pin_digest: None,
@@ -554,6 +561,7 @@ impl Answers {
                 writable_dirs,
                 part_of,
                 kube_version,
+                helm: self.helm,
                 overlays,
                 registry_mirror: self.registry_mirror,
             })

@@ -428,6 +428,7 @@ fn merge(mut base: Answers, flags: Answers) -> Answers {
         base.resources.ephemeral_storage_mib = r.ephemeral_storage_mib;
     }
     base.allow_mutable_tag |= flags.allow_mutable_tag;
+    base.helm |= flags.helm;
     base
 }
 
@@ -559,6 +560,9 @@ pub fn replay_command(spec: &Spec, preset_flag: (&str, &str), dir: Option<&Path>
     }
     if spec.allow_mutable_tag {
         args.push("--allow-mutable-tag".into());
+    }
+    if spec.helm {
+        args.push("--helm".into());
     }
     if !spec.overlays.is_empty() {
         args.push("--overlays".into());

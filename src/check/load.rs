@@ -154,7 +154,17 @@ fn walk(
         .collect();
     paths.sort();
     for p in paths {
-        if p.is_dir() {
+        if p.is_dir() && p.join("Chart.yaml").is_file() {
+            // A Helm chart's sources (such as a bundle's chart/) are templates, not manifests.
+            let name = p.display().to_string();
+            errs.push(InputError::new(
+                &name,
+                None,
+                Severity::Info,
+                InputErrorKind::HelmTemplate,
+                format!("Helm chart {name} skipped; to audit it, render it first: helm template RELEASE {name} | zerodown check -"),
+            ));
+        } else if p.is_dir() {
             walk(&p, files, visited, errs);
         } else if p
             .extension()

@@ -2,6 +2,7 @@
 //! Kubernetes object is then parsed back into its k8s-openapi type ([`verify`]) before anything
 //! can be written, so a template slip is an internal error, never a bad file.
 
+pub mod chart;
 pub mod verify;
 
 use std::collections::{BTreeMap, HashMap};
@@ -86,6 +87,10 @@ fn tera() -> &'static Tera {
                 include_str!("../../templates/README.md.tera"),
             ),
             (
+                "chart-README.md.tera",
+                include_str!("../../templates/chart/README.md.tera"),
+            ),
+            (
                 "overlay-kustomization.yaml.tera",
                 include_str!("../../templates/overlay-kustomization.yaml.tera"),
             ),
@@ -160,37 +165,89 @@ pub fn is_unedited(text: &str) -> Option<bool> {
         text
     };
     let (first, rest) = text.split_once('\n')?;
+    let (second, after) = rest.split_once('\n')?;
+    if first == "{" && second.contains(MARKER) {
+        // JSON: the header is the `$comment` on the second line; the body is the rest.
+        let sum = second
+            .split_once("zerodown-checksum: ")?
+            .1
+            .trim_end()
+            .strip_suffix("\",")?;
+        return Some(sum == checksum(&format!("{first}\n{after}")));
+    }
     if !first.contains(MARKER) {
         return None;
     }
-    let (second, body) = rest.split_once('\n')?;
+    let second = second.trim();
     let sum = second
-        .trim()
         .strip_prefix("# zerodown-checksum: ")
         .or_else(|| {
             second
-                .trim()
                 .strip_prefix("<!-- zerodown-checksum: ")
                 .and_then(|s| s.strip_suffix(" -->"))
+        })
+        .or_else(|| {
+            second
+                .strip_prefix("{{- /* zerodown-checksum: ")
+                .and_then(|s| s.strip_suffix(" */ -}}"))
         })?;
-    Some(sum == checksum(body))
+    Some(sum == checksum(after))
+}
+
+/// How a generated file says that zerodown made it, in a comment form its format allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Header {
+    /// `#` lines: YAML, `.helmignore`.
+    Hash,
+    /// HTML comments: Markdown.
+    Markdown,
+    /// `{{- /* ... */ -}}`: Go templates (Helm templates, `_helpers.tpl`, `NOTES.txt`); the
+    /// trim markers keep the header out of what Helm renders.
+    GoTemplate,
+    /// A `"$comment"` keyword (JSON Schema's comment) on the second line of a JSON object; the
+    /// checksum covers the file without that line.
+    JsonComment,
 }
 
 /// Prepends the generated-file header (marker and checksum of `body`); Markdown gets HTML comments.
 pub fn with_header(body: String, markdown: bool) -> String {
+    with_header_style(
+        body,
+        if markdown {
+            Header::Markdown
+        } else {
+            Header::Hash
+        },
+    )
+}
+
+/// Adds the generated-file header (marker and checksum of `body`) in the form `style` allows.
+/// For [`Header::JsonComment`], `body` must be a JSON object whose first line is `{` and which
+/// has at least one member.
+pub fn with_header_style(body: String, style: Header) -> String {
     let mut body = body;
     if !body.ends_with('\n') {
         body.push('\n');
     }
     let sum = checksum(&body);
-    if markdown {
-        format!(
-            "<!-- {MARKER} {VERSION} from zerodown.yaml; edit that file and run `zerodown render`, not this one. -->\n<!-- zerodown-checksum: {sum} -->\n{body}"
-        )
-    } else {
-        format!(
-            "# {MARKER} {VERSION} from zerodown.yaml; edit that file and run `zerodown render`, not this one.\n# zerodown-checksum: {sum}\n{body}"
-        )
+    let what = format!(
+        "{MARKER} {VERSION} from zerodown.yaml; edit that file and run `zerodown render`, not this one."
+    );
+    match style {
+        Header::Hash => format!("# {what}\n# zerodown-checksum: {sum}\n{body}"),
+        Header::Markdown => {
+            format!("<!-- {what} -->\n<!-- zerodown-checksum: {sum} -->\n{body}")
+        }
+        Header::GoTemplate => {
+            format!("{{{{- /* {what} */ -}}}}\n{{{{- /* zerodown-checksum: {sum} */ -}}}}\n{body}")
+        }
+        Header::JsonComment => {
+            let rest = body.strip_prefix("{\n").unwrap_or(&body);
+            format!(
+                "{{\n  \"$comment\": {},\n{rest}",
+                quote(&format!("{what} zerodown-checksum: {sum}"))
+            )
+        }
     }
 }
 
@@ -305,6 +362,13 @@ pub fn manifests(plan: &Plan) -> Result<Vec<(String, String)>, Error> {
     Ok(out)
 }
 
+/// The Helm chart alone, with paths relative to the chart folder (`--helm-only`).
+pub fn chart_bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
+    Ok(Bundle {
+        files: chart::chart_files(spec, plan)?,
+    })
+}
+
 /// The folder of the base manifests inside a bundle: the bundle itself, or `base/` when it has
 /// overlays (kustomize refuses a base that contains its own overlays).
 pub fn base_dir(plan: &Plan) -> &'static str {
@@ -371,6 +435,12 @@ pub fn bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
         "the answers (spec) this bundle is rendered from".into(),
     )];
     described.extend(generated.iter().map(|(p, _, d)| (p.clone(), d.clone())));
+    if spec.helm {
+        described.push((
+            format!("{}/", chart::CHART_DIR),
+            "Helm chart of the same objects: every value with its reason in `values.yaml`, checked by `values.schema.json` and guard rails".into(),
+        ));
+    }
     let mut ctx = Context::new();
     ctx.insert("plan", plan);
     ctx.insert("spec", spec);
@@ -378,6 +448,16 @@ pub fn bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
     ctx.insert("files", &described);
     ctx.insert("rows", &plan.rows());
     ctx.insert("warnings", &plan.warnings);
+    ctx.insert("helm", &spec.helm);
+    if spec.helm {
+        let chart_path = format!("{}/", chart::CHART_DIR);
+        ctx.insert("helm_install", &chart::install_command(plan, &chart_path));
+        ctx.insert(
+            "helm3_install",
+            &chart::install_command_helm3(plan, &chart_path),
+        );
+        ctx.insert("helm_timeout", &chart::helm_timeout_seconds(plan));
+    }
     ctx.insert("base", if base.is_empty() { "." } else { "base" });
     let readme = render_template("README.md.tera", &ctx)?;
 
@@ -396,6 +476,14 @@ pub fn bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
         contents: with_header(readme.trim_start_matches('\n').to_string(), true),
         generated: true,
     });
+    if spec.helm {
+        for f in chart::chart_files(spec, plan)? {
+            files.push(BundleFile {
+                path: format!("{}/{}", chart::CHART_DIR, f.path),
+                ..f
+            });
+        }
+    }
     Ok(Bundle { files })
 }
 
@@ -432,5 +520,36 @@ mod tests {
         assert_eq!(is_unedited("a: 1\n"), None);
         let md = with_header("# t\n".into(), true);
         assert_eq!(is_unedited(&md), Some(true));
+    }
+
+    #[test]
+    fn every_header_style_detects_edits() {
+        for (style, body, edit) in [
+            (Header::Hash, "a: 1\n", ("a: 1", "a: 2")),
+            (Header::Markdown, "# t\n", ("# t", "# u")),
+            (
+                Header::GoTemplate,
+                "{{- if .Values.a }}\nx\n{{- end }}\n",
+                ("x", "y"),
+            ),
+            (
+                Header::JsonComment,
+                "{\n  \"a\": 1,\n  \"b\": 2\n}\n",
+                ("\"b\": 2", "\"b\": 3"),
+            ),
+        ] {
+            let text = with_header_style(body.into(), style);
+            assert!(text.contains(MARKER), "{style:?}");
+            assert_eq!(is_unedited(&text), Some(true), "{style:?}: {text}");
+            let edited = text.replace(edit.0, edit.1);
+            assert_eq!(is_unedited(&edited), Some(false), "{style:?}");
+        }
+        let json = with_header_style("{\n  \"a\": 1\n}\n".into(), Header::JsonComment);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(v["$comment"]
+            .as_str()
+            .unwrap()
+            .contains("zerodown-checksum: "));
+        assert_eq!(is_unedited("{\n  \"a\": 1\n}\n"), None);
     }
 }

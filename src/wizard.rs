@@ -371,6 +371,14 @@ pub fn run(p: &mut dyn Prompter, start: Start, presets: &[Preset]) -> Result<Out
             a.exposure.unwrap_or(preset.exposure),
         )?);
     }
+
+    // 6b. A Helm chart beside the plain bundle (for `helm upgrade --rollback-on-failure`).
+    if !start.answers.helm {
+        a.helm = p.confirm(
+            "Add a Helm chart (chart/) for `helm upgrade --rollback-on-failure`?",
+            a.helm,
+        )?;
+    }
     Ok(Outcome { answers: a, preset })
 }
 
@@ -732,12 +740,13 @@ mod tests {
 
     #[test]
     fn enter_through_defaults_gives_a_valid_spec() {
-        let mut s = Script::new(&[""; 13]);
+        let mut s = Script::new(&[""; 14]);
         let spec = resolve(run(&mut s, Start::default(), &Preset::all_builtin()).unwrap());
         assert_eq!(spec.name, "my-service");
         assert_eq!(spec.preset, "generic");
         assert_eq!(spec.image, "registry.example.com/team/my-service:0.1.0");
-        assert_eq!(s.asked.len(), 12, "{:?}", s.asked);
+        assert_eq!(s.asked.len(), 13, "{:?}", s.asked);
+        assert!(!spec.helm, "no chart unless asked for");
     }
 
     #[test]
@@ -758,11 +767,13 @@ mod tests {
             "",
             "",
             "",
+            "y",
         ]);
         let spec = resolve(run(&mut s, Start::default(), &Preset::all_builtin()).unwrap());
         assert_eq!(spec.preset, "spring-boot");
         assert_eq!(spec.name, "checkout");
         assert_eq!(spec.image, "registry.example.com/shop/checkout:1.4.2");
+        assert!(spec.helm, "answered yes to the chart");
         assert!(
             s.said
                 .iter()
@@ -782,7 +793,7 @@ mod tests {
             .unwrap()
             .to_string();
         let w: &'static str = Box::leak(worker.into_boxed_str());
-        let mut s = Script::new(&[w, "mailer", "", "", "", "", "", "", "", ""]);
+        let mut s = Script::new(&[w, "mailer", "", "", "", "", "", "", "", "", ""]);
         let spec = resolve(run(&mut s, Start::default(), &presets).unwrap());
         assert_eq!(spec.port, None);
         assert!(

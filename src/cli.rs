@@ -17,7 +17,7 @@ use crate::spec::{Answers, Cost, Exposure, HealthCheck, ResourceOverrides, Traff
     long_about = "Turn a few answers about a service into a complete, zero-downtime Kubernetes bundle: a Deployment with a \
                   tuned rolling update, probes, preStop and grace period, resources and spreading; a Service; a \
                   PodDisruptionBudget; an autoscaling/v2 HPA; every tuned value explained.",
-    after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2\n  zerodown render --check          # in a bundle folder: exit 1 if the files drifted\n  zerodown explain                 # every tuned value and why\n\nExit codes: 0 success, 1 drift found (render --check), 2 bad input or a file conflict (nothing written),\n70 internal error, 74 write failure."
+    after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2\n  zerodown render --check          # in a bundle folder: exit 1 if the files drifted\n  zerodown explain                 # every tuned value and why\n\nExit codes: 0 success; 1 drift found (render --check) or findings (check); 2 bad input, unreadable\ninput or a file conflict (nothing written); 70 internal error; 74 write failure; 130 wizard cancelled."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -189,8 +189,11 @@ pub struct TuningArgs {
     #[arg(long, value_name = "PATH", conflicts_with = "readiness_command")]
     pub readiness_path: Option<String>,
     /// Readiness command (exec, split like a shell would, run without a shell)
-    #[arg(long, value_name = "COMMAND")]
+    #[arg(long, value_name = "COMMAND", conflicts_with = "readiness_tcp")]
     pub readiness_command: Option<String>,
+    /// Readiness as a TCP connect to the serving port (when the app has no health endpoint)
+    #[arg(long, conflicts_with = "readiness_path")]
+    pub readiness_tcp: bool,
     /// Liveness endpoint (HTTP GET path); must differ from readiness
     #[arg(long, value_name = "PATH", conflicts_with_all = ["liveness_command", "liveness_tcp"])]
     pub liveness_path: Option<String>,
@@ -298,9 +301,10 @@ impl NewArgs {
     pub fn answers(&self) -> Result<Answers, Error> {
         let t = &self.tuning;
         let mut errs = FieldErrors::default();
-        let readiness = match (&t.readiness_path, &t.readiness_command) {
-            (Some(p), _) => Some(HealthCheck::HttpGet { path: p.clone() }),
-            (_, Some(c)) => Some(exec("readiness", c, &mut errs)),
+        let readiness = match (&t.readiness_path, &t.readiness_command, t.readiness_tcp) {
+            (Some(p), _, _) => Some(HealthCheck::HttpGet { path: p.clone() }),
+            (_, Some(c), _) => Some(exec("readiness", c, &mut errs)),
+            (_, _, true) => Some(HealthCheck::TcpSocket {}),
             _ => None,
         };
         let liveness = match (&t.liveness_path, &t.liveness_command, t.liveness_tcp) {

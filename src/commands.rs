@@ -211,6 +211,7 @@ fn new_wizard(args: NewArgs) -> Result<i32, Error> {
             .or_else(|| preset_file.as_ref().map(|_| presets[0].name.clone())),
         from,
         output: args.output.clone(),
+        refuse_existing_folder: args.output.is_none() && !args.force,
     };
     let mut prompter = TermPrompter::new();
     let cancelled = || {

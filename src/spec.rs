@@ -376,10 +376,13 @@ impl Answers {
                 match ImageRef::parse(&i) {
                     Err(why) => errs.push(FieldError::new("image", &i, why)),
                     Ok(r) if r.is_mutable() => {
+                        let tag = match r.tag.as_deref() {
+                            Some(t) => format!("has the mutable tag `{t}`"),
+                            None => "has no tag, which means the mutable tag `latest`".to_string(),
+                        };
                         let what = format!(
-                            "the tag `{}` is mutable: nodes can run different builds under one name and a \
-                             rollback cannot bring the old build back",
-                            r.tag.as_deref().unwrap_or("(none, so `latest`)")
+                            "{tag}: nodes can run different builds under one name and a \
+                             rollback cannot bring the old build back"
                         );
                         if self.allow_mutable_tag {
                             warnings.push(format!(

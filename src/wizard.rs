@@ -51,6 +51,9 @@ pub struct Start {
     pub from: Option<Spec>,
     /// `-o DIR` if given.
     pub output: Option<PathBuf>,
+    /// Refuse, at the name question, a name whose folder `./NAME` already exists (no `-o`, no
+    /// `--force`), so nobody answers every question before learning the bundle cannot be written.
+    pub refuse_existing_folder: bool,
 }
 
 /// The wizard's result: the answers, the preset they apply to, and whether to write.
@@ -134,11 +137,14 @@ pub fn run(p: &mut dyn Prompter, start: Start, presets: &[Preset]) -> Result<Out
     // 2. Name, namespace, image, port, health checks
     if start.answers.name.is_none() {
         let default = a.name.clone().unwrap_or_else(|| "my-service".into());
-        a.name = Some(
-            p.input("Name (lowercase letters, digits, '-')", &default, &|v| {
-                check_dns_label(v).map_err(|e| format!("the name {e}"))
-            })?,
-        );
+        let refuse = start.refuse_existing_folder;
+        a.name = Some(p.input("Name (lowercase letters, digits, '-')", &default, &move |v| {
+            check_dns_label(v).map_err(|e| format!("the name {e}"))?;
+            if refuse && Path::new(v).exists() {
+                return Err(format!("./{v} already exists; choose another name (or run again with -o DIR or --force)"));
+            }
+            Ok(())
+        })?);
     }
     let name = a.name.clone().unwrap_or_default();
     if start.answers.namespace.is_none() {
@@ -563,6 +569,9 @@ pub fn replay_command(spec: &Spec, preset_flag: (&str, &str), dir: Option<&Path>
     if let Some(d) = dir {
         flag("--output", d.display().to_string());
     }
+    if matches!(spec.readiness, HealthCheck::TcpSocket {}) {
+        args.push("--readiness-tcp".into());
+    }
     if matches!(spec.liveness, HealthCheck::TcpSocket {}) {
         args.push("--liveness-tcp".into());
     }
@@ -812,6 +821,22 @@ mod tests {
             run(&mut s, Start::default(), &Preset::all_builtin()).unwrap_err(),
             Cancelled
         );
+    }
+
+    #[test]
+    fn replay_keeps_a_tcp_readiness_check() {
+        let preset = Preset::builtin("generic").unwrap();
+        let spec = Answers {
+            name: Some("web".into()),
+            image: Some("registry.example.com/a/web:1.0.0".into()),
+            readiness: Some(HealthCheck::TcpSocket {}),
+            ..Answers::default()
+        }
+        .resolve(&preset, &mut vec![])
+        .unwrap();
+        let argv = shlex::split(&replay_command(&spec, ("--preset", "generic"), None)).unwrap();
+        assert!(argv.contains(&"--readiness-tcp".to_string()), "{argv:?}");
+        assert!(!argv.contains(&"--readiness-path".to_string()));
     }
 
     #[test]

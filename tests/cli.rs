@@ -206,11 +206,11 @@ fn bad_names_and_images_are_rejected() {
         ),
         ("checkout", "", "`image` (--image): \"\" must not be empty"),
         ("checkout", "Registry.Example.com/Shop:1", "malformed"),
-        ("checkout", "nginx:latest", "the tag `latest` is mutable"),
+        ("checkout", "nginx:latest", "has the mutable tag `latest`"),
         (
             "checkout",
             "nginx",
-            "the tag `(none, so `latest`)` is mutable",
+            "has no tag, which means the mutable tag `latest`",
         ),
         (
             "checkout",
@@ -248,7 +248,7 @@ fn a_mutable_tag_is_accepted_only_on_request_with_a_warning() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "warning: image `nginx:latest`: the tag `latest` is mutable",
+            "warning: image `nginx:latest`: has the mutable tag `latest`",
         ));
     let d = fs::read_to_string(tmp.path().join("web/deployment.yaml")).unwrap();
     assert!(d.contains("imagePullPolicy: Always"));
@@ -671,6 +671,30 @@ fn check_audits_files_folders_and_stdin() {
         .assert()
         .code(2);
     zerodown(tmp.path())
+        .args(["check", "-"])
+        .write_stdin("\n")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("standard input is empty"));
+    let out = zerodown(tmp.path())
+        .args([
+            "new",
+            "web",
+            "--image",
+            "registry.example.com/a/web:1.0.0",
+            "--readiness-tcp",
+            "--liveness-path",
+            "/livez",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let d = fs::read_to_string(tmp.path().join("web/deployment.yaml")).unwrap();
+    assert!(
+        d.contains("readinessProbe:\n            tcpSocket:\n              port: http"),
+        "{d}"
+    );
+    zerodown(tmp.path())
         .args(["check", "--explain", "prestop-missing"])
         .assert()
         .success()
@@ -838,4 +862,31 @@ fn the_vscode_new_task_runs_as_written() {
     let tmp = tempfile::tempdir().unwrap();
     zerodown(tmp.path()).args(&args).assert().success();
     assert!(tmp.path().join("deploy/checkout/deployment.yaml").exists());
+}
+
+/// `zerodown explain | head -1` and friends: a closed pipe ends the output quietly, no panic.
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    let bin = assert_cmd::cargo::cargo_bin("zerodown");
+    for args in [
+        "presets --format json",
+        "check --list-rules",
+        "completions bash",
+        "schema",
+    ] {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "'{}' {args} | head -c 1 >/dev/null; sleep 0.1",
+                bin.display()
+            ))
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args}: {stderr}"
+        );
+    }
 }

@@ -351,3 +351,31 @@ fn from_prefills_an_existing_spec() {
         "{spec}"
     );
 }
+
+#[test]
+fn an_existing_folder_is_refused_at_the_name_question() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("zerodown")
+        .unwrap()
+        .args([
+            "new",
+            "orders",
+            "--image",
+            "registry.example.com/shop/orders:1.0.0",
+        ])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let before = fs::read_to_string(tmp.path().join("orders/deployment.yaml")).unwrap();
+    let mut p = spawn(tmp.path(), "--from orders/zerodown.yaml");
+    answer(&mut p, "App type", "");
+    answer(&mut p, "Name (", ""); // the spec's name, whose folder exists
+    p.exp_string("./orders already exists").unwrap();
+    p.send_control('c').unwrap();
+    assert_eq!(exit_code(&mut p), 130);
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("orders/deployment.yaml")).unwrap(),
+        before
+    );
+}

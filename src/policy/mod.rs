@@ -90,6 +90,11 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
             "ClusterIP Service on the named port `http`; only Ready pods get traffic",
         )
     };
+    if let Some(port) = spec.port.filter(|p| *p < 1024) {
+        warnings.push(format!(
+            "port {port} is below 1024: the container runs as a non-root user with every capability dropped, so it can bind it only where the runtime allows unprivileged ports (net.ipv4.ip_unprivileged_port_start); a port of 1024 or above is safer"
+        ));
+    }
     if spread.hard_anti_affinity.value {
         warnings.push(format!(
             "cost: resilient puts at most one pod on a node: scaling to maxReplicas ({}) and rolling out needs at least {} schedulable nodes, or pods stay Pending",

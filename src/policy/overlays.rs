@@ -62,7 +62,7 @@ pub fn overlays(spec: &Spec, hpa: &Hpa) -> Vec<Overlay> {
                     max_replicas: max,
                     cpu_request: format!("{small_cpu}m"),
                     reason: format!(
-                        "a smaller copy: 2 to {max} pods and half the CPU reservation, but the same probes, rollout, preStop and PDB, so a rollout here behaves as in production"
+                        "a smaller copy: 2 to {max} pods and half the CPU reservation (so it also scales out at half the load), but the same probes, rollout, preStop and PDB, so a rollout here goes through the same steps as in production"
                     ),
                 }
             }

@@ -459,6 +459,7 @@ pub fn bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
         ctx.insert("helm_timeout", &chart::helm_timeout_seconds(plan));
     }
     ctx.insert("base", if base.is_empty() { "." } else { "base" });
+    ctx.insert("rollout_timeout", &chart::helm_timeout_seconds(plan));
     let readme = render_template("README.md.tera", &ctx)?;
 
     let mut files = vec![BundleFile {

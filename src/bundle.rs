@@ -46,6 +46,40 @@ impl Status {
     }
 }
 
+/// Fault injection for the interrupted-write tests (debug builds only; release builds compile it
+/// out): `ZERODOWN_FAIL_AFTER_FILES=N` makes the writer fail as a full disk would when it is about
+/// to stage file N+1 (N files staged); `ZERODOWN_FAIL_AFTER_FILES=N:abort` aborts the process
+/// there instead, with no cleanup, as a kill or a power cut would.
+#[cfg(debug_assertions)]
+fn injected_fault(staged: usize, path: &Path) -> Result<(), Error> {
+    let Some(v) = std::env::var_os("ZERODOWN_FAIL_AFTER_FILES") else {
+        return Ok(());
+    };
+    let v = v.to_string_lossy();
+    let (n, abort) = match v.split_once(':') {
+        Some((n, "abort")) => (n, true),
+        _ => (&*v, false),
+    };
+    if n.parse::<usize>().ok() != Some(staged) {
+        return Ok(());
+    }
+    if abort {
+        std::process::abort();
+    }
+    Err(Error::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            "no space left on device (injected by ZERODOWN_FAIL_AFTER_FILES)",
+        ),
+    })
+}
+
+#[cfg(not(debug_assertions))]
+fn injected_fault(_staged: usize, _path: &Path) -> Result<(), Error> {
+    Ok(())
+}
+
 fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Write {
         path: path.to_path_buf(),
@@ -95,17 +129,19 @@ impl Bundle {
             .prefix(".zerodown-new-")
             .tempdir_in(&parent)
             .map_err(write_err(&parent))?;
-        for f in &self.files {
+        for (staged, f) in self.files.iter().enumerate() {
             let path = tmp.path().join(&f.path);
             if let Some(parent) = path.parent() {
                 fs::create_dir_all(parent).map_err(write_err(parent))?;
             }
+            injected_fault(staged, &dir.join(&f.path))?;
             let mut file = fs::File::create(&path).map_err(write_err(&path))?;
             file.write_all(f.contents.as_bytes())
                 .map_err(write_err(&path))?;
             set_mode(&file, &f.path).map_err(write_err(&path))?;
             file.sync_all().map_err(write_err(&path))?;
         }
+        injected_fault(self.files.len(), dir)?;
         // The rename is the commit point: before it `dir` does not exist, after it is complete.
         // (If `dir` appeared meanwhile, rename of a folder onto a non-empty one fails: no clobber.)
         let tmp_path = tmp.keep();
@@ -170,6 +206,7 @@ impl Bundle {
             }
             let parent = path.parent().unwrap_or(dir);
             fs::create_dir_all(parent).map_err(write_err(parent))?;
+            injected_fault(staged.len(), path)?;
             let mut tmp = tempfile::Builder::new()
                 .prefix(".zerodown-")
                 .tempfile_in(parent)
@@ -180,6 +217,7 @@ impl Bundle {
             tmp.as_file().sync_all().map_err(write_err(path))?;
             staged.push((tmp, path.clone()));
         }
+        injected_fault(staged.len(), dir)?;
         for (tmp, path) in staged {
             tmp.persist(&path).map_err(|e| Error::Write {
                 path: path.clone(),

@@ -170,3 +170,41 @@ impl From<FieldErrors> for Error {
         Error::Invalid(e)
     }
 }
+
+/// `text` with control characters and bidirectional-override characters shown as `\u{..}`
+/// escapes, for printing text that came from an input file to a terminal: an escape sequence in a
+/// manifest or a spec file must not recolour, retitle or clear the user's terminal, nor reorder
+/// what they read. Line breaks are kept when `keep_newlines` (multi-line messages).
+pub fn terminal_safe(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && !(keep_newlines && c == '\n'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.contains(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_safe_escapes_control_and_bidi_characters() {
+        assert_eq!(terminal_safe("plain ünïcode", false), "plain ünïcode");
+        assert_eq!(
+            terminal_safe("a\u{1b}[31mb\u{7}\n\u{202e}c", false),
+            "a\\u{1b}[31mb\\u{7}\\u{a}\\u{202e}c"
+        );
+        assert_eq!(terminal_safe("line\nnext\r", true), "line\nnext\\u{d}");
+    }
+}

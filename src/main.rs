@@ -13,12 +13,16 @@ fn main() {
     let cli = zerodown::cli::Cli::parse();
     let code = match zerodown::commands::run(cli.command) {
         Ok(code) => code,
-        Err(e) if e.is_located() => {
-            eprintln!("{e}");
-            e.exit_code()
-        }
+        // Messages quote input (unknown keys, file names): no raw escape sequences reach the
+        // terminal. Located errors already start with `file:line:column: error:` (editor format).
         Err(e) => {
-            eprintln!("error: {e}");
+            let text = e.to_string();
+            let text = zerodown::error::terminal_safe(&text, true);
+            if e.is_located() {
+                eprintln!("{text}");
+            } else {
+                eprintln!("error: {text}");
+            }
             e.exit_code()
         }
     };

@@ -512,9 +512,20 @@ impl Answers {
         let writable_dirs = self
             .writable_dirs
             .unwrap_or_else(|| preset.writable_dirs.clone());
+        // Each becomes a volumeMount: the API server refuses a mountPath used twice, and `/tmp`
+        // is always mounted.
+        let mut mounts = vec!["/tmp"];
         for d in &writable_dirs {
             if let Err(why) = check_abs_path(d) {
                 errs.push(FieldError::new("writableDirs", d, why));
+            } else if mounts.contains(&d.trim_end_matches('/')) {
+                errs.push(FieldError::new(
+                    "writableDirs",
+                    d,
+                    "is mounted already (listed twice, or /tmp, which every bundle mounts); a mountPath must be unique".into(),
+                ));
+            } else {
+                mounts.push(d.trim_end_matches('/'));
             }
         }
         let mut overlays = Vec::new();
@@ -790,7 +801,7 @@ fn check_url_path(p: &str) -> Result<(), String> {
 
 fn check_abs_path(p: &str) -> Result<(), String> {
     if !p.starts_with('/')
-        || p == "/"
+        || p.trim_end_matches('/').is_empty()
         || p.len() > 512
         || p.chars().any(|c| c.is_whitespace() || c.is_control())
     {
@@ -815,6 +826,25 @@ mod tests {
         assert!(check_dns_label(&"a".repeat(64)).is_err());
         assert!(check_dns_label(&"a".repeat(63)).is_ok());
         assert!(check_dns_label("a_b").is_err());
+    }
+
+    #[test]
+    fn writable_dirs_are_distinct_mounts() {
+        let preset = Preset::builtin("generic").unwrap();
+        let answers = |dirs: &[&str]| Answers {
+            name: Some("app".into()),
+            image: Some("registry.example.com/team/app:1.0.0".into()),
+            writable_dirs: Some(dirs.iter().map(|d| d.to_string()).collect()),
+            ..Answers::default()
+        };
+        assert!(answers(&["/data", "/cache/"])
+            .resolve(&preset, &mut vec![])
+            .is_ok());
+        for bad in [&["/tmp"][..], &["/data", "/data/"], &["//"]] {
+            let e = answers(bad).resolve(&preset, &mut vec![]).unwrap_err();
+            assert_eq!(e.0.len(), 1, "{bad:?}: {e}");
+            assert_eq!(e.0[0].field, "writableDirs");
+        }
     }
 
     #[test]

@@ -43,9 +43,43 @@ pub fn read_text(path: &Path) -> Result<String, Error> {
     String::from_utf8(bytes).map_err(|_| err("is not UTF-8 text".into()))
 }
 
+/// Deepest nesting of flow collections (`[`, `{`) handed to the YAML parser. The parser's time
+/// grows with the square of the depth (100,000 levels: half a minute), and serde refuses more than
+/// 128 levels anyway, so deeper text is refused before it is parsed.
+pub const MAX_FLOW_NESTING: usize = 1000;
+
+/// The 1-based line where `[`/`{` nesting first goes deeper than [`MAX_FLOW_NESTING`], if it
+/// does. Brackets inside strings count too: no real manifest comes near the limit.
+pub fn flow_nesting_too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut line = 1;
+    for b in text.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_FLOW_NESTING {
+                    return Some(line);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'\n' => line += 1,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parses YAML into `T`, rejecting unknown keys (with serde's list of expected ones) and turning
 /// errors into `origin:line:column: message`.
 pub fn parse_yaml<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, Error> {
+    if let Some(line) = flow_nesting_too_deep(text) {
+        return Err(Error::File {
+            location: format!("{origin}:{line}:1"),
+            message: format!(
+                "'[' or '{{' nested deeper than {MAX_FLOW_NESTING} levels; not parsed"
+            ),
+        });
+    }
     serde_yaml_ng::from_str(text).map_err(|e| {
         let location = match e.location() {
             Some(l) => format!("{origin}:{}:{}", l.line(), l.column()),
@@ -155,6 +189,24 @@ mod tests {
         assert_eq!(line_of_key(t, "resources.memoryMiB"), 3);
         assert_eq!(line_of_key(t, "name"), 1);
         assert_eq!(line_of_key(t, "port"), 1);
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_parsing() {
+        let ok = format!(
+            "a: {}{}\n",
+            "[".repeat(MAX_FLOW_NESTING),
+            "]".repeat(MAX_FLOW_NESTING)
+        );
+        assert_eq!(flow_nesting_too_deep(&ok), None);
+        assert_eq!(flow_nesting_too_deep(&"[]".repeat(100_000)), None);
+        let deep = format!("a: 1\nb: {}", "{a: ".repeat(1_000_000));
+        assert_eq!(flow_nesting_too_deep(&deep), Some(2));
+        let e = parse_yaml::<Spec>(&deep, "z.yaml").unwrap_err().to_string();
+        assert!(
+            e.starts_with("z.yaml:2:1: error: '[' or '{' nested deeper than 1000"),
+            "{e}"
+        );
     }
 
     #[test]

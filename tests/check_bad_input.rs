@@ -258,3 +258,16 @@ fn the_same_object_in_two_files_is_not_a_duplicate() {
         "{rules:?}"
     );
 }
+
+#[test]
+fn an_unclosed_brace_pair_in_a_value_is_not_a_template() {
+    // Found by tests/properties.rs: a probe path `/{{.!` (a valid spec answer, quoted by zerodown)
+    // made `zerodown check` refuse zerodown's own bundle as an unrendered Helm chart.
+    let d = clean().replace("path: /readyz", "path: \"/{{.!\"");
+    assert!(d.contains("/{{.!"), "the sample has a readiness path");
+    let r = check(&d);
+    assert!(r.input_errors.is_empty(), "{:?}", r.input_errors);
+    // A closed action in a quoted value is still a template.
+    let r = check(&clean().replace("path: /readyz", "path: \"/{{ .Values.path }}\""));
+    assert_eq!(kinds(&r), vec![InputErrorKind::HelmTemplate]);
+}

@@ -2,6 +2,7 @@
 //! requests, duplicate or dangling targets, missing autoscaler.
 
 use super::index::Ctx;
+use super::model::Pointer;
 use super::model::{Finding, Severity, WorkloadKind};
 
 /// Runs the autoscaling rules.
@@ -79,8 +80,8 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 }
                 matched = true;
                 let explicit =
-                    c.v.pointer(&format!("/resources/requests/{}", m.resource))
-                        .or_else(|| c.v.pointer(&format!("/resources/limits/{}", m.resource)))
+                    c.v.at(&format!("/resources/requests/{}", m.resource))
+                        .or_else(|| c.v.at(&format!("/resources/limits/{}", m.resource)))
                         .is_some_and(|v| !v.is_null());
                 if !explicit {
                     out.push(

@@ -7,6 +7,7 @@
 //! scalar), so every document keeps its exact start line; field lines are then approximated by a
 //! sequential key search in the document text ([`locate`]).
 
+use super::model::Pointer;
 use super::model::{InputError, InputErrorKind, Object, Severity};
 use super::Source;
 use serde_json::{Map, Number, Value};
@@ -128,6 +129,8 @@ fn first_content_line(doc: &str, first_line: usize) -> Option<usize> {
 }
 
 /// Helm/Go template directive such as `{{ .Values.x }}`, `{{- if ... }}`, `{{ include ... }}`.
+/// An action is closed by `}}` on its line (only a `{{/* comment` may span lines), so a literal
+/// `{{.` in a value, such as a probe path zerodown quoted, is not taken for a template.
 fn helm_directive_line(doc: &str, first_line: usize) -> Option<usize> {
     const WORDS: &[&str] = &[
         "include", "template", "if", "else", "end", "range", "with", "define", "toYaml", "tpl",
@@ -138,7 +141,10 @@ fn helm_directive_line(doc: &str, first_line: usize) -> Option<usize> {
         let mut rest = line;
         while let Some(pos) = rest.find("{{") {
             let after = rest[pos + 2..].trim_start_matches('-').trim_start();
-            if after.starts_with(['.', '$']) || WORDS.iter().any(|w| after.starts_with(w)) {
+            let closed = after.contains("}}") || after.starts_with("/*");
+            if closed
+                && (after.starts_with(['.', '$']) || WORDS.iter().any(|w| after.starts_with(w)))
+            {
                 return Some(first_line + i);
             }
             rest = &rest[pos + 2..];
@@ -236,6 +242,20 @@ fn parse_source(si: usize, src: &Source, out: &mut Parsed) {
             continue;
         };
         any_content = true;
+        // The YAML parser is quadratic in flow nesting depth: refuse a hostile depth unparsed.
+        if let Some(line) = crate::specfile::flow_nesting_too_deep(doc) {
+            out.input_errors.push(InputError::new(
+                &src.name,
+                Some(ch.line + line - 1),
+                Severity::Error,
+                InputErrorKind::InvalidYaml,
+                format!(
+                    "invalid YAML: '[' or '{{' nested deeper than {} levels; not parsed",
+                    crate::specfile::MAX_FLOW_NESTING
+                ),
+            ));
+            continue;
+        }
         // Fast path: straight to JSON. Merge keys (`<<`), non-string keys and tags need the
         // YAML value model, which also produces the error message when the document is invalid.
         let fast = if doc.contains("<<") {
@@ -447,17 +467,13 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
     let group = group_of(&api);
     if AUDITED.contains(&(group, kind.as_str())) {
         let name = value
-            .pointer("/metadata/name")
+            .at("/metadata/name")
             .and_then(Value::as_str)
-            .or_else(|| {
-                value
-                    .pointer("/metadata/generateName")
-                    .and_then(Value::as_str)
-            })
+            .or_else(|| value.at("/metadata/generateName").and_then(Value::as_str))
             .unwrap_or("<unnamed>")
             .to_string();
         let namespace = value
-            .pointer("/metadata/namespace")
+            .at("/metadata/namespace")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .unwrap_or("default")
@@ -475,7 +491,7 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
         });
     } else if kind == "CustomResourceDefinition" {
         let name = value
-            .pointer("/metadata/name")
+            .at("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or("<unnamed>");
         out.input_errors.push(InputError::new(

@@ -2,6 +2,7 @@
 //! protection for slow (JVM) boots, 1 s timeouts under CPU limits, unknown named ports.
 
 use super::index::Ctx;
+use super::model::Pointer;
 use super::model::{cpu_millicores, Container, Finding, Handler, Probe, Workload};
 use super::service::serving_containers;
 use super::shutdown::{basename, image_repo, services_phrase};
@@ -186,9 +187,7 @@ fn check_timeouts_and_ports(
     out: &mut Vec<Finding>,
 ) {
     let limit = c.limit("cpu").and_then(cpu_millicores);
-    let request =
-        c.v.pointer("/resources/requests/cpu")
-            .and_then(cpu_millicores);
+    let request = c.v.at("/resources/requests/cpu").and_then(cpu_millicores);
     let probes = [
         ("liveness", "livenessProbe", &c.liveness),
         ("startup", "startupProbe", &c.startup),

@@ -153,6 +153,8 @@ impl Report {
     }
 
     fn render_human(&self, color: bool) -> String {
+        // Names, messages and reasons quote the audited files: no raw escape sequences.
+        let safe = |s: &str| crate::error::terminal_safe(s, false).into_owned();
         let paint = |code: &str, text: &str| {
             if color {
                 format!("\x1b[{code}m{text}\x1b[0m")
@@ -176,7 +178,13 @@ impl Report {
                 Some(l) => format!("{}:{l}", e.file),
                 None => e.file.clone(),
             };
-            let _ = writeln!(out, "{}: {loc}: {}", paint(code, label), e.message);
+            let _ = writeln!(
+                out,
+                "{}: {}: {}",
+                paint(code, label),
+                safe(&loc),
+                safe(&e.message)
+            );
         }
         if !self.input_errors.is_empty() && !self.findings.is_empty() {
             out.push('\n');
@@ -194,9 +202,12 @@ impl Report {
                 "{}  ({}:{})",
                 paint(
                     "1",
-                    &format!("{} {}/{}", first.kind, first.namespace, first.name)
+                    &safe(&format!(
+                        "{} {}/{}",
+                        first.kind, first.namespace, first.name
+                    ))
                 ),
-                first.file,
+                safe(&first.file),
                 first.object_line
             );
             for f in group.iter().filter(|f| f.suppressed.is_none()) {
@@ -204,7 +215,7 @@ impl Report {
                     out,
                     "  {} {}",
                     paint(sev_code(f.severity), &format!("{}[{}]", f.severity, f.rule)),
-                    f.message
+                    safe(&f.message)
                 );
                 let _ = writeln!(out, "    {}", paint("2", &format!("fix: {}", f.fix)));
             }
@@ -214,7 +225,7 @@ impl Report {
                         out,
                         "  {} {}",
                         paint("2", &format!("suppressed[{}]", f.rule)),
-                        s.reason
+                        safe(&s.reason)
                     );
                 }
             }

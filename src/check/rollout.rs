@@ -2,6 +2,7 @@
 //! progress deadlines shorter than the startup budget, bare Pods.
 
 use super::index::Ctx;
+use super::model::Pointer;
 use super::model::{int_at, replicas_word, str_at, Finding, IntOrPct, WorkloadKind};
 
 /// Runs the rollout rules.
@@ -16,11 +17,11 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             WorkloadKind::DaemonSet => {
                 let ty = str_at(v, "/spec/updateStrategy/type").unwrap_or("RollingUpdate");
                 let surge = v
-                    .pointer("/spec/updateStrategy/rollingUpdate/maxSurge")
+                    .at("/spec/updateStrategy/rollingUpdate/maxSurge")
                     .and_then(IntOrPct::from_value)
                     .unwrap_or(IntOrPct::Int(0));
                 let unav = v
-                    .pointer("/spec/updateStrategy/rollingUpdate/maxUnavailable")
+                    .at("/spec/updateStrategy/rollingUpdate/maxUnavailable")
                     .and_then(IntOrPct::from_value)
                     .unwrap_or(IntOrPct::Int(1));
                 if ty == "RollingUpdate" && surge.is_zero() && unav.is_zero() {
@@ -35,7 +36,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 }
             }
             WorkloadKind::Pod => {
-                if v.pointer("/metadata/ownerReferences").is_none() {
+                if v.at("/metadata/ownerReferences").is_none() {
                     out.push(
                         ctx.finding("bare-pod", w.idx).message(format!(
                             "Pod '{}' is not managed by a controller; an eviction, drain or node failure deletes it for good and every update means deleting it; run it from a Deployment",
@@ -68,7 +69,7 @@ fn deployment_strategy(ctx: &Ctx<'_>, wi: usize, out: &mut Vec<Finding>) {
         return;
     }
     let read = |k: &str| {
-        v.pointer(&format!("/spec/strategy/rollingUpdate/{k}"))
+        v.at(&format!("/spec/strategy/rollingUpdate/{k}"))
             .and_then(IntOrPct::from_value)
             .unwrap_or(IntOrPct::Pct(25))
     };

@@ -2,6 +2,7 @@
 //! missing requests and memory limits.
 
 use super::index::Ctx;
+use super::model::Pointer;
 use super::model::{
     memory_mib, replicas_word, str_at, strings_of, Finding, IntOrPct, LabelSelector, WorkloadKind,
 };
@@ -17,7 +18,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             let high = ctx.highest_replicas(wi);
             let anti = w
                 .pod_spec
-                .pointer("/affinity/podAntiAffinity")
+                .at("/affinity/podAntiAffinity")
                 .and_then(Value::as_object)
                 .is_some_and(|m| {
                     m.values()
@@ -100,13 +101,13 @@ fn required_anti_affinity(ctx: &Ctx<'_>, wi: usize, out: &mut Vec<Finding>) {
     }
     let Some(terms) = w
         .pod_spec
-        .pointer("/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution")
+        .at("/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution")
         .and_then(Value::as_array)
     else {
         return;
     };
     let read = |k: &str| {
-        v.pointer(&format!("/spec/strategy/rollingUpdate/{k}"))
+        v.at(&format!("/spec/strategy/rollingUpdate/{k}"))
             .and_then(IntOrPct::from_value)
             .unwrap_or(IntOrPct::Pct(25))
     };

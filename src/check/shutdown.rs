@@ -2,6 +2,7 @@
 //! hooks that need binaries, too-short grace periods, shells as PID 1, nginx fast shutdown.
 
 use super::index::Ctx;
+use super::model::Pointer;
 use super::model::{shorten, Container, Finding, Severity, Workload};
 use super::service::serving_containers;
 
@@ -35,7 +36,7 @@ pub(crate) enum PreStop {
 impl PreStop {
     /// Reads `lifecycle.preStop`.
     pub fn of(c: &Container<'_>) -> Self {
-        let Some(p) = c.v.pointer("/lifecycle/preStop").filter(|p| p.is_object()) else {
+        let Some(p) = c.v.at("/lifecycle/preStop").filter(|p| p.is_object()) else {
             return PreStop::None;
         };
         if let Some(s) = p.get("sleep") {
@@ -316,11 +317,7 @@ fn runs_nginx(c: &Container<'_>) -> bool {
 
 /// True when the preStop hook or stop signal asks nginx for a graceful quit.
 fn graceful_quit(c: &Container<'_>, pre: &PreStop) -> bool {
-    if c.v
-        .pointer("/lifecycle/stopSignal")
-        .and_then(|v| v.as_str())
-        == Some("SIGQUIT")
-    {
+    if c.v.at("/lifecycle/stopSignal").and_then(|v| v.as_str()) == Some("SIGQUIT") {
         return true;
     }
     if let PreStop::Exec { argv, .. } = pre {

@@ -8,6 +8,7 @@
 
 use super::index::Ctx;
 use super::model::Finding;
+use super::model::Pointer;
 use super::parse::Step;
 use super::rules::{rule_doc, suggest};
 use serde_json::Value;
@@ -24,7 +25,7 @@ pub(crate) fn apply(ctx: &Ctx<'_>, findings: &mut Vec<Finding>) {
         let sources = [
             obj.annotations(),
             obj.value
-                .pointer("/spec/template/metadata/annotations")
+                .at("/spec/template/metadata/annotations")
                 .and_then(Value::as_object),
         ];
         for (key, value) in sources.into_iter().flatten().flatten() {

@@ -117,9 +117,30 @@ fn filter_quote(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
     Ok(Value::String(quote(&s)))
 }
 
-/// YAML double-quoted form of `s` (JSON string syntax).
+/// YAML double-quoted form of `s` (JSON string syntax). Characters JSON leaves raw but YAML does
+/// not allow raw (DEL, C1 controls, U+FFFE/U+FFFF) or reads as line breaks or a byte-order mark
+/// (NEL, U+2028, U+2029, U+FEFF) are written as `\uXXXX` escapes, so every string a spec accepts
+/// comes back exactly, from any YAML 1.1 or 1.2 parser.
 pub fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    let json = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let raw_in_yaml = |c: char| {
+        matches!(
+            c,
+            '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
+    };
+    if !json.contains(raw_in_yaml) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if raw_in_yaml(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// POSIX shell quoting for values written into scripts (`''` for none).
@@ -506,6 +527,8 @@ mod tests {
             "x: y # z",
             "\"'\\",
             "\u{7}",
+            "a\u{7f}b\u{85}c\u{2028}d\u{2029}e\u{feff}f\u{fffe}g\u{ffff}h\u{9f}",
+            "\u{202e}\u{200b}\u{10ffff}",
         ] {
             let yaml = format!("v: {}\n", quote(s));
             let parsed: BTreeMap<String, String> = serde_yaml_ng::from_str(&yaml).unwrap();

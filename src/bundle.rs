@@ -87,6 +87,19 @@ fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
+/// Scripts (`*.sh`) are executable (0755); everything else is 0644.
+fn set_mode(file: &fs::File, path: &str) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if path.ends_with(".sh") { 0o755 } else { 0o644 };
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (file, path);
+    Ok(())
+}
+
 impl Bundle {
     /// Only the files `render` owns (everything but `zerodown.yaml`).
     pub fn generated(&self) -> Bundle {
@@ -118,10 +131,14 @@ impl Bundle {
             .map_err(write_err(&parent))?;
         for (staged, f) in self.files.iter().enumerate() {
             let path = tmp.path().join(&f.path);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(write_err(parent))?;
+            }
             injected_fault(staged, &dir.join(&f.path))?;
             let mut file = fs::File::create(&path).map_err(write_err(&path))?;
             file.write_all(f.contents.as_bytes())
                 .map_err(write_err(&path))?;
+            set_mode(&file, &f.path).map_err(write_err(&path))?;
             file.sync_all().map_err(write_err(&path))?;
         }
         injected_fault(self.files.len(), dir)?;
@@ -180,19 +197,23 @@ impl Bundle {
             });
         }
         fs::create_dir_all(dir).map_err(write_err(dir))?;
-        // Stage every changed file first, so a failure before the renames changes nothing.
+        // Stage every changed file first, so a failure before the renames changes nothing (but
+        // the folders of new files, such as `chart/templates/`, which are created empty first).
         let mut staged = Vec::new();
         for (f, path, status) in &plan {
             if *status == Status::Unchanged {
                 continue;
             }
+            let parent = path.parent().unwrap_or(dir);
+            fs::create_dir_all(parent).map_err(write_err(parent))?;
             injected_fault(staged.len(), path)?;
             let mut tmp = tempfile::Builder::new()
                 .prefix(".zerodown-")
-                .tempfile_in(dir)
-                .map_err(write_err(dir))?;
+                .tempfile_in(parent)
+                .map_err(write_err(parent))?;
             tmp.write_all(f.contents.as_bytes())
                 .map_err(write_err(path))?;
+            set_mode(tmp.as_file(), &f.path).map_err(write_err(path))?;
             tmp.as_file().sync_all().map_err(write_err(path))?;
             staged.push((tmp, path.clone()));
         }
@@ -291,6 +312,29 @@ mod tests {
             fs::read_to_string(root.path().join("a.yaml")).unwrap(),
             "mine: true\n"
         );
+    }
+
+    #[test]
+    fn files_in_subfolders_are_written_new_and_into_existing_folders() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("app");
+        let mut b = bundle("x: 1\n");
+        b.files.push(BundleFile {
+            path: "chart/templates/a.yaml".into(),
+            contents: crate::render::with_header("y: 1\n".into(), false),
+            generated: true,
+        });
+        b.write_new(&dir, false).unwrap();
+        assert!(dir.join("chart/templates/a.yaml").is_file());
+        fs::remove_dir_all(dir.join("chart")).unwrap();
+        let st = b.write_into(&dir, false).unwrap();
+        assert_eq!(st[0].1, Status::Unchanged);
+        assert_eq!(st[1].1, Status::Created);
+        assert_eq!(
+            fs::read_to_string(dir.join("chart/templates/a.yaml")).unwrap(),
+            b.files[1].contents
+        );
+        assert!(b.drift(&dir).is_empty());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::spec::{Answers, Cost, Exposure, HealthCheck, ResourceOverrides, Traff
     long_about = "Turn a few answers about a service into a complete, zero-downtime Kubernetes bundle: a Deployment with a \
                   tuned rolling update, probes, preStop and grace period, resources and spreading; a Service; a \
                   PodDisruptionBudget; an autoscaling/v2 HPA; every tuned value explained.",
-    after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2\n  zerodown render --check          # in a bundle folder: exit 1 if the files drifted\n  zerodown explain                 # every tuned value and why\n\nExit codes: 0 success, 1 drift found (render --check), 2 bad input or a file conflict (nothing written),\n70 internal error, 74 write failure."
+    after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2\n  zerodown render --check          # in a bundle folder: exit 1 if the files drifted\n  zerodown explain                 # every tuned value and why\n\nExit codes: 0 success; 1 drift found (render --check) or findings (check); 2 bad input, unreadable\ninput or a file conflict (nothing written); 70 internal error; 74 write failure; 130 wizard cancelled."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -29,12 +29,12 @@ pub struct Cli {
 pub enum Command {
     /// Create a new bundle folder: from flags, or by a wizard in a terminal when NAME or --image is missing
     #[command(
-        after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --image ghcr.io/stefanprodan/podinfo:6.9.2 --port 9898 --liveness-path /healthz\n  zerodown new mailer --preset worker --image registry.example.com/ops/mailer:2.0.1 -o deploy/mailer"
+        after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --image ghcr.io/stefanprodan/podinfo:6.9.2 --port 9898 --liveness-path /healthz\n  zerodown new mailer --preset worker --image registry.example.com/ops/mailer:2.0.1 -o deploy/mailer\n  zerodown new checkout --image registry.example.com/shop/checkout:1.4.2 --helm   # plus a Helm chart in checkout/chart/"
     )]
     New(Box<NewArgs>),
     /// Re-render a bundle from its zerodown.yaml
     #[command(
-        after_help = "Examples:\n  zerodown render                       # in the bundle folder: update the generated files\n  zerodown render -f svc/zerodown.yaml -o -   # print the manifests as one YAML stream\n  zerodown render --check               # CI drift check: exit 1 and list files that would change"
+        after_help = "Examples:\n  zerodown render                       # in the bundle folder: update the generated files\n  zerodown render -f svc/zerodown.yaml -o -   # print the manifests as one YAML stream\n  zerodown render --check               # CI drift check: exit 1 and list files that would change\n  zerodown render --helm                # add (or update) the Helm chart in chart/\n  zerodown render --helm-only -o ../charts/checkout   # the chart folder alone"
     )]
     Render(RenderArgs),
     /// Print every tuned value with its reason
@@ -52,6 +52,20 @@ pub enum Command {
         after_help = "Examples:\n  zerodown check deploy/                       # every *.yaml/*.yml below deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unreadable input."
     )]
     Check(CheckArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish)
+    #[command(
+        after_help = "Examples:\n  zerodown completions bash > ~/.local/share/bash-completion/completions/zerodown\n  zerodown completions zsh > \"${fpath[1]}/_zerodown\"\n  zerodown completions fish > ~/.config/fish/completions/zerodown.fish"
+    )]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    #[command(
+        after_help = "Example:\n  zerodown man > /usr/local/share/man/man1/zerodown.1 && man zerodown"
+    )]
+    Man,
     /// Print the JSON schema of zerodown.yaml
     #[command(after_help = "Example:\n  zerodown schema > zerodown.schema.json")]
     Schema,
@@ -136,6 +150,12 @@ pub struct NewArgs {
     /// Replace the files zerodown writes if the folder exists
     #[arg(long)]
     pub force: bool,
+    /// Add a Helm chart in chart/ that renders the same objects (saved as `helm: true` in zerodown.yaml)
+    #[arg(long)]
+    pub helm: bool,
+    /// Write only the Helm chart, into --output [default: ./NAME]; no manifests, no zerodown.yaml
+    #[arg(long)]
+    pub helm_only: bool,
     /// Never prompt, even in a terminal (scripts, CI, editor tasks)
     #[arg(long)]
     pub no_input: bool,
@@ -169,8 +189,11 @@ pub struct TuningArgs {
     #[arg(long, value_name = "PATH", conflicts_with = "readiness_command")]
     pub readiness_path: Option<String>,
     /// Readiness command (exec, split like a shell would, run without a shell)
-    #[arg(long, value_name = "COMMAND")]
+    #[arg(long, value_name = "COMMAND", conflicts_with = "readiness_tcp")]
     pub readiness_command: Option<String>,
+    /// Readiness as a TCP connect to the serving port (when the app has no health endpoint)
+    #[arg(long, conflicts_with = "readiness_path")]
+    pub readiness_tcp: bool,
     /// Liveness endpoint (HTTP GET path); must differ from readiness
     #[arg(long, value_name = "PATH", conflicts_with_all = ["liveness_command", "liveness_tcp"])]
     pub liveness_path: Option<String>,
@@ -198,6 +221,15 @@ pub struct TuningArgs {
     /// Target Kubernetes version (1.33 to 1.37)
     #[arg(long, value_name = "VERSION", default_value = None)]
     pub kube_version: Option<String>,
+    /// Kustomize overlays to add, e.g. staging,production (overlays/NAME/)
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub overlays: Vec<String>,
+    /// Pull from the team's registry (host[/path]) and add mirror-images.sh to copy the image there
+    #[arg(long, value_name = "REGISTRY")]
+    pub registry_mirror: Option<String>,
+    /// Pin the image to this digest (sha256:...)
+    #[arg(long, value_name = "DIGEST")]
+    pub pin_digest: Option<String>,
 }
 
 /// Flags of `zerodown render`.
@@ -220,6 +252,12 @@ pub struct RenderArgs {
     /// Replace generated files even if they were edited by hand
     #[arg(long)]
     pub force: bool,
+    /// Also write the Helm chart in chart/ (automatic when zerodown.yaml says `helm: true`)
+    #[arg(long)]
+    pub helm: bool,
+    /// Write only the Helm chart, into --output [default: the bundle's chart/ folder]
+    #[arg(long)]
+    pub helm_only: bool,
 }
 
 /// Flags of `zerodown explain`.
@@ -263,9 +301,10 @@ impl NewArgs {
     pub fn answers(&self) -> Result<Answers, Error> {
         let t = &self.tuning;
         let mut errs = FieldErrors::default();
-        let readiness = match (&t.readiness_path, &t.readiness_command) {
-            (Some(p), _) => Some(HealthCheck::HttpGet { path: p.clone() }),
-            (_, Some(c)) => Some(exec("readiness", c, &mut errs)),
+        let readiness = match (&t.readiness_path, &t.readiness_command, t.readiness_tcp) {
+            (Some(p), _, _) => Some(HealthCheck::HttpGet { path: p.clone() }),
+            (_, Some(c), _) => Some(exec("readiness", c, &mut errs)),
+            (_, _, true) => Some(HealthCheck::TcpSocket {}),
             _ => None,
         };
         let liveness = match (&t.liveness_path, &t.liveness_command, t.liveness_tcp) {
@@ -316,6 +355,10 @@ impl NewArgs {
             image_has_shell: None,
             run_as_user: None,
             writable_dirs: None,
+            helm: self.helm || self.helm_only,
+            overlays: t.overlays.clone(),
+            registry_mirror: t.registry_mirror.clone(),
+            pin_digest: t.pin_digest.clone(),
         })
     }
 }
@@ -403,6 +446,8 @@ pub fn flag_for(field: &str) -> Option<&'static str> {
         "resources.ephemeralStorageMiB" => "--ephemeral-storage",
         "partOf" => "--part-of",
         "kubeVersion" => "--kube-version",
+        "overlays" => "--overlays",
+        "registryMirror" => "--registry-mirror",
         _ => return None,
     })
 }

@@ -22,6 +22,23 @@ pub fn run(command: Command) -> Result<i32, Error> {
         Command::Explain(args) => explain(args),
         Command::Presets(args) => presets(args),
         Command::Check(args) => check(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut crate::cli::Cli::command(), "zerodown", &mut out);
+            Ok(EXIT_OK)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(crate::cli::Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::Write {
+                    path: "-".into(),
+                    source: e,
+                })?;
+            Ok(EXIT_OK)
+        }
         Command::Schema => {
             println!("{}", schema_json());
             Ok(EXIT_OK)
@@ -94,17 +111,25 @@ fn new(args: NewArgs) -> Result<i32, Error> {
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from(args.name.as_deref().unwrap_or("bundle")));
-    let (_, _, bundle) = resolve_and_render(answers, &preset, preset_file.as_deref(), &dir)?;
-    write_new_bundle(&bundle, &dir, args.force)?;
+    let (spec, plan, bundle) = resolve_and_render(
+        answers,
+        &preset,
+        preset_file.as_deref(),
+        &dir,
+        args.helm_only,
+    )?;
+    write_new_bundle(&bundle, &dir, args.force, (&spec, &plan, args.helm_only))?;
     Ok(EXIT_OK)
 }
 
-/// Resolves answers against the preset, plans and renders; warnings go to stderr.
+/// Resolves answers against the preset, plans and renders (the chart alone with `helm_only`);
+/// warnings go to stderr.
 fn resolve_and_render(
     mut answers: crate::spec::Answers,
     preset: &Preset,
     preset_file: Option<&Path>,
     dir: &Path,
+    helm_only: bool,
 ) -> Result<(Spec, Plan, crate::bundle::Bundle), Error> {
     // The spec records the preset file relative to the bundle, so `render` finds it again.
     answers.preset_file = preset_file.map(|p| relative_to(p, dir));
@@ -113,23 +138,55 @@ fn resolve_and_render(
         .resolve(preset, &mut warnings)
         .map_err(flag_errors)?;
     let plan = policy::plan(&spec, preset);
-    let bundle = render::bundle(&spec, &plan)?;
+    let bundle = if helm_only {
+        render::chart_bundle(&spec, &plan)?
+    } else {
+        render::bundle(&spec, &plan)?
+    };
     warn_all(&warnings);
     warn_all(&plan.warnings);
     Ok((spec, plan, bundle))
 }
 
-fn write_new_bundle(bundle: &crate::bundle::Bundle, dir: &Path, force: bool) -> Result<(), Error> {
+/// Writes a new bundle (or chart folder) and says what to do next; `what` is the spec and plan
+/// it was rendered from and whether it is the chart alone.
+fn write_new_bundle(
+    bundle: &crate::bundle::Bundle,
+    dir: &Path,
+    force: bool,
+    what: (&Spec, &Plan, bool),
+) -> Result<(), Error> {
+    let (spec, plan, helm_only) = what;
     let written = bundle.write_new(dir, force)?;
     for (path, status) in &written {
         eprintln!("{:>12} {}", status.verb(), path.display());
     }
-    eprintln!(
-        "note: review {}/README.md, then `kubectl apply -k {}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
-        dir.display(),
-        dir.display(),
-        dir.display()
-    );
+    let apply = match plan.overlays.first() {
+        Some(o) => dir.join("overlays").join(&o.name),
+        None => dir.to_path_buf(),
+    };
+    if helm_only {
+        eprintln!(
+            "note: review {}/README.md, then `{}`; no zerodown.yaml was written: to keep the answers, create the bundle with --helm instead",
+            dir.display(),
+            render::chart::install_command(plan, &dir.display().to_string())
+        );
+    } else if spec.helm {
+        eprintln!(
+            "note: review {}/README.md, then `kubectl apply -k {}` or `{}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
+            dir.display(),
+            apply.display(),
+            render::chart::install_command(plan, &dir.join(render::chart::CHART_DIR).display().to_string()),
+            dir.display()
+        );
+    } else {
+        eprintln!(
+            "note: review {}/README.md, then `kubectl apply -k {}`; change answers in {}/zerodown.yaml and run `zerodown render` there",
+            dir.display(),
+            apply.display(),
+            dir.display()
+        );
+    }
     Ok(())
 }
 
@@ -154,6 +211,7 @@ fn new_wizard(args: NewArgs) -> Result<i32, Error> {
             .or_else(|| preset_file.as_ref().map(|_| presets[0].name.clone())),
         from,
         output: args.output.clone(),
+        refuse_existing_folder: args.output.is_none() && !args.force,
     };
     let mut prompter = TermPrompter::new();
     let cancelled = || {
@@ -171,13 +229,14 @@ fn new_wizard(args: NewArgs) -> Result<i32, Error> {
         &outcome.preset,
         preset_file.as_deref(),
         &dir,
+        args.helm_only,
     )?;
     prompter.say(&wizard::summary(&plan));
     match prompter.confirm(&format!("Write the bundle to {}/?", dir.display()), true) {
         Ok(true) => {}
         _ => return cancelled(),
     }
-    write_new_bundle(&bundle, &dir, args.force)?;
+    write_new_bundle(&bundle, &dir, args.force, (&spec, &plan, args.helm_only))?;
     let preset_flag = match &preset_file {
         Some(p) => ("--preset-file", p.display().to_string()),
         None => ("--preset", spec.preset.clone()),
@@ -219,12 +278,19 @@ fn load(file: &Path) -> Result<(Spec, Preset, Plan, Vec<String>), Error> {
 }
 
 fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
-    let (spec, _preset, plan, warnings) = load(&args.file)?;
+    let (mut spec, _preset, plan, warnings) = load(&args.file)?;
+    let chart_asked_only_here = (args.helm || args.helm_only) && !spec.helm;
     if args.output.as_deref() == Some(Path::new("-")) {
         if args.check {
             return Err(Error::usage(
                 "--check compares files on disk; it cannot be used with -o -",
                 "drop -o - or --check",
+            ));
+        }
+        if args.helm || args.helm_only {
+            return Err(Error::usage(
+                "-o - prints the plain manifests; a Helm chart is a folder and cannot go to stdout",
+                "write the chart with `zerodown render --helm-only -o DIR`, then `helm template NAME DIR`",
             ));
         }
         let text = render::stream(&plan)?;
@@ -239,14 +305,21 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             })?;
         return Ok(EXIT_OK);
     }
-    let dir = args
-        .output
-        .clone()
-        .unwrap_or_else(|| match args.file.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        });
-    let bundle = render::bundle(&spec, &plan)?.generated();
+    let spec_dir = match args.file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let (dir, bundle) = if args.helm_only {
+        let dir = args
+            .output
+            .clone()
+            .unwrap_or_else(|| spec_dir.join(render::chart::CHART_DIR));
+        (dir, render::chart_bundle(&spec, &plan)?)
+    } else {
+        spec.helm |= args.helm;
+        let dir = args.output.clone().unwrap_or(spec_dir);
+        (dir, render::bundle(&spec, &plan)?.generated())
+    };
     warn_all(&warnings);
     warn_all(&plan.warnings);
     if args.check {
@@ -266,6 +339,12 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
     }
     for (path, status) in bundle.write_into(&dir, args.force)? {
         eprintln!("{:>12} {}", status.verb(), path.display());
+    }
+    if chart_asked_only_here && !args.helm_only {
+        eprintln!(
+            "note: add `helm: true` to {} so a plain `zerodown render` (and `render --check`) keeps the chart up to date",
+            args.file.display()
+        );
     }
     Ok(EXIT_OK)
 }
@@ -305,21 +384,22 @@ fn explain(args: ExplainArgs) -> Result<i32, Error> {
 fn presets(args: PresetsArgs) -> Result<i32, Error> {
     match args.action {
         Some(PresetsAction::Show { name }) => {
-            let text = crate::preset::BUILTIN
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, t)| *t)
-                .ok_or_else(|| {
-                    Preset::builtin(&name)
-                        .err()
-                        .unwrap_or_else(|| Error::Internal("preset".into()))
-                })?;
+            // Errors (with a "did you mean") for an unknown name; the YAML is shown as written,
+            // comments included, so it is a good start for --preset-file.
+            let preset = Preset::builtin(&name)?;
             match args.format {
-                Format::Json => {
-                    let p = Preset::builtin(&name)?;
-                    println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&preset).unwrap_or_default()
+                ),
+                Format::Table => {
+                    let text = crate::preset::BUILTIN
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, t)| *t)
+                        .unwrap_or_default();
+                    print!("{text}");
                 }
-                Format::Table => print!("{text}"),
             }
         }
         None => {

@@ -108,8 +108,12 @@ pub enum Error {
     Invalid(FieldErrors),
     /// A spec or preset file that cannot be read or parsed (exit 2). `location` is
     /// `file:line:column` when known, so editors can jump to it.
-    #[error("{location}: {message}")]
+    #[error("{location}: error: {message}")]
     File { location: String, message: String },
+    /// Several problems in one file, each a complete `file:line:column: error: message` line
+    /// (exit 2).
+    #[error("{}", .0.join("\n"))]
+    Located(Vec<String>),
     /// Refusing to overwrite existing files (exit 2).
     #[error("{message}\n  help: {help}")]
     Conflict { message: String, help: String },
@@ -138,11 +142,18 @@ impl Error {
         match self {
             Error::Invalid(_)
             | Error::File { .. }
+            | Error::Located(_)
             | Error::Conflict { .. }
             | Error::Usage { .. } => EXIT_USAGE,
             Error::Write { .. } => 74,
             Error::Internal(_) => EXIT_INTERNAL,
         }
+    }
+
+    /// Whether the message already starts with a `file:line:column:` location (printed as is,
+    /// in the format editors and `:make` jump to).
+    pub fn is_located(&self) -> bool {
+        matches!(self, Error::File { .. } | Error::Located(_))
     }
 
     /// A usage error with a help line.

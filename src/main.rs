@@ -3,15 +3,26 @@
 use clap::Parser;
 
 fn main() {
+    // Like other Unix filters: a closed pipe (`zerodown explain | head -1`) ends the process
+    // quietly instead of a panic in `println!`.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = zerodown::cli::Cli::parse();
     let code = match zerodown::commands::run(cli.command) {
         Ok(code) => code,
+        // Messages quote input (unknown keys, file names): no raw escape sequences reach the
+        // terminal. Located errors already start with `file:line:column: error:` (editor format).
         Err(e) => {
-            // Messages quote input (unknown keys, file names): no raw escape sequences reach the terminal.
-            eprintln!(
-                "error: {}",
-                zerodown::error::terminal_safe(&e.to_string(), true)
-            );
+            let text = e.to_string();
+            let text = zerodown::error::terminal_safe(&text, true);
+            if e.is_located() {
+                eprintln!("{text}");
+            } else {
+                eprintln!("error: {text}");
+            }
             e.exit_code()
         }
     };

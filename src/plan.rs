@@ -242,12 +242,32 @@ pub struct Exemption {
     pub value: String,
 }
 
+/// Copying the image to the team's registry (`mirror-images.sh`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mirror {
+    /// Source repository with its registry, no tag or digest (`ghcr.io/org/app`).
+    pub source_repository: String,
+    /// Source as it is pulled today (`ghcr.io/org/app:1.2.3`).
+    pub source_reference: String,
+    /// The reference the Deployment pulls (`registry.corp.example/mirror/org/app:1.2.3`).
+    pub destination: String,
+    /// Where the script copies to: the destination's tag (or its digest when it has no tag).
+    pub copy_destination: String,
+    /// The pinned digest, if any (otherwise the script resolves it from the tag).
+    pub digest: Option<String>,
+}
+
 /// Everything the renderer needs, each tuned value with its reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Plan {
     pub name: String,
     pub namespace: String,
+    /// The image the Deployment pulls (the mirror's copy when mirrored).
     pub image: String,
+    /// Copying the image to the team's registry, when asked for.
+    pub mirror: Option<Mirror>,
+    /// Kustomize overlays.
+    pub overlays: Vec<crate::policy::overlays::Overlay>,
     pub image_pull_policy: Decision<String>,
     /// `app.kubernetes.io/*` labels on every object.
     pub labels: BTreeMap<String, String>,

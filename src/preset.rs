@@ -123,7 +123,7 @@ impl Preset {
     pub fn parse(text: &str, origin: &str) -> Result<Preset, Error> {
         let p: Preset = crate::specfile::parse_yaml(text, origin)?;
         let bad = |field: &str, msg: String| Error::File {
-            location: format!("{origin}:{}", crate::specfile::line_of_key(text, field)),
+            location: format!("{origin}:{}:1", crate::specfile::line_of_key(text, field)),
             message: format!("invalid value for `{field}`: {msg}"),
         };
         if let Err(why) = crate::spec::check_dns_label(&p.name) {

@@ -235,6 +235,17 @@ pub struct Spec {
     pub part_of: String,
     /// Target Kubernetes minor version, `1.33` to `1.37`.
     pub kube_version: String,
+    /// Whether the bundle also has a Helm chart in `chart/` (`zerodown new --helm`), so
+    /// `zerodown render` keeps it up to date.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub helm: bool,
+    /// Kustomize overlays to add under `overlays/NAME/` (DNS-1123 labels, e.g. staging, production).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overlays: Vec<String>,
+    /// The team's registry (`host[:port][/path]`) the image is mirrored to; the Deployment pulls
+    /// from there and the bundle gets `mirror-images.sh`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_mirror: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -265,6 +276,12 @@ pub struct Answers {
     pub image_has_shell: Option<bool>,
     pub run_as_user: Option<u32>,
     pub writable_dirs: Option<Vec<String>>,
+    /// Whether the bundle gets a Helm chart too (an output choice, not a service answer).
+    pub helm: bool,
+    pub overlays: Vec<String>,
+    pub registry_mirror: Option<String>,
+    /// A digest (`sha256:...`) to pin the image to.
+    pub pin_digest: Option<String>,
 }
 
 impl Answers {
@@ -296,6 +313,10 @@ impl Answers {
             image_has_shell: Some(spec.image_has_shell),
             run_as_user: Some(spec.run_as_user),
             writable_dirs: Some(spec.writable_dirs.clone()),
+            helm: spec.helm,
+            overlays: spec.overlays.clone(),
+            registry_mirror: spec.registry_mirror.clone(),
+            pin_digest: None,
         }
     }
 
@@ -332,15 +353,36 @@ impl Answers {
                     .to_string(),
             ));
         }
-        let image = match self.image {
+        let image = match (self.image, &self.pin_digest) {
+            (Some(i), Some(d)) => match ImageRef::parse(&i) {
+                Ok(r) if r.digest.as_deref().is_some_and(|have| have != d) => {
+                    errs.push(FieldError::new(
+                        "image",
+                        &i,
+                        format!(
+                            "already pins digest {}; --pin-digest {d} would contradict it",
+                            r.digest.unwrap_or_default()
+                        ),
+                    ));
+                    Some(i)
+                }
+                Ok(r) if r.digest.is_some() => Some(i),
+                _ => Some(format!("{i}@{d}")),
+            },
+            (i, _) => i,
+        };
+        let image = match image {
             Some(i) => {
                 match ImageRef::parse(&i) {
                     Err(why) => errs.push(FieldError::new("image", &i, why)),
                     Ok(r) if r.is_mutable() => {
+                        let tag = match r.tag.as_deref() {
+                            Some(t) => format!("has the mutable tag `{t}`"),
+                            None => "has no tag, which means the mutable tag `latest`".to_string(),
+                        };
                         let what = format!(
-                            "the tag `{}` is mutable: nodes can run different builds under one name and a \
-                             rollback cannot bring the old build back",
-                            r.tag.as_deref().unwrap_or("(none, so `latest`)")
+                            "{tag}: nodes can run different builds under one name and a \
+                             rollback cannot bring the old build back"
                         );
                         if self.allow_mutable_tag {
                             warnings.push(format!(
@@ -486,6 +528,29 @@ impl Answers {
                 mounts.push(d.trim_end_matches('/'));
             }
         }
+        let mut overlays = Vec::new();
+        for o in self.overlays {
+            if let Err(why) = check_dns_label(&o) {
+                errs.push(FieldError::new("overlays", &o, why));
+            } else if overlays.contains(&o) {
+                errs.push(FieldError::new("overlays", &o, "is listed twice".into()));
+            } else if check_dns_label(&crate::policy::overlays::overlay_namespace(&namespace, &o))
+                .is_err()
+            {
+                errs.push(FieldError::new(
+                    "overlays",
+                    &o,
+                    format!("makes the namespace `{namespace}-{o}` longer than the 63 characters a namespace may have"),
+                ));
+            } else {
+                overlays.push(o);
+            }
+        }
+        if let Some(m) = &self.registry_mirror {
+            if let Err(why) = check_registry_mirror(m) {
+                errs.push(FieldError::new("registryMirror", m, why));
+            }
+        }
         if errs.is_empty() {
             Ok(Spec {
                 name,
@@ -510,6 +575,9 @@ impl Answers {
                 writable_dirs,
                 part_of,
                 kube_version,
+                helm: self.helm,
+                overlays,
+                registry_mirror: self.registry_mirror,
             })
         } else {
             Err(errs)
@@ -687,6 +755,18 @@ pub fn check_dns_label(s: &str) -> Result<(), String> {
         Err("must start and end with a lowercase letter or digit (a DNS-1123 label)".into())
     } else {
         Ok(())
+    }
+}
+
+/// Checks a registry to mirror to: `host[:port][/path]`, no scheme, tag or digest.
+pub fn check_registry_mirror(m: &str) -> Result<(), String> {
+    let allowed = "must be a registry host with an optional :port and path, e.g. registry.corp.example/mirror (no https://, tag or digest)";
+    if m.contains("://") || m.contains('@') || m.ends_with('/') {
+        return Err(allowed.into());
+    }
+    match ImageRef::parse(&format!("{m}/x:1")) {
+        Ok(r) if r.registry.is_some() => Ok(()),
+        _ => Err(allowed.into()),
     }
 }
 

@@ -74,7 +74,7 @@ pub fn flow_nesting_too_deep(text: &str) -> Option<usize> {
 pub fn parse_yaml<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, Error> {
     if let Some(line) = flow_nesting_too_deep(text) {
         return Err(Error::File {
-            location: format!("{origin}:{line}"),
+            location: format!("{origin}:{line}:1"),
             message: format!(
                 "'[' or '{{' nested deeper than {MAX_FLOW_NESTING} levels; not parsed"
             ),
@@ -91,8 +91,25 @@ pub fn parse_yaml<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, Er
             Some(i) => message[..i].to_string(),
             None => message,
         };
-        Error::File { location, message }
+        Error::File {
+            location,
+            message: with_suggestion(message),
+        }
     })
+}
+
+/// Adds "did you mean" to serde's `unknown field `x`, expected one of `a`, `b`` (and the same
+/// for unknown variants) when one of the expected names is close.
+fn with_suggestion(message: String) -> String {
+    let (Some(start), Some(list)) = (message.find('`'), message.find("expected one of ")) else {
+        return message;
+    };
+    let given = message[start + 1..].split('`').next().unwrap_or("");
+    let expected: Vec<&str> = message[list..].split('`').skip(1).step_by(2).collect();
+    match crate::preset::did_you_mean(given, &expected) {
+        Some(close) => format!("{message} (did you mean `{close}`?)"),
+        None => message,
+    }
 }
 
 /// The 1-based line where `field` (a dotted path; the last part is searched) first appears as a
@@ -121,7 +138,7 @@ pub fn load_spec(path: &Path, warnings: &mut Vec<String>) -> Result<(Spec, Prese
             Preset::from_file(&base.join(rel))?
         }
         None => Preset::builtin(&spec.preset).map_err(|e| Error::File {
-            location: format!("{origin}:{}", line_of_key(&text, "preset")),
+            location: format!("{origin}:{}:1", line_of_key(&text, "preset")),
             message: e.to_string(),
         })?,
     };
@@ -131,22 +148,23 @@ pub fn load_spec(path: &Path, warnings: &mut Vec<String>) -> Result<(Spec, Prese
     Ok((spec, preset))
 }
 
-/// Turns validation errors of a file into one `file:line:` error per field.
+/// Turns validation errors of a file into one `file:line:column: error: ...` line per field
+/// (column 1: the field's line is found by its key).
 pub fn field_errors_at(errs: &FieldErrors, text: &str, origin: &str) -> Error {
-    let lines: Vec<String> = errs
-        .0
-        .iter()
-        .map(|e| {
-            format!(
-                "{origin}:{}:1: invalid value for {e}",
-                line_of_key(text, &e.field)
-            )
-        })
-        .collect();
-    Error::Usage {
-        message: lines.join("\n"),
-        help: None,
-    }
+    Error::Located(
+        errs.0
+            .iter()
+            .map(|e| {
+                let line = line_of_key(text, &e.field);
+                let col = text
+                    .lines()
+                    .nth(line - 1)
+                    .map(|l| l.len() - l.trim_start().len() + 1)
+                    .unwrap_or(1);
+                format!("{origin}:{line}:{col}: error: invalid value for {e}")
+            })
+            .collect(),
+    )
 }
 
 /// The text of `zerodown.yaml`: a header that says what made it and how to validate it, then the
@@ -186,7 +204,7 @@ mod tests {
         assert_eq!(flow_nesting_too_deep(&deep), Some(2));
         let e = parse_yaml::<Spec>(&deep, "z.yaml").unwrap_err().to_string();
         assert!(
-            e.starts_with("z.yaml:2: '[' or '{' nested deeper than 1000"),
+            e.starts_with("z.yaml:2:1: error: '[' or '{' nested deeper than 1000"),
             "{e}"
         );
     }
@@ -196,7 +214,15 @@ mod tests {
         let e = parse_yaml::<Spec>("name: a\nnamespce: b\n", "z.yaml")
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("z.yaml:2:1: unknown field `namespce`"), "{e}");
+        assert!(
+            e.starts_with("z.yaml:2:1: error: unknown field `namespce`"),
+            "{e}"
+        );
         assert!(e.contains("expected one of"), "{e}");
+        assert!(e.ends_with("(did you mean `namespace`?)"), "{e}");
+        let e = parse_yaml::<Spec>("traffic: stedy\n", "z.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with("(did you mean `steady`?)"), "{e}");
     }
 }

@@ -51,6 +51,9 @@ pub struct Start {
     pub from: Option<Spec>,
     /// `-o DIR` if given.
     pub output: Option<PathBuf>,
+    /// Refuse, at the name question, a name whose folder `./NAME` already exists (no `-o`, no
+    /// `--force`), so nobody answers every question before learning the bundle cannot be written.
+    pub refuse_existing_folder: bool,
 }
 
 /// The wizard's result: the answers, the preset they apply to, and whether to write.
@@ -134,11 +137,14 @@ pub fn run(p: &mut dyn Prompter, start: Start, presets: &[Preset]) -> Result<Out
     // 2. Name, namespace, image, port, health checks
     if start.answers.name.is_none() {
         let default = a.name.clone().unwrap_or_else(|| "my-service".into());
-        a.name = Some(
-            p.input("Name (lowercase letters, digits, '-')", &default, &|v| {
-                check_dns_label(v).map_err(|e| format!("the name {e}"))
-            })?,
-        );
+        let refuse = start.refuse_existing_folder;
+        a.name = Some(p.input("Name (lowercase letters, digits, '-')", &default, &move |v| {
+            check_dns_label(v).map_err(|e| format!("the name {e}"))?;
+            if refuse && Path::new(v).exists() {
+                return Err(format!("./{v} already exists; choose another name (or run again with -o DIR or --force)"));
+            }
+            Ok(())
+        })?);
     }
     let name = a.name.clone().unwrap_or_default();
     if start.answers.namespace.is_none() {
@@ -371,6 +377,14 @@ pub fn run(p: &mut dyn Prompter, start: Start, presets: &[Preset]) -> Result<Out
             a.exposure.unwrap_or(preset.exposure),
         )?);
     }
+
+    // 6b. A Helm chart beside the plain bundle (for `helm upgrade --rollback-on-failure`).
+    if !start.answers.helm {
+        a.helm = p.confirm(
+            "Add a Helm chart (chart/) for `helm upgrade --rollback-on-failure`?",
+            a.helm,
+        )?;
+    }
     Ok(Outcome { answers: a, preset })
 }
 
@@ -391,7 +405,14 @@ fn merge(mut base: Answers, flags: Answers) -> Answers {
     macro_rules! take {
         ($($f:ident),*) => { $( if flags.$f.is_some() { base.$f = flags.$f; } )* };
     }
+    if !flags.overlays.is_empty() {
+        base.overlays = flags.overlays.clone();
+    }
+    if flags.pin_digest.is_some() {
+        base.pin_digest = flags.pin_digest.clone();
+    }
     take!(
+        registry_mirror,
         name,
         namespace,
         image,
@@ -421,6 +442,7 @@ fn merge(mut base: Answers, flags: Answers) -> Answers {
         base.resources.ephemeral_storage_mib = r.ephemeral_storage_mib;
     }
     base.allow_mutable_tag |= flags.allow_mutable_tag;
+    base.helm |= flags.helm;
     base
 }
 
@@ -547,11 +569,25 @@ pub fn replay_command(spec: &Spec, preset_flag: (&str, &str), dir: Option<&Path>
     if let Some(d) = dir {
         flag("--output", d.display().to_string());
     }
+    if matches!(spec.readiness, HealthCheck::TcpSocket {}) {
+        args.push("--readiness-tcp".into());
+    }
     if matches!(spec.liveness, HealthCheck::TcpSocket {}) {
         args.push("--liveness-tcp".into());
     }
     if spec.allow_mutable_tag {
         args.push("--allow-mutable-tag".into());
+    }
+    if spec.helm {
+        args.push("--helm".into());
+    }
+    if !spec.overlays.is_empty() {
+        args.push("--overlays".into());
+        args.push(spec.overlays.join(","));
+    }
+    if let Some(m) = &spec.registry_mirror {
+        args.push("--registry-mirror".into());
+        args.push(m.clone());
     }
     args.push("--no-input".into());
     shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
@@ -713,12 +749,13 @@ mod tests {
 
     #[test]
     fn enter_through_defaults_gives_a_valid_spec() {
-        let mut s = Script::new(&[""; 13]);
+        let mut s = Script::new(&[""; 14]);
         let spec = resolve(run(&mut s, Start::default(), &Preset::all_builtin()).unwrap());
         assert_eq!(spec.name, "my-service");
         assert_eq!(spec.preset, "generic");
         assert_eq!(spec.image, "registry.example.com/team/my-service:0.1.0");
-        assert_eq!(s.asked.len(), 12, "{:?}", s.asked);
+        assert_eq!(s.asked.len(), 13, "{:?}", s.asked);
+        assert!(!spec.helm, "no chart unless asked for");
     }
 
     #[test]
@@ -739,11 +776,13 @@ mod tests {
             "",
             "",
             "",
+            "y",
         ]);
         let spec = resolve(run(&mut s, Start::default(), &Preset::all_builtin()).unwrap());
         assert_eq!(spec.preset, "spring-boot");
         assert_eq!(spec.name, "checkout");
         assert_eq!(spec.image, "registry.example.com/shop/checkout:1.4.2");
+        assert!(spec.helm, "answered yes to the chart");
         assert!(
             s.said
                 .iter()
@@ -763,7 +802,7 @@ mod tests {
             .unwrap()
             .to_string();
         let w: &'static str = Box::leak(worker.into_boxed_str());
-        let mut s = Script::new(&[w, "mailer", "", "", "", "", "", "", "", ""]);
+        let mut s = Script::new(&[w, "mailer", "", "", "", "", "", "", "", "", ""]);
         let spec = resolve(run(&mut s, Start::default(), &presets).unwrap());
         assert_eq!(spec.port, None);
         assert!(
@@ -782,6 +821,22 @@ mod tests {
             run(&mut s, Start::default(), &Preset::all_builtin()).unwrap_err(),
             Cancelled
         );
+    }
+
+    #[test]
+    fn replay_keeps_a_tcp_readiness_check() {
+        let preset = Preset::builtin("generic").unwrap();
+        let spec = Answers {
+            name: Some("web".into()),
+            image: Some("registry.example.com/a/web:1.0.0".into()),
+            readiness: Some(HealthCheck::TcpSocket {}),
+            ..Answers::default()
+        }
+        .resolve(&preset, &mut vec![])
+        .unwrap();
+        let argv = shlex::split(&replay_command(&spec, ("--preset", "generic"), None)).unwrap();
+        assert!(argv.contains(&"--readiness-tcp".to_string()), "{argv:?}");
+        assert!(!argv.contains(&"--readiness-path".to_string()));
     }
 
     #[test]

@@ -239,6 +239,26 @@ fn load_paths_reads_files_dirs_and_stdin() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
+/// The same object in several files (per-environment copies, a folder of field cases) is one
+/// object to the API server: no duplicate-HPA or overlapping-PDB error for it.
+#[test]
+fn the_same_object_in_two_files_is_not_a_duplicate() {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/clean-bundle.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let report = zerodown::check::check_sources(&[
+        zerodown::check::Source::new("a/bundle.yaml", text.clone()),
+        zerodown::check::Source::new("b/bundle.yaml", text),
+    ]);
+    let rules: Vec<&str> = report.active().map(|f| f.rule).collect();
+    assert!(
+        !rules.contains(&"hpa-duplicate-target") && !rules.contains(&"pdb-overlapping"),
+        "{rules:?}"
+    );
+}
+
 #[test]
 fn an_unclosed_brace_pair_in_a_value_is_not_a_template() {
     // Found by tests/properties.rs: a probe path `/{{.!` (a valid spec answer, quoted by zerodown)

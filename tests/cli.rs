@@ -206,11 +206,11 @@ fn bad_names_and_images_are_rejected() {
         ),
         ("checkout", "", "`image` (--image): \"\" must not be empty"),
         ("checkout", "Registry.Example.com/Shop:1", "malformed"),
-        ("checkout", "nginx:latest", "the tag `latest` is mutable"),
+        ("checkout", "nginx:latest", "has the mutable tag `latest`"),
         (
             "checkout",
             "nginx",
-            "the tag `(none, so `latest`)` is mutable",
+            "has no tag, which means the mutable tag `latest`",
         ),
         (
             "checkout",
@@ -248,7 +248,7 @@ fn a_mutable_tag_is_accepted_only_on_request_with_a_warning() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "warning: image `nginx:latest`: the tag `latest` is mutable",
+            "warning: image `nginx:latest`: has the mutable tag `latest`",
         ));
     let d = fs::read_to_string(tmp.path().join("web/deployment.yaml")).unwrap();
     assert!(d.contains("imagePullPolicy: Always"));
@@ -452,7 +452,7 @@ fn bad_spec_files_point_at_file_line_and_column() {
         .args(["render", "-f", "nope.yaml"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("nope.yaml: cannot read"));
+        .stderr(predicate::str::contains("nope.yaml: error: cannot read"));
 }
 
 #[test]
@@ -671,6 +671,30 @@ fn check_audits_files_folders_and_stdin() {
         .assert()
         .code(2);
     zerodown(tmp.path())
+        .args(["check", "-"])
+        .write_stdin("\n")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("standard input is empty"));
+    let out = zerodown(tmp.path())
+        .args([
+            "new",
+            "web",
+            "--image",
+            "registry.example.com/a/web:1.0.0",
+            "--readiness-tcp",
+            "--liveness-path",
+            "/livez",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let d = fs::read_to_string(tmp.path().join("web/deployment.yaml")).unwrap();
+    assert!(
+        d.contains("readinessProbe:\n            tcpSocket:\n              port: http"),
+        "{d}"
+    );
+    zerodown(tmp.path())
         .args(["check", "--explain", "prestop-missing"])
         .assert()
         .success()
@@ -685,4 +709,184 @@ fn check_audits_files_folders_and_stdin() {
         .assert()
         .success()
         .stdout(predicate::str::contains("hpa-replicas-conflict"));
+}
+
+#[test]
+fn completions_for_every_shell_and_a_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = Command::cargo_bin("zerodown")
+            .unwrap()
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("zerodown") && text.contains("max-startup-seconds"),
+            "{shell}"
+        );
+        if shell == "bash" {
+            let tmp = tempfile::tempdir().unwrap();
+            let f = tmp.path().join("zerodown.bash");
+            fs::write(&f, &text).unwrap();
+            let ok = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&f)
+                .status()
+                .unwrap();
+            assert!(ok.success(), "bash completion script has a syntax error");
+        }
+    }
+    Command::cargo_bin("zerodown")
+        .unwrap()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2);
+    let out = Command::cargo_bin("zerodown")
+        .unwrap()
+        .arg("man")
+        .output()
+        .unwrap();
+    let roff = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        roff.starts_with(".ie") || roff.contains(".TH zerodown"),
+        "{}",
+        &roff[..roff.len().min(200)]
+    );
+    assert!(roff.contains("zero\\-downtime") || roff.contains("zero-downtime"));
+}
+
+/// The editor contract: spec errors are `file:line:column: error: message`, one per line, and the
+/// VS Code task's problem matcher (examples/editor/vscode/tasks.json) parses them.
+#[test]
+fn spec_errors_use_the_editor_format_the_vscode_task_matches() {
+    let tasks: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/editor/vscode/tasks.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let render = tasks["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["label"] == "zerodown: render this spec")
+        .unwrap();
+    let pattern = render["problemMatcher"]["pattern"]["regexp"]
+        .as_str()
+        .unwrap();
+    assert_eq!(pattern, "^(.+?):(\\d+):(\\d+): (error|warning): (.*)$");
+    let tmp = tempfile::tempdir().unwrap();
+    new_checkout(tmp.path());
+    let dir = tmp.path().join("checkout");
+    let spec = fs::read_to_string(dir.join("zerodown.yaml"))
+        .unwrap()
+        .replace("drainSeconds: 20", "drainSeconds: 99999")
+        .replace("port: 8080", "port: 0");
+    fs::write(dir.join("zerodown.yaml"), &spec).unwrap();
+    let out = zerodown(&dir)
+        .args(["render", "-f", "zerodown.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    let port_line = spec.lines().position(|l| l.starts_with("port:")).unwrap() + 1;
+    assert!(lines.contains(&format!("zerodown.yaml:{port_line}:1: error: invalid value for `port`: \"0\" must be a TCP port from 1 to 65535").as_str()), "{stderr}");
+    for l in &lines {
+        let (file, rest) = l.split_once(':').unwrap();
+        let mut parts = rest.splitn(3, ':');
+        let (line, col, msg) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        assert_eq!(file, "zerodown.yaml");
+        assert!(
+            line.parse::<u32>().is_ok() && col.parse::<u32>().is_ok(),
+            "{l}"
+        );
+        assert!(msg.starts_with(" error: "), "{l}");
+    }
+    // A YAML syntax error points at its column.
+    fs::write(dir.join("zerodown.yaml"), "name: checkout\nport: [8080\n").unwrap();
+    let out = zerodown(&dir).args(["render"]).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("zerodown.yaml:") && stderr.contains(": error: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_vscode_new_task_runs_as_written() {
+    let tasks: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/editor/vscode/tasks.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let inputs = tasks["inputs"].as_array().unwrap();
+    let input = |id: &str| {
+        inputs.iter().find(|i| i["id"] == id).unwrap()["default"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let presets = inputs.iter().find(|i| i["id"] == "preset").unwrap()["options"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(presets, zerodown::preset::BUILTIN.len());
+    let task = tasks["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["label"] == "zerodown: new service")
+        .unwrap();
+    let args: Vec<String> = task["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            a.as_str()
+                .unwrap()
+                .replace("${input:name}", &input("name"))
+                .replace("${input:preset}", &input("preset"))
+                .replace("${input:image}", &input("image"))
+        })
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    zerodown(tmp.path()).args(&args).assert().success();
+    assert!(tmp.path().join("deploy/checkout/deployment.yaml").exists());
+}
+
+/// `zerodown explain | head -1` and friends: a closed pipe ends the output quietly, no panic.
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    let bin = assert_cmd::cargo::cargo_bin("zerodown");
+    for args in [
+        "presets --format json",
+        "check --list-rules",
+        "completions bash",
+        "schema",
+    ] {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "'{}' {args} | head -c 1 >/dev/null; sleep 0.1",
+                bin.display()
+            ))
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args}: {stderr}"
+        );
+    }
 }

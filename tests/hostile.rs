@@ -269,7 +269,7 @@ fn cases() -> Vec<Case> {
         flags("image: YAML injection", &["app", "--image", "registry.example.com/a:1.0\nkind: Secret"], 2, &["`image` (--image)", "\\nkind: Secret", "without spaces or control characters"]),
         flags("image: Helm template", &["app", "--image", "registry.example.com/a:{{.Values.tag}}"], 2, &["`image` (--image)", "malformed tag `{{.Values.tag}}`"]),
         flags("image: Unicode registry", &["app", "--image", "régistry.example.com/a:1.0"], 2, &["`image` (--image)", "régistry.example.com"]),
-        flags("image: latest", &["app", "--image", "registry.example.com/a:latest"], 2, &["`image` (--image)", "the tag `latest` is mutable", "--allow-mutable-tag"]),
+        flags("image: latest", &["app", "--image", "registry.example.com/a:latest"], 2, &["`image` (--image)", "has the mutable tag `latest`", "--allow-mutable-tag"]),
         // ---- flags: paths, commands, labels, enums, typos ---------------------------------------
         new_app("readiness path: relative", &["--readiness-path", "readyz"], &["`readiness`", "\"readyz\"", "starting with '/'"]),
         new_app("readiness path: YAML injection", &["--readiness-path", "/readyz\nkind: Secret"], &["`readiness`", "\"/readyz\\nkind: Secret\"", "without spaces or control characters"]),

@@ -231,6 +231,7 @@ fn resolve(d: Draw, preset: &Preset) -> Spec {
         image_has_shell: Some(d.shell),
         run_as_user: Some(d.run_as_user),
         writable_dirs: Some(d.writable_dirs),
+        ..Answers::default()
     };
     let shown = format!("{answers:?}");
     answers

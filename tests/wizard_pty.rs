@@ -88,23 +88,33 @@ fn replay(p: &mut PtySession, replay_dir: &Path) {
     );
 }
 
+/// Every file below `dir`, as paths relative to it, sorted.
+fn tree(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 fn assert_same_bundle(a: &Path, b: &Path) {
-    let mut names: Vec<String> = fs::read_dir(a)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    let mut other: Vec<String> = fs::read_dir(b)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    other.sort();
-    assert_eq!(names, other);
-    for n in names {
+    let files = tree(a);
+    assert_eq!(files, tree(b));
+    for f in files {
         assert_eq!(
-            fs::read(a.join(&n)).unwrap(),
-            fs::read(b.join(&n)).unwrap(),
-            "{n} differs between wizard and replay"
+            fs::read(a.join(&f)).unwrap(),
+            fs::read(b.join(&f)).unwrap(),
+            "{} differs between wizard and replay",
+            f.display()
         );
     }
 }
@@ -126,6 +136,7 @@ fn enter_through_the_defaults() {
         "Traffic",
         "Cost tolerance",
         "Exposure",
+        "Add a Helm chart",
     ] {
         answer(&mut p, prompt, "");
     }
@@ -175,6 +186,7 @@ fn a_jvm_service() {
         "load-balancer behind a cloud load balancer (IP targets): preStop 15s",
         &format!("{DOWN}{DOWN}"),
     );
+    confirm(&mut p, "Add a Helm chart", "y");
     p.exp_string("3 at rest, HPA up to 15 at 60% CPU").unwrap();
     p.exp_string("required one pod per node").unwrap();
     confirm(&mut p, "Write the bundle to checkout/?", "y");
@@ -183,6 +195,10 @@ fn a_jvm_service() {
     assert!(d.contains("requiredDuringSchedulingIgnoredDuringExecution"));
     assert!(d.contains("seconds: 15\n"), "load-balancer preStop");
     assert!(d.contains("initialDelaySeconds: 45\n"));
+    assert!(
+        tmp.path().join("checkout/chart/values.yaml").is_file(),
+        "the chart was asked for"
+    );
     assert_same_bundle(
         &tmp.path().join("checkout"),
         &tmp.path().join("replay/checkout"),
@@ -206,6 +222,7 @@ fn a_worker_skips_port_and_exposure() {
     assert!(!before.contains("Port the app"), "{before}");
     p.send(ENTER).unwrap();
     p.flush().unwrap();
+    confirm(&mut p, "Add a Helm chart", "n");
     let (before, _) = p.exp_regex("Write the bundle to mailer/\\?").unwrap();
     assert!(!before.contains("Exposure"), "{before}");
     p.send("y").unwrap();
@@ -240,6 +257,7 @@ fn an_invalid_name_is_asked_again_and_latest_gets_a_warning() {
         "Traffic",
         "Cost tolerance",
         "Exposure",
+        "Add a Helm chart",
     ] {
         answer(&mut p, prompt, "");
     }
@@ -319,6 +337,7 @@ fn from_prefills_an_existing_spec() {
         "Traffic",
         "Cost tolerance",
         "Exposure",
+        "Add a Helm chart",
     ] {
         answer(&mut p, prompt, "");
     }
@@ -330,5 +349,33 @@ fn from_prefills_an_existing_spec() {
             && spec.contains("preset: node")
             && spec.contains("checkout:2.0.0"),
         "{spec}"
+    );
+}
+
+#[test]
+fn an_existing_folder_is_refused_at_the_name_question() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("zerodown")
+        .unwrap()
+        .args([
+            "new",
+            "orders",
+            "--image",
+            "registry.example.com/shop/orders:1.0.0",
+        ])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let before = fs::read_to_string(tmp.path().join("orders/deployment.yaml")).unwrap();
+    let mut p = spawn(tmp.path(), "--from orders/zerodown.yaml");
+    answer(&mut p, "App type", "");
+    answer(&mut p, "Name (", ""); // the spec's name, whose folder exists
+    p.exp_string("./orders already exists").unwrap();
+    p.send_control('c').unwrap();
+    assert_eq!(exit_code(&mut p), 130);
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("orders/deployment.yaml")).unwrap(),
+        before
     );
 }

@@ -26,17 +26,19 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     )),
             );
         }
-        if hpas.len() > 1 {
-            let names: Vec<String> = hpas
-                .iter()
-                .map(|&h| format!("'{}'", ctx.hpas[h].obj.name))
-                .collect();
+        // Objects of one kind, namespace and name are one object (the same manifest in several
+        // files, e.g. per environment), so only distinct names count.
+        let names: std::collections::BTreeSet<String> = hpas
+            .iter()
+            .map(|&h| format!("'{}'", ctx.hpas[h].obj.name))
+            .collect();
+        if names.len() > 1 {
             out.push(
                 ctx.finding("hpa-duplicate-target", w.idx).message(format!(
                     "{} is targeted by {} HPAs ({}); they fight over its scale and the controller stops scaling (AmbiguousSelector)",
                     w.obj.display(),
-                    hpas.len(),
-                    names.join(", ")
+                    names.len(),
+                    names.into_iter().collect::<Vec<_>>().join(", ")
                 )),
             );
         }

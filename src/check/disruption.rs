@@ -44,17 +44,18 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     }
     for (wi, w) in ctx.workloads.iter().enumerate() {
         let pdbs = &ctx.pdbs_of[wi];
-        if pdbs.len() > 1 {
-            let names: Vec<String> = pdbs
-                .iter()
-                .map(|&p| format!("'{}'", ctx.pdbs[p].obj.name))
-                .collect();
+        // Same kind, namespace and name = one object written in several files: count names.
+        let names: std::collections::BTreeSet<String> = pdbs
+            .iter()
+            .map(|&p| format!("'{}'", ctx.pdbs[p].obj.name))
+            .collect();
+        if names.len() > 1 {
             out.push(
                 ctx.finding("pdb-overlapping", w.idx).message(format!(
                     "pods of {} are selected by {} PodDisruptionBudgets ({}); the eviction API refuses to evict a pod covered by more than one, so drains block",
                     w.obj.display(),
-                    pdbs.len(),
-                    names.join(", ")
+                    names.len(),
+                    names.into_iter().collect::<Vec<_>>().join(", ")
                 )),
             );
         }

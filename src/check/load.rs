@@ -23,6 +23,16 @@ pub fn load_paths(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Source>, Vec<
             stdin_read = true;
             let mut bytes = Vec::new();
             match stdin.read_to_end(&mut bytes) {
+                // Nothing at all on stdin is almost always a failed producer (`helm template ... |
+                // zerodown check -` without pipefail): an error, not a clean pass.
+                Ok(_) if bytes.iter().all(u8::is_ascii_whitespace) => errors.push(InputError::new(
+                    "<stdin>",
+                    None,
+                    Severity::Error,
+                    InputErrorKind::Unreadable,
+                    "standard input is empty; did the command before `| zerodown check -` fail?"
+                        .to_string(),
+                )),
                 Ok(_) => push_text("<stdin>", bytes, &mut sources, &mut errors),
                 Err(e) => errors.push(InputError::new(
                     "<stdin>",
@@ -154,7 +164,17 @@ fn walk(
         .collect();
     paths.sort();
     for p in paths {
-        if p.is_dir() {
+        if p.is_dir() && p.join("Chart.yaml").is_file() {
+            // A Helm chart's sources (such as a bundle's chart/) are templates, not manifests.
+            let name = p.display().to_string();
+            errs.push(InputError::new(
+                &name,
+                None,
+                Severity::Info,
+                InputErrorKind::HelmTemplate,
+                format!("Helm chart {name} skipped; to audit it, render it first: helm template RELEASE {name} | zerodown check -"),
+            ));
+        } else if p.is_dir() {
             walk(&p, files, visited, errs);
         } else if p
             .extension()

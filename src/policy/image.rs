@@ -2,7 +2,45 @@
 //! pull policy).
 
 use crate::image::ImageRef;
-use crate::plan::{decide, Decision};
+use crate::plan::{decide, Decision, Mirror};
+
+/// Where the image is copied to when the team mirrors it: `<mirror>/<repository>[:tag][@digest]`
+/// (Docker Hub official images get their `library/` path). The source keeps its tag and digest.
+pub fn mirror(source: &ImageRef, registry_mirror: &str) -> Mirror {
+    let repository = if source.registry.is_none() && !source.repository.contains('/') {
+        format!("library/{}", source.repository)
+    } else {
+        source.repository.clone()
+    };
+    let mut destination = format!("{}/{repository}", registry_mirror.trim_end_matches('/'));
+    let source_repository = match &source.registry {
+        Some(r) => format!("{r}/{}", source.repository),
+        None => format!("docker.io/{repository}"),
+    };
+    if let Some(t) = &source.tag {
+        destination.push(':');
+        destination.push_str(t);
+    }
+    let mut source_reference = source_repository.clone();
+    if let Some(t) = &source.tag {
+        source_reference = format!("{source_repository}:{t}");
+    }
+    let copy_destination = match (&source.tag, &source.digest) {
+        (None, Some(d)) => format!("{destination}@{d}"),
+        _ => destination.clone(),
+    };
+    if let Some(d) = &source.digest {
+        destination.push('@');
+        destination.push_str(d);
+    }
+    Mirror {
+        copy_destination,
+        source_repository,
+        source_reference,
+        destination,
+        digest: source.digest.clone(),
+    }
+}
 
 /// `IfNotPresent` for a digest or version tag (immutable: a cached copy is the same build);
 /// `Always` for an accepted mutable tag, so at least every new pod gets the newest push.
@@ -23,6 +61,33 @@ pub fn pull_policy(image: Option<&ImageRef>) -> Decision<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mirrors_keep_the_path_tag_and_digest() {
+        let m = mirror(
+            &ImageRef::parse("ghcr.io/stefanprodan/podinfo:6.9.2").unwrap(),
+            "registry.corp.example/mirror",
+        );
+        assert_eq!(
+            m.destination,
+            "registry.corp.example/mirror/stefanprodan/podinfo:6.9.2"
+        );
+        assert_eq!(m.source_reference, "ghcr.io/stefanprodan/podinfo:6.9.2");
+        assert_eq!(m.source_repository, "ghcr.io/stefanprodan/podinfo");
+        assert_eq!(m.digest, None);
+        let d = format!("sha256:{}", "a".repeat(64));
+        let m = mirror(
+            &ImageRef::parse(&format!("nginx:1.27@{d}")).unwrap(),
+            "reg.local:5000",
+        );
+        assert_eq!(
+            m.destination,
+            format!("reg.local:5000/library/nginx:1.27@{d}")
+        );
+        assert_eq!(m.copy_destination, "reg.local:5000/library/nginx:1.27");
+        assert_eq!(m.source_repository, "docker.io/library/nginx");
+        assert_eq!(m.digest.as_deref(), Some(d.as_str()));
+    }
 
     #[test]
     fn policy_follows_the_reference() {

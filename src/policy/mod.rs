@@ -4,6 +4,7 @@
 pub mod autoscaling;
 pub mod disruption;
 pub mod image;
+pub mod overlays;
 pub mod probes;
 pub mod resources;
 pub mod rollout;
@@ -42,6 +43,10 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
     let resources = resources::resources(spec, &mut warnings);
     let env = resources::env(spec);
     let pull = image::pull_policy(image.as_ref());
+    let mirror = image
+        .as_ref()
+        .and_then(|r| spec.registry_mirror.as_deref().map(|m| image::mirror(r, m)));
+    let overlays = overlays::overlays(spec, &hpa);
 
     let mut labels = BTreeMap::new();
     labels.insert("app.kubernetes.io/name".to_string(), spec.name.clone());
@@ -85,6 +90,11 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
             "ClusterIP Service on the named port `http`; only Ready pods get traffic",
         )
     };
+    if let Some(port) = spec.port.filter(|p| *p < 1024) {
+        warnings.push(format!(
+            "port {port} is below 1024: the container runs as a non-root user with every capability dropped, so it can bind it only where the runtime allows unprivileged ports (net.ipv4.ip_unprivileged_port_start); a port of 1024 or above is safer"
+        ));
+    }
     if spread.hard_anti_affinity.value {
         warnings.push(format!(
             "cost: resilient puts at most one pod on a node: scaling to maxReplicas ({}) and rolling out needs at least {} schedulable nodes, or pods stay Pending",
@@ -96,7 +106,12 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
     Plan {
         name: spec.name.clone(),
         namespace: spec.namespace.clone(),
-        image: spec.image.clone(),
+        image: mirror
+            .as_ref()
+            .map(|m| m.destination.clone())
+            .unwrap_or_else(|| spec.image.clone()),
+        mirror,
+        overlays,
         image_pull_policy: pull,
         labels,
         selector,

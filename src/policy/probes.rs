@@ -53,9 +53,15 @@ pub fn probes(spec: &Spec) -> Probes {
         success_threshold: 1,
     };
     let readiness_window = READINESS_PERIOD_SECONDS * READINESS_FAILURE_THRESHOLD;
-    let readiness_reason = format!(
+    let readiness_reason = if spec.app_type.is_worker() {
+        format!(
+            "gates the rollout: a new worker counts as available (and an old one may stop) only once it is ready for work; {readiness_window}s of failures mark it unready; timeout {READINESS_TIMEOUT_SECONDS}s, not the 1s default that CPU throttling exceeds"
+        )
+    } else {
+        format!(
         "gates traffic: a pod gets requests only after it answers, and leaves the Service after {readiness_window}s of failures; timeout {READINESS_TIMEOUT_SECONDS}s, not the 1s default that CPU throttling exceeds"
-    );
+    )
+    };
     let liveness = Probe {
         handler: handler(&spec.liveness),
         initial_delay_seconds: 0,
@@ -65,9 +71,15 @@ pub fn probes(spec: &Spec) -> Probes {
         success_threshold: 1,
     };
     let liveness_window = LIVENESS_PERIOD_SECONDS * LIVENESS_FAILURE_THRESHOLD;
-    let liveness_reason = format!(
-        "its own handler and a {liveness_window}s failure budget (readiness: {readiness_window}s), so an overloaded pod first leaves the Service and is restarted only if it stays stuck; no initialDelaySeconds: the startup probe covers boot"
-    );
+    let liveness_reason = if spec.app_type.is_worker() {
+        format!(
+            "its own check and a {liveness_window}s failure budget (readiness: {readiness_window}s): restart only a worker whose loop is stuck; no initialDelaySeconds: the startup probe covers boot"
+        )
+    } else {
+        format!(
+            "its own handler and a {liveness_window}s failure budget (readiness: {readiness_window}s), so an overloaded pod first leaves the Service and is restarted only if it stays stuck; no initialDelaySeconds: the startup probe covers boot"
+        )
+    };
     Probes {
         startup: decide(startup, startup_reason),
         readiness: decide(readiness, readiness_reason),

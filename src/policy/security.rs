@@ -103,7 +103,7 @@ pub fn exemptions(
             "pinned by version tag; pass a digest in the image to pin the exact build".into(),
         );
     }
-    let netpol = "a NetworkPolicy must name the real callers and depends on the cluster's CNI; zerodown cannot know them, add one beside this bundle".to_string();
+    let netpol = "a NetworkPolicy must name the real peers (callers and dependencies) and depends on the cluster's CNI; zerodown cannot know them, add one beside this bundle".to_string();
     add(Tool::KubeScore, "pod-networkpolicy", netpol.clone());
     add(Tool::Checkov, "CKV2_K8S_6", netpol.clone());
     add(Tool::Polaris, "missingNetworkPolicy", netpol);

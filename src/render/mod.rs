@@ -2,6 +2,7 @@
 //! Kubernetes object is then parsed back into its k8s-openapi type ([`verify`]) before anything
 //! can be written, so a template slip is an internal error, never a bad file.
 
+pub mod chart;
 pub mod verify;
 
 use std::collections::{BTreeMap, HashMap};
@@ -85,10 +86,23 @@ fn tera() -> &'static Tera {
                 "README.md.tera",
                 include_str!("../../templates/README.md.tera"),
             ),
+            (
+                "chart-README.md.tera",
+                include_str!("../../templates/chart/README.md.tera"),
+            ),
+            (
+                "overlay-kustomization.yaml.tera",
+                include_str!("../../templates/overlay-kustomization.yaml.tera"),
+            ),
+            (
+                "mirror-images.sh.tera",
+                include_str!("../../templates/mirror-images.sh.tera"),
+            ),
         ])
         .expect("embedded templates parse (tested)");
         t.register_filter("q", filter_quote);
         t.register_filter("md", filter_markdown_cell);
+        t.register_filter("sh", filter_shell_quote);
         t
     })
 }
@@ -129,6 +143,24 @@ pub fn quote(s: &str) -> String {
     out
 }
 
+/// POSIX shell quoting for values written into scripts (`''` for none).
+fn filter_shell_quote(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    shlex::try_quote(&s)
+        .map(|q| {
+            Value::String(if q.is_empty() {
+                "''".into()
+            } else {
+                q.into_owned()
+            })
+        })
+        .map_err(|e| tera::Error::msg(format!("cannot quote {s:?} for a shell: {e}")))
+}
+
 fn filter_markdown_cell(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
     let s = match v {
         Value::String(s) => s.clone(),
@@ -148,38 +180,95 @@ pub fn checksum(body: &str) -> String {
 /// Whether `text` is a zerodown-generated file whose body still matches its checksum (not
 /// edited since). `None` when it is not a zerodown file at all.
 pub fn is_unedited(text: &str) -> Option<bool> {
+    let text = if text.starts_with("#!") {
+        text.split_once('\n')?.1
+    } else {
+        text
+    };
     let (first, rest) = text.split_once('\n')?;
+    let (second, after) = rest.split_once('\n')?;
+    if first == "{" && second.contains(MARKER) {
+        // JSON: the header is the `$comment` on the second line; the body is the rest.
+        let sum = second
+            .split_once("zerodown-checksum: ")?
+            .1
+            .trim_end()
+            .strip_suffix("\",")?;
+        return Some(sum == checksum(&format!("{first}\n{after}")));
+    }
     if !first.contains(MARKER) {
         return None;
     }
-    let (second, body) = rest.split_once('\n')?;
+    let second = second.trim();
     let sum = second
-        .trim()
         .strip_prefix("# zerodown-checksum: ")
         .or_else(|| {
             second
-                .trim()
                 .strip_prefix("<!-- zerodown-checksum: ")
                 .and_then(|s| s.strip_suffix(" -->"))
+        })
+        .or_else(|| {
+            second
+                .strip_prefix("{{- /* zerodown-checksum: ")
+                .and_then(|s| s.strip_suffix(" */ -}}"))
         })?;
-    Some(sum == checksum(body))
+    Some(sum == checksum(after))
+}
+
+/// How a generated file says that zerodown made it, in a comment form its format allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Header {
+    /// `#` lines: YAML, `.helmignore`.
+    Hash,
+    /// HTML comments: Markdown.
+    Markdown,
+    /// `{{- /* ... */ -}}`: Go templates (Helm templates, `_helpers.tpl`, `NOTES.txt`); the
+    /// trim markers keep the header out of what Helm renders.
+    GoTemplate,
+    /// A `"$comment"` keyword (JSON Schema's comment) on the second line of a JSON object; the
+    /// checksum covers the file without that line.
+    JsonComment,
 }
 
 /// Prepends the generated-file header (marker and checksum of `body`); Markdown gets HTML comments.
 pub fn with_header(body: String, markdown: bool) -> String {
+    with_header_style(
+        body,
+        if markdown {
+            Header::Markdown
+        } else {
+            Header::Hash
+        },
+    )
+}
+
+/// Adds the generated-file header (marker and checksum of `body`) in the form `style` allows.
+/// For [`Header::JsonComment`], `body` must be a JSON object whose first line is `{` and which
+/// has at least one member.
+pub fn with_header_style(body: String, style: Header) -> String {
     let mut body = body;
     if !body.ends_with('\n') {
         body.push('\n');
     }
     let sum = checksum(&body);
-    if markdown {
-        format!(
-            "<!-- {MARKER} {VERSION} from zerodown.yaml; edit that file and run `zerodown render`, not this one. -->\n<!-- zerodown-checksum: {sum} -->\n{body}"
-        )
-    } else {
-        format!(
-            "# {MARKER} {VERSION} from zerodown.yaml; edit that file and run `zerodown render`, not this one.\n# zerodown-checksum: {sum}\n{body}"
-        )
+    let what = format!(
+        "{MARKER} {VERSION} from zerodown.yaml; edit that file and run `zerodown render`, not this one."
+    );
+    match style {
+        Header::Hash => format!("# {what}\n# zerodown-checksum: {sum}\n{body}"),
+        Header::Markdown => {
+            format!("<!-- {what} -->\n<!-- zerodown-checksum: {sum} -->\n{body}")
+        }
+        Header::GoTemplate => {
+            format!("{{{{- /* {what} */ -}}}}\n{{{{- /* zerodown-checksum: {sum} */ -}}}}\n{body}")
+        }
+        Header::JsonComment => {
+            let rest = body.strip_prefix("{\n").unwrap_or(&body);
+            format!(
+                "{{\n  \"$comment\": {},\n{rest}",
+                quote(&format!("{what} zerodown-checksum: {sum}"))
+            )
+        }
     }
 }
 
@@ -294,36 +383,85 @@ pub fn manifests(plan: &Plan) -> Result<Vec<(String, String)>, Error> {
     Ok(out)
 }
 
-/// The whole bundle: `zerodown.yaml`, the manifests, `kustomization.yaml` and `README.md`.
-pub fn bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
-    let manifests = manifests(plan)?;
-    let mut files = vec![BundleFile {
-        path: "zerodown.yaml".into(),
-        contents: crate::specfile::spec_file_text(spec)?,
-        generated: false,
-    }];
-    let resources: Vec<&str> = manifests.iter().map(|(f, _)| f.as_str()).collect();
-    let mut ctx = Context::new();
-    ctx.insert("resources", &resources);
-    let kustomization = render_template("kustomization.yaml.tera", &ctx)?;
-    let kustomization = kustomization.trim_start_matches('\n').to_string();
+/// The Helm chart alone, with paths relative to the chart folder (`--helm-only`).
+pub fn chart_bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
+    Ok(Bundle {
+        files: chart::chart_files(spec, plan)?,
+    })
+}
 
-    let mut described: Vec<(String, String)> = vec![(
-        "zerodown.yaml".into(),
-        "the answers (spec) this bundle is rendered from".into(),
-    )];
-    for (f, _) in &manifests {
+/// The folder of the base manifests inside a bundle: the bundle itself, or `base/` when it has
+/// overlays (kustomize refuses a base that contains its own overlays).
+pub fn base_dir(plan: &Plan) -> &'static str {
+    if plan.overlays.is_empty() {
+        ""
+    } else {
+        "base/"
+    }
+}
+
+/// The whole bundle: `zerodown.yaml`, the manifests and their `kustomization.yaml` (in `base/`
+/// when there are overlays), `overlays/NAME/kustomization.yaml`, `mirror-images.sh` when the
+/// image is mirrored, and `README.md`.
+pub fn bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
+    let base = base_dir(plan);
+    let manifests = manifests(plan)?;
+    // (path, contents, what it is) of every generated file, README last.
+    let mut generated: Vec<(String, String, String)> = Vec::new();
+    for (f, text) in &manifests {
         let d = MANIFESTS
             .iter()
             .find(|m| m.0 == f)
             .map(|m| m.2)
             .unwrap_or("");
-        described.push((f.clone(), d.to_string()));
+        generated.push((format!("{base}{f}"), text.clone(), d.to_string()));
     }
-    described.push((
-        "kustomization.yaml".into(),
+    let resources: Vec<&str> = manifests.iter().map(|(f, _)| f.as_str()).collect();
+    let mut ctx = Context::new();
+    ctx.insert("resources", &resources);
+    let kustomization = render_template("kustomization.yaml.tera", &ctx)?;
+    generated.push((
+        format!("{base}kustomization.yaml"),
+        with_header(kustomization.trim_start_matches('\n').to_string(), false),
         "lists the manifests for `kubectl apply -k`".into(),
     ));
+    for o in &plan.overlays {
+        let mut ctx = Context::new();
+        ctx.insert("plan", plan);
+        ctx.insert("o", o);
+        let body = render_template("overlay-kustomization.yaml.tera", &ctx)?;
+        generated.push((
+            format!("overlays/{}/kustomization.yaml", o.name),
+            with_header(body, false),
+            format!(
+                "overlay `{}`: namespace {}, HPA {}-{} pods, CPU request {}",
+                o.name, o.namespace, o.min_replicas, o.max_replicas, o.cpu_request
+            ),
+        ));
+    }
+    if let Some(m) = &plan.mirror {
+        let mut ctx = Context::new();
+        ctx.insert("m", m);
+        ctx.insert("digest", &m.digest.clone().unwrap_or_default());
+        let body = render_template("mirror-images.sh.tera", &ctx)?;
+        generated.push((
+            "mirror-images.sh".into(),
+            format!("#!/usr/bin/env bash\n{}", with_header(body, false)),
+            "copies the image to the team's registry by digest (crane or skopeo)".into(),
+        ));
+    }
+
+    let mut described: Vec<(String, String)> = vec![(
+        "zerodown.yaml".into(),
+        "the answers (spec) this bundle is rendered from".into(),
+    )];
+    described.extend(generated.iter().map(|(p, _, d)| (p.clone(), d.clone())));
+    if spec.helm {
+        described.push((
+            format!("{}/", chart::CHART_DIR),
+            "Helm chart of the same objects: every value with its reason in `values.yaml`, checked by `values.schema.json` and guard rails".into(),
+        ));
+    }
     let mut ctx = Context::new();
     ctx.insert("plan", plan);
     ctx.insert("spec", spec);
@@ -331,26 +469,43 @@ pub fn bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
     ctx.insert("files", &described);
     ctx.insert("rows", &plan.rows());
     ctx.insert("warnings", &plan.warnings);
-    let readme = render_template("README.md.tera", &ctx)?;
-    let readme = readme.trim_start_matches('\n').to_string();
-
-    for (path, contents) in manifests {
-        files.push(BundleFile {
-            path,
-            contents,
-            generated: true,
-        });
+    ctx.insert("helm", &spec.helm);
+    if spec.helm {
+        let chart_path = format!("{}/", chart::CHART_DIR);
+        ctx.insert("helm_install", &chart::install_command(plan, &chart_path));
+        ctx.insert(
+            "helm3_install",
+            &chart::install_command_helm3(plan, &chart_path),
+        );
+        ctx.insert("helm_timeout", &chart::helm_timeout_seconds(plan));
     }
-    files.push(BundleFile {
-        path: "kustomization.yaml".into(),
-        contents: with_header(kustomization, false),
+    ctx.insert("base", if base.is_empty() { "." } else { "base" });
+    ctx.insert("rollout_timeout", &chart::helm_timeout_seconds(plan));
+    let readme = render_template("README.md.tera", &ctx)?;
+
+    let mut files = vec![BundleFile {
+        path: "zerodown.yaml".into(),
+        contents: crate::specfile::spec_file_text(spec)?,
+        generated: false,
+    }];
+    files.extend(generated.into_iter().map(|(path, contents, _)| BundleFile {
+        path,
+        contents,
         generated: true,
-    });
+    }));
     files.push(BundleFile {
         path: "README.md".into(),
-        contents: with_header(readme, true),
+        contents: with_header(readme.trim_start_matches('\n').to_string(), true),
         generated: true,
     });
+    if spec.helm {
+        for f in chart::chart_files(spec, plan)? {
+            files.push(BundleFile {
+                path: format!("{}/{}", chart::CHART_DIR, f.path),
+                ..f
+            });
+        }
+    }
     Ok(Bundle { files })
 }
 
@@ -389,5 +544,36 @@ mod tests {
         assert_eq!(is_unedited("a: 1\n"), None);
         let md = with_header("# t\n".into(), true);
         assert_eq!(is_unedited(&md), Some(true));
+    }
+
+    #[test]
+    fn every_header_style_detects_edits() {
+        for (style, body, edit) in [
+            (Header::Hash, "a: 1\n", ("a: 1", "a: 2")),
+            (Header::Markdown, "# t\n", ("# t", "# u")),
+            (
+                Header::GoTemplate,
+                "{{- if .Values.a }}\nx\n{{- end }}\n",
+                ("x", "y"),
+            ),
+            (
+                Header::JsonComment,
+                "{\n  \"a\": 1,\n  \"b\": 2\n}\n",
+                ("\"b\": 2", "\"b\": 3"),
+            ),
+        ] {
+            let text = with_header_style(body.into(), style);
+            assert!(text.contains(MARKER), "{style:?}");
+            assert_eq!(is_unedited(&text), Some(true), "{style:?}: {text}");
+            let edited = text.replace(edit.0, edit.1);
+            assert_eq!(is_unedited(&edited), Some(false), "{style:?}");
+        }
+        let json = with_header_style("{\n  \"a\": 1\n}\n".into(), Header::JsonComment);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(v["$comment"]
+            .as_str()
+            .unwrap()
+            .contains("zerodown-checksum: "));
+        assert_eq!(is_unedited("{\n  \"a\": 1\n}\n"), None);
     }
 }

@@ -265,7 +265,7 @@ G1="one service"
 bench "$G1" "zerodown render -o - (verified manifests)" "$RUNS" "" "$ONE"
 bench "$G1" "zerodown new (8 files, fsync)" "$RUNS" "rm -rf new-out" \
   "$ZD new checkout --preset spring-boot --image $IMAGE -n shop -o new-out --no-input"
-[ -n "$HELM_FLAG" ] && bench "$G1" "zerodown render --helm" "$RUNS" "rm -rf helm-out" \
+[ -n "$HELM_FLAG" ] && bench "$G1" "zerodown render --helm (bundle + chart, 19 files, fsync)" "$RUNS" "rm -rf helm-out" \
   "$ZD render --helm -f one/zerodown.yaml -o helm-out"
 [ -n "$HELM" ] && bench "$G1" "helm template" "$RUNS" "" "$HELM ${HELM_ARGS[*]}"
 [ -n "$CDK8S" ] && bench "$G1" "cdk8s-plus synth" "$RUNS" "rm -rf cdk-out" "$CDK8S cdk-out"

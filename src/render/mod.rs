@@ -52,59 +52,68 @@ const MANIFESTS: [(&str, &str, &str); 5] = [
     ),
 ];
 
-fn tera() -> &'static Tera {
-    static TERA: OnceLock<Tera> = OnceLock::new();
-    TERA.get_or_init(|| {
+/// The embedded templates, by name. None includes, extends or imports another.
+const TEMPLATES: [(&str, &str); 10] = [
+    (
+        "deployment.yaml.tera",
+        include_str!("../../templates/deployment.yaml.tera"),
+    ),
+    (
+        "service.yaml.tera",
+        include_str!("../../templates/service.yaml.tera"),
+    ),
+    (
+        "pdb.yaml.tera",
+        include_str!("../../templates/pdb.yaml.tera"),
+    ),
+    (
+        "hpa.yaml.tera",
+        include_str!("../../templates/hpa.yaml.tera"),
+    ),
+    (
+        "serviceaccount.yaml.tera",
+        include_str!("../../templates/serviceaccount.yaml.tera"),
+    ),
+    (
+        "kustomization.yaml.tera",
+        include_str!("../../templates/kustomization.yaml.tera"),
+    ),
+    (
+        "README.md.tera",
+        include_str!("../../templates/README.md.tera"),
+    ),
+    (
+        "chart-README.md.tera",
+        include_str!("../../templates/chart/README.md.tera"),
+    ),
+    (
+        "overlay-kustomization.yaml.tera",
+        include_str!("../../templates/overlay-kustomization.yaml.tera"),
+    ),
+    (
+        "mirror-images.sh.tera",
+        include_str!("../../templates/mirror-images.sh.tera"),
+    ),
+];
+
+/// The parsed template `name`. Each is parsed on first use, on its own: parsing is most of a
+/// process's time (pest), and `render -o -` needs only the manifests, `new` not the chart README.
+fn tera(name: &str) -> Result<&'static Tera, Error> {
+    static PARSED: [OnceLock<Tera>; TEMPLATES.len()] = [const { OnceLock::new() }; TEMPLATES.len()];
+    let i = TEMPLATES
+        .iter()
+        .position(|(n, _)| *n == name)
+        .ok_or_else(|| Error::Internal(format!("no template {name}")))?;
+    Ok(PARSED[i].get_or_init(|| {
         let mut t = Tera::default();
         t.autoescape_on(vec![]);
-        t.add_raw_templates(vec![
-            (
-                "deployment.yaml.tera",
-                include_str!("../../templates/deployment.yaml.tera"),
-            ),
-            (
-                "service.yaml.tera",
-                include_str!("../../templates/service.yaml.tera"),
-            ),
-            (
-                "pdb.yaml.tera",
-                include_str!("../../templates/pdb.yaml.tera"),
-            ),
-            (
-                "hpa.yaml.tera",
-                include_str!("../../templates/hpa.yaml.tera"),
-            ),
-            (
-                "serviceaccount.yaml.tera",
-                include_str!("../../templates/serviceaccount.yaml.tera"),
-            ),
-            (
-                "kustomization.yaml.tera",
-                include_str!("../../templates/kustomization.yaml.tera"),
-            ),
-            (
-                "README.md.tera",
-                include_str!("../../templates/README.md.tera"),
-            ),
-            (
-                "chart-README.md.tera",
-                include_str!("../../templates/chart/README.md.tera"),
-            ),
-            (
-                "overlay-kustomization.yaml.tera",
-                include_str!("../../templates/overlay-kustomization.yaml.tera"),
-            ),
-            (
-                "mirror-images.sh.tera",
-                include_str!("../../templates/mirror-images.sh.tera"),
-            ),
-        ])
-        .expect("embedded templates parse (tested)");
+        t.add_raw_template(name, TEMPLATES[i].1)
+            .expect("embedded templates parse (tested)");
         t.register_filter("q", filter_quote);
         t.register_filter("md", filter_markdown_cell);
         t.register_filter("sh", filter_shell_quote);
         t
-    })
+    }))
 }
 
 /// The one quoting filter every user string goes through: a JSON string is a valid YAML
@@ -339,7 +348,7 @@ fn annotations(plan: &Plan) -> Annotations<'_> {
 }
 
 fn render_template(name: &str, ctx: &Context) -> Result<String, Error> {
-    tera().render(name, ctx).map_err(|e| {
+    tera(name)?.render(name, ctx).map_err(|e| {
         let mut msg = format!("template {name}: {e}");
         let mut src = std::error::Error::source(&e);
         while let Some(s) = src {
@@ -534,6 +543,14 @@ mod tests {
             let parsed: BTreeMap<String, String> = serde_yaml_ng::from_str(&yaml).unwrap();
             assert_eq!(parsed["v"], s);
         }
+    }
+
+    #[test]
+    fn every_embedded_template_parses() {
+        for (name, _) in TEMPLATES {
+            assert!(tera(name).is_ok(), "{name}");
+        }
+        assert!(tera("nope.tera").is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! Deployments, Services, PDBs and HPAs), spread over many namespaces and, as a worst case for
 //! cross-object matching, all in one namespace with a label shared by every pod.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 use zerodown::check::{check_sources, Source};
 
@@ -137,4 +137,16 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `ZERODOWN_CHECK_CORPUS=FILE cargo bench --bench check` writes the 10,000-document corpus (500
+/// namespaces) to FILE instead of benchmarking: `scripts/bench-compare.sh` times zerodown,
+/// kube-score and kube-linter on exactly the documents this benchmark uses.
+fn main() {
+    if let Some(path) = std::env::var_os("ZERODOWN_CHECK_CORPUS") {
+        let text: String = corpus(10_000, 500).into_iter().map(|s| s.text).collect();
+        std::fs::write(&path, text).expect("write the corpus");
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -8,9 +8,9 @@
 //! anything is written, so a user string can neither break the YAML nor become template code
 //! (the templates only `quote`/`toYaml` values and never `tpl` them).
 
+use super::Context;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use tera::Context;
 
 use crate::bundle::BundleFile;
 use crate::error::Error;
@@ -777,7 +777,7 @@ fn readme(spec: &Spec, plan: &Plan, entries: &[Entry]) -> Result<String, Error> 
     ctx.insert("install", &install_command(plan, "."));
     ctx.insert("install3", &install_command_helm3(plan, "."));
     ctx.insert("timeout", &helm_timeout_seconds(plan));
-    let text = super::render_template("chart-README.md.tera", &ctx)?;
+    let text = super::render_template("chart-README.md.j2", &ctx)?;
     Ok(text.trim_start_matches('\n').to_string())
 }
 

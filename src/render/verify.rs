@@ -45,53 +45,81 @@ pub fn verify(file: &str, yaml: &str) -> Result<(), Error> {
 
 /// Parses `value` as `T` and requires that serializing it back gives the same JSON.
 pub fn round_trip<T: DeserializeOwned + Serialize>(file: &str, value: Value) -> Result<(), Error> {
-    let typed: T = serde_json::from_value(value.clone()).map_err(|e| {
+    let typed = T::deserialize(&value).map_err(|e| {
         Error::Internal(format!(
             "{file} does not match its Kubernetes API type: {e}"
         ))
     })?;
     let back = serde_json::to_value(&typed).map_err(|e| Error::Internal(format!("{file}: {e}")))?;
-    match first_difference(&value, &back, String::new()) {
+    match first_difference(&value, &back) {
         None => Ok(()),
         Some(path) => Err(Error::Internal(format!(
-            "{file}: field `{path}` is not part of the Kubernetes API type (unknown, misspelt or of the wrong shape)"
+            "{file}: field `{}` is not part of the Kubernetes API type (unknown, misspelt or of the wrong shape)",
+            path_text(&path)
         ))),
     }
 }
 
-/// The path of the first place where `a` (rendered) and `b` (typed round trip) differ.
-fn first_difference(a: &Value, b: &Value, path: String) -> Option<String> {
+/// One step of a field path: a key of an object or an index into an array.
+#[derive(Debug, PartialEq)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// `spec.template.spec.containers[0].name` from its steps.
+fn path_text(steps: &[Step<'_>]) -> String {
+    let mut out = String::new();
+    for step in steps {
+        match step {
+            Step::Key(k) if out.is_empty() => out.push_str(k),
+            Step::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// The path (as steps, outermost first) of the first place where `a` (rendered) and `b` (typed
+/// round trip) differ, or `None` when they are equal.
+fn first_difference<'a>(a: &'a Value, b: &'a Value) -> Option<Vec<Step<'a>>> {
+    let mut path = difference_inside_out(a, b)?;
+    path.reverse();
+    Some(path)
+}
+
+/// [`first_difference`] with the steps innermost first: the path is built only on the way out of
+/// a difference, so the common case (no difference) allocates nothing.
+fn difference_inside_out<'a>(a: &'a Value, b: &'a Value) -> Option<Vec<Step<'a>>> {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
-            for (k, va) in x {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                match y.get(k) {
-                    Some(vb) => {
-                        if let Some(d) = first_difference(va, vb, p) {
-                            return Some(d);
-                        }
-                    }
-                    None => return Some(p),
-                }
-            }
-            y.keys()
-                .find(|k| !x.contains_key(*k))
-                .map(|k| format!("{path}.{k}"))
+            let (key, mut inner) = x
+                .iter()
+                .find_map(|(k, va)| match y.get(k) {
+                    Some(vb) => difference_inside_out(va, vb).map(|d| (k, d)),
+                    None => Some((k, Vec::new())),
+                })
+                .or_else(|| {
+                    y.keys()
+                        .find(|k| !x.contains_key(*k))
+                        .map(|k| (k, Vec::new()))
+                })?;
+            inner.push(Step::Key(key));
+            Some(inner)
         }
-        (Value::Array(x), Value::Array(y)) => {
-            if x.len() != y.len() {
-                return Some(path);
-            }
-            x.iter()
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            let (i, mut inner) = x
+                .iter()
                 .zip(y)
                 .enumerate()
-                .find_map(|(i, (va, vb))| first_difference(va, vb, format!("{path}[{i}]")))
+                .find_map(|(i, (va, vb))| difference_inside_out(va, vb).map(|d| (i, d)))?;
+            inner.push(Step::Index(i));
+            Some(inner)
         }
-        _ => (a != b).then_some(path),
+        _ => (a != b).then(Vec::new),
     }
 }
 
@@ -122,6 +150,31 @@ mod tests {
         assert!(verify("pdb.yaml", bad).is_err());
         let nested = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: a\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabel: {a: b}\n";
         let e = verify("pdb.yaml", nested).unwrap_err().to_string();
-        assert!(e.contains("spec.selector.matchLabel"), "{e}");
+        assert!(e.contains("`spec.selector.matchLabel`"), "{e}");
+    }
+
+    #[test]
+    fn names_the_exact_path_of_the_first_difference() {
+        let a: Value = serde_json::json!({"a": 1, "b": {"c": [1, {"d": 2, "e": 3}]}});
+        let b: Value = serde_json::json!({"a": 1, "b": {"c": [1, {"d": 2}]}});
+        assert_eq!(
+            first_difference(&a, &b).map(|p| path_text(&p)),
+            Some("b.c[1].e".to_string())
+        );
+        let longer: Value = serde_json::json!({"a": 1, "b": {"c": [1]}, "z": 0});
+        assert_eq!(
+            first_difference(&a, &longer).map(|p| path_text(&p)),
+            Some("b.c".to_string())
+        );
+        assert_eq!(
+            first_difference(&b, &serde_json::json!({"b": 1})).map(|p| path_text(&p)),
+            Some("a".to_string())
+        );
+        assert_eq!(first_difference(&a, &a), None);
+        assert_eq!(
+            first_difference(&serde_json::json!([1, 2]), &serde_json::json!([1, 3]))
+                .map(|p| path_text(&p)),
+            Some("[1]".to_string())
+        );
     }
 }

@@ -32,9 +32,9 @@ pub enum Command {
         after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --image ghcr.io/stefanprodan/podinfo:6.9.2 --port 9898 --liveness-path /healthz\n  zerodown new mailer --preset worker --image registry.example.com/ops/mailer:2.0.1 -o deploy/mailer\n  zerodown new checkout --image registry.example.com/shop/checkout:1.4.2 --helm   # plus a Helm chart in checkout/chart/"
     )]
     New(Box<NewArgs>),
-    /// Re-render a bundle from its zerodown.yaml
+    /// Re-render bundles from their zerodown.yaml files
     #[command(
-        after_help = "Examples:\n  zerodown render                       # in the bundle folder: update the generated files\n  zerodown render -f svc/zerodown.yaml -o -   # print the manifests as one YAML stream\n  zerodown render --check               # CI drift check: exit 1 and list files that would change\n  zerodown render --helm                # add (or update) the Helm chart in chart/\n  zerodown render --helm-only -o ../charts/checkout   # the chart folder alone"
+        after_help = "Examples:\n  zerodown render                       # in the bundle folder: update the generated files\n  zerodown render -f deploy/*/zerodown.yaml --check   # drift check of every bundle in one run\n  zerodown render -f svc/zerodown.yaml -o -   # print the manifests as one YAML stream\n  zerodown render --check               # CI drift check: exit 1 and list files that would change\n  zerodown render --helm                # add (or update) the Helm chart in chart/\n  zerodown render --helm-only -o ../charts/checkout   # the chart folder alone"
     )]
     Render(RenderArgs),
     /// Print every tuned value with its reason
@@ -235,15 +235,18 @@ pub struct TuningArgs {
 /// Flags of `zerodown render`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// The spec file
+    /// The spec file; several (`-f a/zerodown.yaml b/zerodown.yaml`, or -f repeated) render
+    /// every bundle in one run, each in its spec's folder, and write nothing unless all are valid
     #[arg(
         short = 'f',
         long = "file",
         value_name = "FILE",
-        default_value = "zerodown.yaml"
+        default_value = "zerodown.yaml",
+        num_args = 1..,
+        action = clap::ArgAction::Append
     )]
-    pub file: PathBuf,
-    /// Output folder, or `-` for one YAML stream of the manifests on stdout [default: the spec's folder]
+    pub files: Vec<PathBuf>,
+    /// Output folder (one spec file only), or `-` for one YAML stream of the manifests on stdout [default: the spec's folder]
     #[arg(short, long, value_name = "DIR|-")]
     pub output: Option<PathBuf>,
     /// Write nothing; exit 1 and list the files that would change

@@ -277,27 +277,151 @@ fn load(file: &Path) -> Result<(Spec, Preset, Plan, Vec<String>), Error> {
     Ok((spec, preset, plan, warnings))
 }
 
+/// The spec files of one `render`, each once (the same file named twice, or through another
+/// path, is rendered once), in the order given.
+fn distinct_spec_files(files: &[PathBuf]) -> Vec<PathBuf> {
+    let mut seen = std::collections::HashSet::new();
+    files
+        .iter()
+        .filter(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| (*f).clone())))
+        .cloned()
+        .collect()
+}
+
+/// What `render` made of one spec file, before anything is written.
+struct Rendered {
+    file: PathBuf,
+    /// `--helm` was given for a spec without `helm: true` (a note says so).
+    chart_not_in_spec: bool,
+    /// The spec file's and the policy's warnings.
+    warnings: Vec<String>,
+    output: RenderOutput,
+}
+
+/// Where one spec's rendering goes.
+enum RenderOutput {
+    /// The manifests as one YAML stream (`-o -`).
+    Stream(String),
+    /// The files of a bundle (or of its chart alone) and their folder.
+    Folder(PathBuf, crate::bundle::Bundle),
+}
+
+/// The folder a spec file's bundle lives in: the file's own folder.
+fn spec_dir(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
-    let (mut spec, _preset, plan, warnings) = load(&args.file)?;
-    let chart_asked_only_here = (args.helm || args.helm_only) && !spec.helm;
-    if args.output.as_deref() == Some(Path::new("-")) {
-        if args.check {
-            return Err(Error::usage(
-                "--check compares files on disk; it cannot be used with -o -",
-                "drop -o - or --check",
-            ));
+    let files = distinct_spec_files(&args.files);
+    let several = files.len() > 1;
+    let to_stdout = args.output.as_deref() == Some(Path::new("-"));
+    if several && args.output.is_some() && !to_stdout {
+        return Err(Error::usage(
+            format!(
+                "-o {} takes one spec file; {} were given",
+                args.output.as_deref().unwrap_or(Path::new("")).display(),
+                files.len()
+            ),
+            "drop -o: each bundle is written next to its zerodown.yaml",
+        ));
+    }
+    if to_stdout && args.check {
+        return Err(Error::usage(
+            "--check compares files on disk; it cannot be used with -o -",
+            "drop -o - or --check",
+        ));
+    }
+    if to_stdout && (args.helm || args.helm_only) {
+        return Err(Error::usage(
+            "-o - prints the plain manifests; a Helm chart is a folder and cannot go to stdout",
+            "write the chart with `zerodown render --helm-only -o DIR`, then `helm template NAME DIR`",
+        ));
+    }
+    // Every spec is loaded and rendered before anything is written or printed: one bad spec
+    // file means no output at all, and every bad one is reported. Several specs are rendered on
+    // all cores (each is independent); the results keep the order the files were given in.
+    let prepare = |file: &PathBuf| -> Result<Rendered, Error> {
+        let (spec, _preset, plan, warnings) = load(file)?;
+        let output = if to_stdout {
+            RenderOutput::Stream(render::stream(&plan)?)
+        } else if args.helm_only {
+            let dir = args
+                .output
+                .clone()
+                .unwrap_or_else(|| spec_dir(file).join(render::chart::CHART_DIR));
+            RenderOutput::Folder(dir, render::chart_bundle(&spec, &plan)?)
+        } else {
+            let dir = args.output.clone().unwrap_or_else(|| spec_dir(file));
+            let bundle = if args.helm && !spec.helm {
+                let with_chart = Spec {
+                    helm: true,
+                    ..spec.clone()
+                };
+                render::bundle(&with_chart, &plan)?
+            } else {
+                render::bundle(&spec, &plan)?
+            };
+            RenderOutput::Folder(dir, bundle.generated())
+        };
+        Ok(Rendered {
+            file: file.clone(),
+            chart_not_in_spec: args.helm && !args.helm_only && !spec.helm,
+            warnings: warnings.into_iter().chain(plan.warnings).collect(),
+            output,
+        })
+    };
+    let results: Vec<Result<Rendered, Error>> = if several {
+        use rayon::prelude::*;
+        files.par_iter().map(prepare).collect()
+    } else {
+        files.iter().map(prepare).collect()
+    };
+    let mut rendered = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(r) => rendered.push(r),
+            Err(e) => errors.push(e),
         }
-        if args.helm || args.helm_only {
-            return Err(Error::usage(
-                "-o - prints the plain manifests; a Helm chart is a folder and cannot go to stdout",
-                "write the chart with `zerodown render --helm-only -o DIR`, then `helm template NAME DIR`",
-            ));
+    }
+    if !errors.is_empty() {
+        if several {
+            errors.push(Error::Usage {
+                message: format!(
+                    "{} of {} spec files cannot be rendered; nothing was written",
+                    errors.len(),
+                    files.len()
+                ),
+                help: None,
+            });
         }
-        let text = render::stream(&plan)?;
-        warn_all(&warnings);
-        warn_all(&plan.warnings);
+        return Err(match errors.len() {
+            1 => errors.remove(0),
+            _ => Error::Several(errors),
+        });
+    }
+    for r in &rendered {
+        for w in &r.warnings {
+            if several {
+                eprintln!("warning: {}: {w}", r.file.display());
+            } else {
+                eprintln!("warning: {w}");
+            }
+        }
+    }
+    if to_stdout {
+        let streams: Vec<&str> = rendered
+            .iter()
+            .filter_map(|r| match &r.output {
+                RenderOutput::Stream(text) => Some(text.as_str()),
+                RenderOutput::Folder(..) => None,
+            })
+            .collect();
         let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())
+        out.write_all(streams.join("---\n").as_bytes())
             .and_then(|_| out.flush())
             .map_err(|e| Error::Write {
                 path: "-".into(),
@@ -305,45 +429,48 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             })?;
         return Ok(EXIT_OK);
     }
-    let spec_dir = match args.file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let (dir, bundle) = if args.helm_only {
-        let dir = args
-            .output
-            .clone()
-            .unwrap_or_else(|| spec_dir.join(render::chart::CHART_DIR));
-        (dir, render::chart_bundle(&spec, &plan)?)
-    } else {
-        spec.helm |= args.helm;
-        let dir = args.output.clone().unwrap_or(spec_dir);
-        (dir, render::bundle(&spec, &plan)?.generated())
-    };
-    warn_all(&warnings);
-    warn_all(&plan.warnings);
+    let bundles: Vec<(&Path, &crate::bundle::Bundle)> = rendered
+        .iter()
+        .filter_map(|r| match &r.output {
+            RenderOutput::Folder(dir, bundle) => Some((dir.as_path(), bundle)),
+            RenderOutput::Stream(_) => None,
+        })
+        .collect();
+    // Status lines go out buffered (one write, not one per line and piece, for a thousand
+    // bundles); errors from here on are returned before anything is buffered.
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     if args.check {
-        let drift = bundle.drift(&dir);
-        if drift.is_empty() {
-            eprintln!("{:>12} {} is up to date", "Checked", dir.display());
+        let mut drifted = 0;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for (dir, bundle) in &bundles {
+            let drift = bundle.drift(dir);
+            if drift.is_empty() {
+                let _ = writeln!(err, "{:>12} {} is up to date", "Checked", dir.display());
+            }
+            for p in &drift {
+                let _ = writeln!(out, "{}", p.display());
+            }
+            drifted += drift.len();
+        }
+        if drifted == 0 {
             return Ok(EXIT_OK);
         }
-        for p in &drift {
-            println!("{}", p.display());
-        }
-        eprintln!(
-            "error: {} file(s) differ from `zerodown render`; run it and commit the result",
-            drift.len()
+        let _ = writeln!(
+            err,
+            "error: {drifted} file(s) differ from `zerodown render`; run it and commit the result"
         );
         return Ok(EXIT_FINDINGS);
     }
-    for (path, status) in bundle.write_into(&dir, args.force)? {
-        eprintln!("{:>12} {}", status.verb(), path.display());
+    let targets: Vec<(&crate::bundle::Bundle, &Path)> =
+        bundles.iter().map(|(d, b)| (*b, *d)).collect();
+    for (path, status) in crate::bundle::write_all_into(&targets, args.force)? {
+        let _ = writeln!(err, "{:>12} {}", status.verb(), path.display());
     }
-    if chart_asked_only_here && !args.helm_only {
-        eprintln!(
+    for r in rendered.iter().filter(|r| r.chart_not_in_spec) {
+        let _ = writeln!(
+            err,
             "note: add `helm: true` to {} so a plain `zerodown render` (and `render --check`) keeps the chart up to date",
-            args.file.display()
+            r.file.display()
         );
     }
     Ok(EXIT_OK)

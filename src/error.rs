@@ -134,6 +134,10 @@ pub enum Error {
     /// type (exit 70). Nothing is written.
     #[error("internal error (nothing was written; please report this): {0}")]
     Internal(String),
+    /// The errors of several inputs (such as the spec files of one `render`), each printed as it
+    /// would be alone, one after the other; the exit code is the highest of theirs.
+    #[error("{}", .0.iter().map(Error::report).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<Error>),
 }
 
 impl Error {
@@ -147,13 +151,31 @@ impl Error {
             | Error::Usage { .. } => EXIT_USAGE,
             Error::Write { .. } => 74,
             Error::Internal(_) => EXIT_INTERNAL,
+            Error::Several(errors) => errors
+                .iter()
+                .map(Error::exit_code)
+                .max()
+                .unwrap_or(EXIT_USAGE),
+        }
+    }
+
+    /// The whole message as printed: `error: ` first, unless it starts with its own
+    /// `file:line:column: error:` location.
+    pub fn report(&self) -> String {
+        if self.is_located() {
+            self.to_string()
+        } else {
+            format!("error: {self}")
         }
     }
 
     /// Whether the message already starts with a `file:line:column:` location (printed as is,
     /// in the format editors and `:make` jump to).
     pub fn is_located(&self) -> bool {
-        matches!(self, Error::File { .. } | Error::Located(_))
+        matches!(
+            self,
+            Error::File { .. } | Error::Located(_) | Error::Several(_)
+        )
     }
 
     /// A usage error with a help line.

@@ -16,13 +16,7 @@ fn main() {
         // Messages quote input (unknown keys, file names): no raw escape sequences reach the
         // terminal. Located errors already start with `file:line:column: error:` (editor format).
         Err(e) => {
-            let text = e.to_string();
-            let text = zerodown::error::terminal_safe(&text, true);
-            if e.is_located() {
-                eprintln!("{text}");
-            } else {
-                eprintln!("error: {text}");
-            }
+            eprintln!("{}", zerodown::error::terminal_safe(&e.report(), true));
             e.exit_code()
         }
     };

@@ -1,0 +1,216 @@
+//! `zerodown render` with several spec files: one run renders (or drift-checks) every bundle,
+//! each exactly as a run of its own would, and writes nothing unless every spec is good.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn zerodown(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("zerodown").unwrap();
+    c.current_dir(dir).env("NO_COLOR", "1");
+    c
+}
+
+/// Three bundles of different presets (`a/`, `b/`, `c/`, one with the chart) under a new folder.
+fn three_bundles() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, preset, extra) in [
+        ("a", "spring-boot", None),
+        ("b", "go", Some("--helm")),
+        ("c", "worker", None),
+    ] {
+        let mut cmd = zerodown(tmp.path());
+        cmd.args(["new", name, "--preset", preset, "--no-input", "-n", "team"])
+            .args([
+                "--image",
+                &format!("registry.example.com/team/{name}:1.0.0"),
+            ]);
+        if let Some(flag) = extra {
+            cmd.arg(flag);
+        }
+        cmd.assert().success();
+    }
+    tmp
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+const SPECS: [&str; 3] = ["a/zerodown.yaml", "b/zerodown.yaml", "c/zerodown.yaml"];
+
+#[test]
+fn several_specs_render_each_bundle_as_its_own_run_would() {
+    let tmp = three_bundles();
+    let dir = tmp.path();
+    // Remove generated files so the batch has something to write, in every bundle.
+    for f in ["a/deployment.yaml", "b/chart/values.yaml", "c/README.md"] {
+        fs::remove_file(dir.join(f)).unwrap();
+    }
+    let out = zerodown(dir)
+        .arg("render")
+        .arg("-f")
+        .args(SPECS)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for f in ["a/deployment.yaml", "b/chart/values.yaml", "c/README.md"] {
+        assert!(
+            err.contains(&format!("Created {f}")),
+            "{f} not created:\n{err}"
+        );
+    }
+    assert!(err.contains("Unchanged a/hpa.yaml"), "{err}");
+    // The batch wrote exactly what one run per spec writes: re-rendering each alone changes nothing.
+    for spec in SPECS {
+        zerodown(dir)
+            .args(["render", "--check", "-f", spec])
+            .assert()
+            .code(0);
+    }
+}
+
+#[test]
+fn several_specs_to_stdout_are_the_single_streams_in_order() {
+    let tmp = three_bundles();
+    let dir = tmp.path();
+    let all = stdout_of(zerodown(dir).args(["render", "-o", "-", "-f"]).args(SPECS));
+    let singles: Vec<String> = SPECS
+        .iter()
+        .map(|s| stdout_of(zerodown(dir).args(["render", "-o", "-", "-f", s])))
+        .collect();
+    assert_eq!(all, singles.join("---\n"));
+    // -f repeated is the same as several values after one -f.
+    let repeated = stdout_of(zerodown(dir).args([
+        "render", "-o", "-", "-f", SPECS[0], "-f", SPECS[1], "-f", SPECS[2],
+    ]));
+    assert_eq!(repeated, all);
+    let docs: Vec<serde_yaml_ng::Value> = serde_yaml_ng::Deserializer::from_str(&all)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect();
+    let deployments: Vec<&str> = docs
+        .iter()
+        .filter(|d| d["kind"] == "Deployment")
+        .map(|d| d["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(deployments, ["a", "b", "c"]);
+}
+
+#[test]
+fn drift_check_over_several_bundles_lists_exactly_the_drifted_files() {
+    let tmp = three_bundles();
+    let dir = tmp.path();
+    zerodown(dir)
+        .args(["render", "--check", "-f"])
+        .args(SPECS)
+        .assert()
+        .code(0);
+    fs::remove_file(dir.join("b/chart/templates/pdb.yaml")).unwrap();
+    let hpa = dir.join("c/hpa.yaml");
+    let text = fs::read_to_string(&hpa).unwrap();
+    fs::write(&hpa, text.replace("maxReplicas", "maxReplicas ")).unwrap();
+    let out = zerodown(dir)
+        .args(["render", "--check", "-f"])
+        .args(SPECS)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let listed = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(listed, "b/chart/templates/pdb.yaml\nc/hpa.yaml\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Checked a is up to date"), "{err}");
+    assert!(err.contains("2 file(s) differ"), "{err}");
+    // --check wrote nothing.
+    assert!(!dir.join("b/chart/templates/pdb.yaml").exists());
+}
+
+#[test]
+fn one_bad_spec_means_every_error_reported_and_nothing_written() {
+    let tmp = three_bundles();
+    let dir = tmp.path();
+    fs::remove_file(dir.join("a/deployment.yaml")).unwrap();
+    let b = dir.join("b/zerodown.yaml");
+    let text = fs::read_to_string(&b).unwrap();
+    fs::write(&b, text.replace("traffic:", "trafic:")).unwrap();
+    let out = zerodown(dir)
+        .args(["render", "-f"])
+        .args(SPECS)
+        .arg("missing/zerodown.yaml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("b/zerodown.yaml:"), "{err}");
+    assert!(err.contains("trafic"), "{err}");
+    assert!(err.contains("missing/zerodown.yaml"), "{err}");
+    assert!(
+        err.contains("2 of 4 spec files cannot be rendered; nothing was written"),
+        "{err}"
+    );
+    assert!(!dir.join("a/deployment.yaml").exists(), "a/ was written");
+}
+
+#[test]
+fn a_conflict_in_one_bundle_writes_no_bundle() {
+    let tmp = three_bundles();
+    let dir = tmp.path();
+    fs::remove_file(dir.join("a/deployment.yaml")).unwrap();
+    let pdb = dir.join("c/pdb.yaml");
+    let edited = fs::read_to_string(&pdb).unwrap() + "# my note\n";
+    fs::write(&pdb, &edited).unwrap();
+    let out = zerodown(dir)
+        .args(["render", "-f"])
+        .args(SPECS)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("c/pdb.yaml was edited since zerodown wrote it"),
+        "{err}"
+    );
+    assert!(!dir.join("a/deployment.yaml").exists(), "a/ was written");
+    assert_eq!(fs::read_to_string(&pdb).unwrap(), edited);
+}
+
+#[test]
+fn one_output_folder_for_several_specs_is_refused() {
+    let tmp = three_bundles();
+    let dir = tmp.path();
+    let out = zerodown(dir)
+        .args(["render", "-o", "out", "-f"])
+        .args(SPECS)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("-o out takes one spec file; 3 were given"),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists());
+}
+
+#[test]
+fn the_same_spec_named_twice_is_rendered_once() {
+    let tmp = three_bundles();
+    let dir = tmp.path();
+    fs::remove_file(dir.join("a/pdb.yaml")).unwrap();
+    let out = zerodown(dir)
+        .args(["render", "-f", "a/zerodown.yaml", "./a/zerodown.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("Created a/pdb.yaml").count(), 1, "{err}");
+    assert_eq!(err.matches("pdb.yaml").count(), 1, "{err}");
+}

@@ -212,23 +212,71 @@ fn group_of(api_version: &str) -> &str {
 
 /// Parses every source into objects and input problems.
 pub(crate) fn parse_sources(sources: &[Source]) -> Parsed {
+    parse_sources_with(sources, PARALLEL_DOCUMENTS)
+}
+
+/// [`parse_sources`], parsing the documents of streams with at least `parallel_from` documents
+/// on all cores.
+fn parse_sources_with(sources: &[Source], parallel_from: usize) -> Parsed {
     let mut parsed = Parsed::default();
     for (si, src) in sources.iter().enumerate() {
-        parse_source(si, src, &mut parsed);
+        parse_source(si, src, &mut parsed, parallel_from);
     }
     parsed
 }
 
-fn parse_source(si: usize, src: &Source, out: &mut Parsed) {
+/// The first look at one document of a stream, independent of every other document (so a
+/// stream's documents are looked at on all cores): its first content line, the line of a flow
+/// nesting too deep to parse, and the document parsed straight to JSON when that can be done.
+struct FirstLook {
+    content_line: Option<usize>,
+    too_deep: Option<usize>,
+    fast: Option<Value>,
+}
+
+/// Streams with at least this many documents are parsed in parallel (below it, starting the
+/// threads costs more than it saves).
+const PARALLEL_DOCUMENTS: usize = 64;
+
+fn first_look(doc: &str, first_line: usize) -> FirstLook {
+    let content_line = first_content_line(doc, first_line);
+    let too_deep = content_line.and_then(|_| crate::specfile::flow_nesting_too_deep(doc));
+    // Fast path: straight to JSON. Merge keys (`<<`), non-string keys and tags need the
+    // YAML value model, which also produces the error message when the document is invalid.
+    let fast = if content_line.is_none() || too_deep.is_some() || doc.contains("<<") {
+        None
+    } else {
+        serde_yaml_ng::from_str::<Value>(doc).ok()
+    };
+    FirstLook {
+        content_line,
+        too_deep,
+        fast,
+    }
+}
+
+fn parse_source(si: usize, src: &Source, out: &mut Parsed, parallel_from: usize) {
     let text = src.text.as_str();
     let chunks = split_documents(text);
     let n = chunks.len();
+    let look = |ch: &Chunk| first_look(&text[ch.start..ch.end], ch.line);
+    let looks: Vec<FirstLook> = if n >= parallel_from {
+        use rayon::prelude::*;
+        chunks.par_iter().map(look).collect()
+    } else {
+        chunks.iter().map(look).collect()
+    };
     let mut helm_reported = false;
     let mut helm_skipped = 0usize;
     let mut any_content = false;
-    for (ci, ch) in chunks.iter().enumerate() {
+    for (ci, (ch, look)) in chunks.iter().zip(looks).enumerate() {
         let doc = &text[ch.start..ch.end];
-        let Some(content_line) = first_content_line(doc, ch.line) else {
+        let FirstLook {
+            content_line,
+            too_deep,
+            fast,
+        } = look;
+        let Some(content_line) = content_line else {
             // Empty or comment-only: noted only between two separators.
             if ci != 0 && ci + 1 != n {
                 out.input_errors.push(InputError::new(
@@ -243,7 +291,7 @@ fn parse_source(si: usize, src: &Source, out: &mut Parsed) {
         };
         any_content = true;
         // The YAML parser is quadratic in flow nesting depth: refuse a hostile depth unparsed.
-        if let Some(line) = crate::specfile::flow_nesting_too_deep(doc) {
+        if let Some(line) = too_deep {
             out.input_errors.push(InputError::new(
                 &src.name,
                 Some(ch.line + line - 1),
@@ -256,13 +304,6 @@ fn parse_source(si: usize, src: &Source, out: &mut Parsed) {
             ));
             continue;
         }
-        // Fast path: straight to JSON. Merge keys (`<<`), non-string keys and tags need the
-        // YAML value model, which also produces the error message when the document is invalid.
-        let fast = if doc.contains("<<") {
-            None
-        } else {
-            serde_yaml_ng::from_str::<Value>(doc).ok()
-        };
         let yaml: Result<serde_yaml_ng::Value, _> = match fast {
             Some(_) => Ok(serde_yaml_ng::Value::Null),
             None => serde_yaml_ng::from_str(doc),
@@ -570,6 +611,50 @@ mod tests {
             name: "t.yaml".into(),
             text: text.into(),
         }]
+    }
+
+    #[test]
+    fn a_stream_parsed_on_all_cores_gives_exactly_what_one_core_gives() {
+        let good = |i: usize| {
+            format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\nspec:\n  ports: [{{port: {i}}}]\n")
+        };
+        let mut docs = Vec::new();
+        for i in 0..300 {
+            docs.push(match i % 50 {
+                7 => "apiVersion: v1\nkind: Service\nmetadata:\n  name: [broken\n".to_string(),
+                13 => "# only a comment\n".to_string(),
+                21 => {
+                    "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n".into()
+                }
+                29 => format!(
+                    "base: &b {{name: m{i}}}\napiVersion: v1\nkind: Service\nmetadata:\n  <<: *b\n"
+                ),
+                37 => format!(
+                    "apiVersion: v1\nkind: Service\nmetadata: {}\n",
+                    "[".repeat(200)
+                ),
+                _ => good(i),
+            });
+        }
+        let text = docs.join("---\n");
+        let one = parse_sources_with(&src(&text), usize::MAX);
+        let all = parse_sources_with(&src(&text), 1);
+        assert_eq!(format!("{all:?}"), format!("{one:?}"));
+        assert_eq!(one.seen, 300 - 4 * 6);
+        assert_eq!(one.objects[0].line, 1);
+        let errors: Vec<(InputErrorKind, Option<usize>)> =
+            one.input_errors.iter().map(|e| (e.kind, e.line)).collect();
+        assert!(
+            errors.contains(&(InputErrorKind::InvalidYaml, Some(7 * 7 + 5))),
+            "{errors:?}"
+        );
+        assert_eq!(
+            errors
+                .iter()
+                .filter(|e| e.0 == InputErrorKind::HelmTemplate)
+                .count(),
+            1
+        );
     }
 
     #[test]

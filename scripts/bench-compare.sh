@@ -8,11 +8,12 @@
 #
 # Workloads (same inputs for every tool):
 #   1. one service -> manifests: `zerodown render -f zerodown.yaml -o -` (verified YAML on stdout),
-#      `zerodown new` (the whole bundle written to a new folder, fsync'd), `zerodown render --helm`
+#      `zerodown new` (the whole bundle written to a new folder and synced), `zerodown render --helm`
 #      when that flag exists; vs `helm template` of a chart trimmed from `helm create` (Deployment,
 #      Service, ServiceAccount, HPA), a cdk8s-plus app synthesizing Deployment+Service+HPA, and
 #      `kubectl create deployment --dry-run=client -o yaml` (a bare Deployment).
-#   2. 1,000 services: 1,000 `zerodown render` processes (files to disk, and to stdout); vs one cdk8s
+#   2. 1,000 services: one `zerodown render -f` process for all 1,000 specs (to stdout, as a drift
+#      check, and into 1,000 new folders), and 1,000 `zerodown render` processes; vs one cdk8s
 #      process synthesizing 1,000 charts (its natural batch) and 1,000 `helm template` processes.
 #   3. audit 10,000 documents (2,500 Deployment+Service+PDB+HPA sets, one file): `zerodown check`
 #      vs `kube-score score` and `kube-linter lint`.
@@ -155,7 +156,8 @@ RESULTS="$OUT/results.tsv"
 # RSS_COMMAND (default COMMAND), one process: for a loop, one of its processes.
 bench() {
   local group="$1" label="$2" runs="$3" prepare="$4" cmd="$5" rss_cmd="${6:-$5}"
-  local json="$OUT/$(echo "$group-$label" | tr -c 'a-zA-Z0-9\n' '-').json"
+  local json
+  json="$OUT/$(echo "$group-$label" | tr -c 'a-zA-Z0-9\n' '-').json"
   log "$group: $label"
   local args=(--style basic --runs "$runs" --export-json "$json")
   [ "$runs" -gt 3 ] && args+=(--warmup 2)
@@ -176,9 +178,9 @@ PY
 ONE="$ZD render -f one/zerodown.yaml -o -"
 G1="one service"
 bench "$G1" "zerodown render -o - (verified manifests)" "$RUNS" "" "$ONE"
-bench "$G1" "zerodown new (8 files, fsync)" "$RUNS" "rm -rf new-out" \
+bench "$G1" "zerodown new (8 files, synced)" "$RUNS" "rm -rf new-out" \
   "$ZD new checkout --preset spring-boot --image $IMAGE -n shop -o new-out --no-input"
-[ -n "$HELM_FLAG" ] && bench "$G1" "zerodown render --helm (bundle + chart, 19 files, fsync)" "$RUNS" "rm -rf helm-out" \
+[ -n "$HELM_FLAG" ] && bench "$G1" "zerodown render --helm (bundle + chart, 19 files, synced)" "$RUNS" "rm -rf helm-out" \
   "$ZD render --helm -f one/zerodown.yaml -o helm-out"
 [ -n "$HELM" ] && bench "$G1" "helm template" "$RUNS" "" "$HELM ${HELM_ARGS[*]}"
 [ -n "$CDK8S" ] && bench "$G1" "cdk8s-plus synth" "$RUNS" "rm -rf cdk-out" "$CDK8S cdk-out"
@@ -187,11 +189,18 @@ bench "$G1" "zerodown new (8 files, fsync)" "$RUNS" "rm -rf new-out" \
 
 G2="1,000 services"
 FIRST="$(head -1 specs.txt)"
+mapfile -t SPECS <specs.txt
+bench "$G2" "zerodown render -f (1,000 specs, 1 process) -o -" "$BATCH_RUNS" "" \
+  "$ZD render -o - -f ${SPECS[*]}"
+bench "$G2" "zerodown render --check (1,000 bundles, 1 process)" "$BATCH_RUNS" "" \
+  "$ZD render --check -f ${SPECS[*]}"
+# Only the zerodown.yaml files, so that every bundle file is written anew (7,000 files, synced).
+mkdir -p seed
+for f in "${SPECS[@]}"; do mkdir -p "seed/$(dirname "$f")" && cp "$f" "seed/$f"; done
+bench "$G2" "zerodown render into 1,000 new folders (1 process, 7,000 files)" "$BATCH_RUNS" \
+  "rm -rf batch-w && cp -r seed batch-w" "$ZD render -f $(printf 'batch-w/%s ' "${SPECS[@]}")"
 bench "$G2" "zerodown render -o - (1,000 processes)" "$BATCH_RUNS" "" \
   "while read -r f; do $ZD render -f \"\$f\" -o - >/dev/null; done <specs.txt" "$ZD render -f $FIRST -o -"
-bench "$G2" "zerodown render to 1,000 folders (fsync)" "$BATCH_RUNS" "rm -rf batch-out" \
-  "i=0; while read -r f; do i=\$((i+1)); $ZD render -f \"\$f\" -o batch-out/\$i 2>/dev/null; done <specs.txt" \
-  "$ZD render -f $FIRST -o batch-out/1"
 [ -n "$CDK8S" ] && bench "$G2" "cdk8s-plus synth (1 process, 1,000 charts)" "$BATCH_RUNS" "rm -rf cdk-batch" \
   "env CHARTS=1000 $CDK8S cdk-batch"
 [ -n "$HELM" ] && bench "$G2" "helm template (1,000 processes)" 1 "" \

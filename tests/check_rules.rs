@@ -364,6 +364,27 @@ fn probe_timeout_under_cpu_throttling() {
             "set timeoutSeconds >= 3 and raise the request",
         ],
     );
+    // Readiness is asked for 2 s, liveness and startup for 3 s: what zerodown's own probes use.
+    let tight = edit(
+        &sample("probe-timeout-under-cpu-throttling"),
+        "            periodSeconds: 5\n            timeoutSeconds: 3\n",
+        "            periodSeconds: 5\n            timeoutSeconds: 1\n",
+    );
+    let r = check(&tight);
+    let f = find(&r, "probe-timeout-under-cpu-throttling");
+    assert_eq!(f.len(), 2, "{}", human(&r));
+    let readiness = f
+        .iter()
+        .find(|f| f.message.starts_with("readiness"))
+        .expect("readiness finding");
+    assert_finding(
+        readiness,
+        Warning,
+        &[
+            "uses a 1s timeout",
+            "set timeoutSeconds >= 2 and raise the request",
+        ],
+    );
     // No CPU limit: no finding even with 1 s timeouts.
     let r = check(&with(DEPLOY, "            timeoutSeconds: 5\n", ""));
     absent(&r, "probe-timeout-under-cpu-throttling");

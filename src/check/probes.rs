@@ -207,10 +207,12 @@ fn check_timeouts_and_ports(
                     .container(c.name)
                     .at(ctx.container_line(w, c, &[field]))
                     .message(format!(
-                        "{what} probe of container '{}' uses {} while CPU is limited to {lim}m{}; throttling can exceed 1s and {effect}; set timeoutSeconds >= 3{}",
+                        "{what} probe of container '{}' uses {} while CPU is limited to {lim}m{}; throttling can exceed 1s and {effect}; set timeoutSeconds >= {}{}",
                         c.name,
                         if p.timeout_explicit { "a 1s timeout" } else { "the 1s default timeout" },
                         ratio_note.map(|r| format!(" with a {r}m request")).unwrap_or_default(),
+                        // As zerodown's own probes: readiness 2 s, liveness and startup 3 s.
+                        if what == "readiness" { 2 } else { 3 },
                         if ratio_note.is_some() { " and raise the request" } else { "" },
                     )),
             );

@@ -178,13 +178,14 @@ become Ready. Use a startupProbe for the boot window.",
         W,
         "probes",
         "1 s probe timeout on a CPU-limited container",
-        "set timeoutSeconds >= 3 (liveness never tighter than readiness) and size the CPU request to real use",
+        "set timeoutSeconds >= 2 on readiness and >= 3 on liveness and startup (never tighter than readiness), and size the CPU request to real use",
         "timeoutSeconds defaults to 1 s. A container with a CPU limit is throttled by CFS when it uses its \
 quota within a 100 ms period; under bursts (GC, JIT, request spikes) even a trivial health handler \
 can take more than 1 s to answer. Failed liveness or startup probes then restart a healthy pod; \
 readiness failures drop it from the Service at peak load. The risk grows with the limit/request \
-ratio. Set an explicit timeoutSeconds of 3 s or more and keep the request close to real usage (or \
-drop the CPU limit).",
+ratio. Set an explicit timeoutSeconds: 2 s or more on readiness (a slow answer only takes the pod \
+out of the Service for a while), 3 s or more on liveness and startup (a slow answer restarts it), \
+as zerodown's own probes do; and keep the request close to real usage (or drop the CPU limit).",
         "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#configure-probes ; https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#how-pods-with-resource-limits-are-run",
     ),
     r(

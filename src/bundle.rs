@@ -353,18 +353,39 @@ impl Bundle {
     }
 
     /// Files in `dir` that differ from this bundle (missing or other contents), for
-    /// `render --check`. Nothing is written.
-    pub fn drift(&self, dir: &Path) -> Vec<PathBuf> {
+    /// `render --check`, each with how it differs. Nothing is written.
+    pub fn drift(&self, dir: &Path) -> Vec<(PathBuf, Drift)> {
         self.files
             .iter()
-            .filter(|f| {
-                fs::read(dir.join(&f.path))
-                    .map(|old| old != f.contents.as_bytes())
-                    .unwrap_or(true)
+            .filter_map(|f| {
+                let path = dir.join(&f.path);
+                let drift = match fs::read(&path) {
+                    Ok(old) if old == f.contents.as_bytes() => return None,
+                    Ok(old) => match is_unedited(&String::from_utf8_lossy(&old)) {
+                        Some(true) => Drift::Stale,
+                        Some(false) => Drift::Edited,
+                        None => Drift::NotZerodowns,
+                    },
+                    Err(_) => Drift::Missing,
+                };
+                Some((path, drift))
             })
-            .map(|f| dir.join(&f.path))
             .collect()
     }
+}
+
+/// How a file on disk differs from what `render` would write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drift {
+    /// Not there (or unreadable): `render` creates it.
+    Missing,
+    /// Written by zerodown from other answers or an older version: `render` updates it.
+    Stale,
+    /// Written by zerodown and edited by hand since (its checksum no longer matches): `render`
+    /// refuses to replace it without `--force`.
+    Edited,
+    /// A file zerodown did not write: `render` refuses to replace it without `--force`.
+    NotZerodowns,
 }
 
 /// Writes several bundles, each into its folder (created when missing), as one step: the
@@ -388,7 +409,10 @@ pub fn write_all_into(
     }
     if !conflicts.is_empty() {
         return Err(Error::Conflict {
-            message: format!("refusing to overwrite:\n  {}", conflicts.join("\n  ")),
+            message: format!(
+                "refusing to overwrite (nothing was written):\n  {}",
+                conflicts.join("\n  ")
+            ),
             help: "move your changes into zerodown.yaml (see `zerodown explain`), or pass --force to replace these files".into(),
         });
     }
@@ -614,8 +638,17 @@ mod tests {
     fn drift_lists_missing_and_changed_files() {
         let root = tempfile::tempdir().unwrap();
         let b = bundle("x: 1\n");
-        assert_eq!(b.drift(root.path()).len(), 1);
+        let a = root.path().join("a.yaml");
+        assert_eq!(b.drift(root.path()), vec![(a.clone(), Drift::Missing)]);
         b.write_into(root.path(), false).unwrap();
         assert!(b.drift(root.path()).is_empty());
+        // From other answers: stale; edited by hand: edited; someone else's file: not ours.
+        bundle("x: 2\n").write_into(root.path(), false).unwrap();
+        assert_eq!(b.drift(root.path()), vec![(a.clone(), Drift::Stale)]);
+        let text = fs::read_to_string(&a).unwrap();
+        fs::write(&a, text.replace("x: 2", "x: 3")).unwrap();
+        assert_eq!(b.drift(root.path()), vec![(a.clone(), Drift::Edited)]);
+        fs::write(&a, "x: 1\n").unwrap();
+        assert_eq!(b.drift(root.path()), vec![(a, Drift::NotZerodowns)]);
     }
 }

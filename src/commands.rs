@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::bundle::Drift;
 use crate::cli::{
     flag_for, CheckArgs, CheckFormat, Command, ExplainArgs, FailOn, Format, NewArgs, PresetsAction,
     PresetsArgs, RenderArgs,
@@ -291,8 +292,12 @@ fn distinct_spec_files(files: &[PathBuf]) -> Vec<PathBuf> {
 /// What `render` made of one spec file, before anything is written.
 struct Rendered {
     file: PathBuf,
+    /// `NAMESPACE/NAME` of the bundle's objects.
+    object: String,
     /// `--helm` was given for a spec without `helm: true` (a note says so).
     chart_not_in_spec: bool,
+    /// The chart folder zerodown wrote in the bundle folder, when the spec no longer asks for one.
+    chart_left_behind: Option<PathBuf>,
     /// The spec file's and the policy's warnings.
     warnings: Vec<String>,
     output: RenderOutput,
@@ -366,8 +371,20 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             };
             RenderOutput::Folder(dir, bundle.generated())
         };
+        // A chart zerodown wrote earlier that the spec no longer asks for is not kept up to date.
+        let chart_left_behind = match &output {
+            RenderOutput::Folder(dir, _) if !args.helm && !args.helm_only && !spec.helm => {
+                let chart = dir.join(render::chart::CHART_DIR);
+                std::fs::read_to_string(chart.join("Chart.yaml"))
+                    .is_ok_and(|text| render::is_unedited(&text).is_some())
+                    .then_some(chart)
+            }
+            _ => None,
+        };
         Ok(Rendered {
             file: file.clone(),
+            object: format!("{}/{}", plan.namespace, plan.name),
+            chart_left_behind,
             chart_not_in_spec: args.helm && !args.helm_only && !spec.helm,
             warnings: warnings.into_iter().chain(plan.warnings).collect(),
             output,
@@ -402,6 +419,21 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             1 => errors.remove(0),
             _ => Error::Several(errors),
         });
+    }
+    if to_stdout && several {
+        // One stream for `kubectl apply -f -`: the same object twice means one silently replaces
+        // the other. (Bundles in their own folders may share a name: other clusters, other repos.)
+        let mut first_of: std::collections::HashMap<&str, &Path> = Default::default();
+        for r in &rendered {
+            if let Some(first) = first_of.insert(&r.object, &r.file) {
+                eprintln!(
+                    "warning: {} and {} both render the objects {}; in one stream, the last one replaces the other when applied",
+                    first.display(),
+                    r.file.display(),
+                    r.object
+                );
+            }
+        }
     }
     for r in &rendered {
         for w in &r.warnings {
@@ -439,6 +471,16 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
     // Status lines go out buffered (one write, not one per line and piece, for a thousand
     // bundles); errors from here on are returned before anything is buffered.
     let mut err = std::io::BufWriter::new(std::io::stderr().lock());
+    for r in &rendered {
+        if let Some(chart) = &r.chart_left_behind {
+            let _ = writeln!(
+                err,
+                "note: {}/ holds a chart zerodown wrote, but {} no longer says `helm: true`, so it is not kept up to date; delete the folder, or add `helm: true` back",
+                chart.display(),
+                r.file.display()
+            );
+        }
+    }
     if args.check {
         let mut drifted = 0;
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -446,9 +488,27 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             let drift = bundle.drift(dir);
             if drift.is_empty() {
                 let _ = writeln!(err, "{:>12} {} is up to date", "Checked", dir.display());
+            } else {
+                let _ = writeln!(
+                    err,
+                    "{:>12} {}: {} file(s) differ",
+                    "Drifted",
+                    dir.display(),
+                    drift.len()
+                );
             }
-            for p in &drift {
+            for (p, how) in &drift {
                 let _ = writeln!(out, "{}", p.display());
+                let refused = match how {
+                    Drift::Edited => "was edited by hand since zerodown wrote it",
+                    Drift::NotZerodowns => "was not written by zerodown",
+                    Drift::Missing | Drift::Stale => continue,
+                };
+                let _ = writeln!(
+                    err,
+                    "note: {} {refused}: `zerodown render` will refuse to replace it; move the change into zerodown.yaml (see `zerodown explain`), or render with --force",
+                    p.display()
+                );
             }
             drifted += drift.len();
         }

@@ -127,7 +127,15 @@ fn drift_check_over_several_bundles_lists_exactly_the_drifted_files() {
     assert_eq!(listed, "b/chart/templates/pdb.yaml\nc/hpa.yaml\n");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Checked a is up to date"), "{err}");
-    assert!(err.contains("2 file(s) differ"), "{err}");
+    assert!(err.contains("Drifted b: 1 file(s) differ"), "{err}");
+    assert!(err.contains("Drifted c: 1 file(s) differ"), "{err}");
+    assert!(err.contains("error: 2 file(s) differ"), "{err}");
+    // The hand edit is named as one render will refuse; the missing file is not.
+    assert!(
+        err.contains("note: c/hpa.yaml was edited by hand since zerodown wrote it: `zerodown render` will refuse to replace it"),
+        "{err}"
+    );
+    assert_eq!(err.matches("note:").count(), 1, "{err}");
     // --check wrote nothing.
     assert!(!dir.join("b/chart/templates/pdb.yaml").exists());
 }
@@ -175,7 +183,7 @@ fn a_conflict_in_one_bundle_writes_no_bundle() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("c/pdb.yaml was edited since zerodown wrote it"),
+        err.contains("refusing to overwrite (nothing was written):\n  c/pdb.yaml was edited since zerodown wrote it"),
         "{err}"
     );
     assert!(!dir.join("a/deployment.yaml").exists(), "a/ was written");
@@ -213,4 +221,64 @@ fn the_same_spec_named_twice_is_rendered_once() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("Created a/pdb.yaml").count(), 1, "{err}");
     assert_eq!(err.matches("pdb.yaml").count(), 1, "{err}");
+}
+
+#[test]
+fn the_same_objects_twice_in_one_stream_are_warned_about() {
+    let tmp = three_bundles();
+    let dir = tmp.path();
+    fs::create_dir(dir.join("a2")).unwrap();
+    fs::copy(dir.join("a/zerodown.yaml"), dir.join("a2/zerodown.yaml")).unwrap();
+    let out = zerodown(dir)
+        .args([
+            "render",
+            "-o",
+            "-",
+            "-f",
+            "a/zerodown.yaml",
+            "b/zerodown.yaml",
+            "a2/zerodown.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "warning: a/zerodown.yaml and a2/zerodown.yaml both render the objects team/a"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+    // Into their own folders (other clusters, other environments) the same name is fine.
+    let out = zerodown(dir)
+        .args(["render", "-f", "a/zerodown.yaml", "a2/zerodown.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
+}
+
+#[test]
+fn a_chart_the_spec_no_longer_asks_for_is_pointed_out() {
+    let tmp = three_bundles();
+    let dir = tmp.path();
+    let spec = dir.join("b/zerodown.yaml");
+    let text = fs::read_to_string(&spec).unwrap();
+    assert!(text.contains("helm: true"), "{text}");
+    fs::write(&spec, text.replace("helm: true", "helm: false")).unwrap();
+    for check in [true, false] {
+        let mut cmd = zerodown(dir);
+        cmd.args(["render", "-f"]).args(SPECS);
+        if check {
+            cmd.arg("--check");
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("note: b/chart/ holds a chart zerodown wrote, but b/zerodown.yaml no longer says `helm: true`"),
+            "{err}"
+        );
+        assert_eq!(err.matches("holds a chart").count(), 1, "{err}");
+    }
 }

@@ -278,15 +278,69 @@ fn load(file: &Path) -> Result<(Spec, Preset, Plan, Vec<String>), Error> {
     Ok((spec, preset, plan, warnings))
 }
 
-/// The spec files of one `render`, each once (the same file named twice, or through another
-/// path, is rendered once), in the order given.
+/// The spec files of one `render`, each once, in the order given: the same file named twice
+/// (`a/zerodown.yaml`, `./a/zerodown.yaml`) is rendered once. A file reached through symlinks
+/// from two folders is two bundles: a bundle lives in the folder of the spec path as given.
 fn distinct_spec_files(files: &[PathBuf]) -> Vec<PathBuf> {
     let mut seen = std::collections::HashSet::new();
     files
         .iter()
-        .filter(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| (*f).clone())))
+        .filter(|f| seen.insert((resolved(f), resolved(&spec_dir(f)))))
         .cloned()
         .collect()
+}
+
+/// `path` with symlinks, `.` and `..` resolved, also when its last parts do not exist yet (the
+/// existing part is resolved and the rest appended).
+fn resolved(path: &Path) -> PathBuf {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return rest.iter().rev().fold(real, |acc, part| acc.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name);
+                existing = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
+/// Refuses several spec files that would write the same file (two specs in one folder, or a spec
+/// inside another bundle's `chart/`): the last would silently win, and `--check` could never pass.
+///
+/// Errors: [`Error::Usage`] naming the two spec files and a file both would write.
+fn no_shared_files(rendered: &[Rendered]) -> Result<(), Error> {
+    let mut owner: std::collections::HashMap<PathBuf, &Path> = Default::default();
+    for r in rendered {
+        let RenderOutput::Folder(dir, bundle) = &r.output else {
+            continue;
+        };
+        let root = resolved(dir);
+        for f in &bundle.files {
+            if let Some(other) = owner.insert(root.join(&f.path), &r.file) {
+                if other != r.file {
+                    return Err(Error::usage(
+                        format!(
+                            "{} and {} would both write {}; nothing was written",
+                            other.display(),
+                            r.file.display(),
+                            dir.join(&f.path).display()
+                        ),
+                        "give each zerodown.yaml a folder of its own (a bundle is the folder of its spec), or render one of them with -o DIR",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What `render` made of one spec file, before anything is written.
@@ -470,6 +524,7 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
         .collect();
     // Status lines go out buffered (one write, not one per line and piece, for a thousand
     // bundles); errors from here on are returned before anything is buffered.
+    no_shared_files(&rendered)?;
     let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     for r in &rendered {
         if let Some(chart) = &r.chart_left_behind {

@@ -271,3 +271,33 @@ fn an_unclosed_brace_pair_in_a_value_is_not_a_template() {
     let r = check(&clean().replace("path: /readyz", "path: \"/{{ .Values.path }}\""));
     assert_eq!(kinds(&r), vec![InputErrorKind::HelmTemplate]);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_in_a_folder_is_skipped_not_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.yaml"), DEPLOY).unwrap();
+    let fifo = dir.path().join("x.yaml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Reading the pipe would block forever: run the walk on a thread and give it 20 s.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let root = dir.path().to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(load_paths(&[root], &mut std::io::empty()));
+    });
+    let (sources, errors) = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the folder walk waited on the pipe");
+    assert_eq!(sources.len(), 1);
+    assert!(sources[0].name.ends_with("app.yaml"));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].level, Severity::Warning);
+    assert!(
+        errors[0].message.contains("is not a regular file"),
+        "{errors:?}"
+    );
+}

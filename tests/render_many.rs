@@ -282,3 +282,93 @@ fn a_chart_the_spec_no_longer_asks_for_is_pointed_out() {
         assert_eq!(err.matches("holds a chart").count(), 1, "{err}");
     }
 }
+
+#[test]
+fn two_specs_that_would_write_the_same_files_are_refused() {
+    let tmp = three_bundles();
+    let dir = tmp.path();
+    fs::remove_file(dir.join("a/pdb.yaml")).unwrap();
+    let text = fs::read_to_string(dir.join("a/zerodown.yaml")).unwrap();
+    fs::write(dir.join("a/other.yaml"), text.replace("a:1.0.0", "a:2.0.0")).unwrap();
+    for extra in [None, Some("--check")] {
+        let mut cmd = zerodown(dir);
+        cmd.args([
+            "render",
+            "-f",
+            "a/zerodown.yaml",
+            "a/other.yaml",
+            "b/zerodown.yaml",
+        ]);
+        cmd.args(extra);
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("a/zerodown.yaml and a/other.yaml would both write a/serviceaccount.yaml; nothing was written"),
+            "{err}"
+        );
+        assert!(!dir.join("a/pdb.yaml").exists());
+    }
+    // A spec inside another bundle's chart/ folder would overwrite the chart's README.
+    let b = fs::read_to_string(dir.join("b/zerodown.yaml")).unwrap();
+    fs::write(
+        dir.join("b/chart/zerodown.yaml"),
+        b.replace("name: b", "name: b2"),
+    )
+    .unwrap();
+    let out = zerodown(dir)
+        .args(["render", "-f", "b/zerodown.yaml", "b/chart/zerodown.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("would both write b/chart/"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn one_spec_linked_from_two_folders_renders_both_bundles() {
+    let tmp = three_bundles();
+    let dir = tmp.path();
+    fs::create_dir_all(dir.join("envs/prod")).unwrap();
+    fs::create_dir_all(dir.join("envs/staging")).unwrap();
+    fs::copy(dir.join("a/zerodown.yaml"), dir.join("envs/base.yaml")).unwrap();
+    for env in ["prod", "staging"] {
+        std::os::unix::fs::symlink(
+            "../base.yaml",
+            dir.join(format!("envs/{env}/zerodown.yaml")),
+        )
+        .unwrap();
+    }
+    zerodown(dir)
+        .args([
+            "render",
+            "-f",
+            "envs/prod/zerodown.yaml",
+            "envs/staging/zerodown.yaml",
+        ])
+        .assert()
+        .code(0);
+    for env in ["prod", "staging"] {
+        assert!(
+            dir.join(format!("envs/{env}/deployment.yaml")).is_file(),
+            "{env}"
+        );
+    }
+    fs::remove_file(dir.join("envs/staging/hpa.yaml")).unwrap();
+    let out = zerodown(dir)
+        .args([
+            "render",
+            "--check",
+            "-f",
+            "envs/prod/zerodown.yaml",
+            "envs/staging/zerodown.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "envs/staging/hpa.yaml\n"
+    );
+}

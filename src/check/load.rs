@@ -181,7 +181,19 @@ fn walk(
             .and_then(|e| e.to_str())
             .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
         {
-            files.push(p);
+            if p.is_file() {
+                files.push(p);
+            } else {
+                // A pipe, socket or device: reading it could block forever.
+                let name = p.display().to_string();
+                errs.push(InputError::new(
+                    &name,
+                    None,
+                    Severity::Warning,
+                    InputErrorKind::Unreadable,
+                    format!("{name} is not a regular file (a pipe, socket or device); skipped in a folder walk; name it on its own to read it"),
+                ));
+            }
         }
     }
 }

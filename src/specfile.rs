@@ -87,15 +87,43 @@ pub fn parse_yaml<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, Er
         };
         let message = e.to_string();
         // serde_yaml_ng appends " at line L column C"; the location already says it.
-        let message = match message.find(" at line ") {
+        let message = match message.rfind(" at line ") {
             Some(i) => message[..i].to_string(),
             None => message,
         };
         Error::File {
             location,
-            message: with_suggestion(message),
+            message: with_suggestion(shorten_quoted_value(message)),
         }
     })
+}
+
+/// Longest quoted input value kept in a message, in characters.
+const QUOTED_VALUE_CHARS: usize = 40;
+
+/// serde quotes the whole offending value (`invalid type: string "..."`): a file read by mistake
+/// (`presetFile: /etc/passwd`) would land whole in the message, and in CI logs. Keeps its first
+/// [`QUOTED_VALUE_CHARS`] characters.
+fn shorten_quoted_value(message: String) -> String {
+    let Some(start) = message.find("string \"").map(|i| i + "string \"".len()) else {
+        return message;
+    };
+    let end = message
+        .rfind("\", expected")
+        .or_else(|| message.rfind('"'))
+        .unwrap_or(start);
+    if end <= start {
+        return message;
+    }
+    match message[start..end].char_indices().nth(QUOTED_VALUE_CHARS) {
+        Some((cut, _)) => format!(
+            "{}… ({} more characters){}",
+            &message[..start + cut],
+            message[start + cut..end].chars().count(),
+            &message[end..]
+        ),
+        None => message,
+    }
 }
 
 /// Adds "did you mean" to serde's `unknown field `x`, expected one of `a`, `b`` (and the same
@@ -182,6 +210,21 @@ pub fn spec_file_text(spec: &Spec) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_quoted_value_is_cut_in_messages() {
+        let long = "root:x:0:0:root:/root:/bin/bash ".repeat(20);
+        let e = parse_yaml::<crate::preset::Preset>(&long, "p.yaml").unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("p.yaml:1:1: error: invalid type: string \"root:x:0:0:root:/root:/bin/bash root:x:0… (599 more characters)\", expected struct Preset"), "{text}");
+        assert!(text.contains(" more characters)\", expected"), "{text}");
+        assert!(text.len() < 200, "{text}");
+        let short = parse_yaml::<crate::preset::Preset>("just words", "p.yaml").unwrap_err();
+        assert!(
+            short.to_string().contains("string \"just words\""),
+            "{short}"
+        );
+    }
 
     #[test]
     fn finds_key_lines() {

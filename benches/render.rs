@@ -1,6 +1,6 @@
 //! Spec -> files for one spec (the work of `zerodown new` minus process start and disk), the policy
-//! alone, and a batch of 1,000 specs of every preset in one process (what 1,000 `zerodown render`
-//! processes do, without 1,000 process starts and template parses). Run: `cargo bench --bench render`.
+//! alone, and a batch of 1,000 specs of every preset in one process: on one core, and on all cores
+//! as `zerodown render -f` with several spec files renders them. Run: `cargo bench --bench render`.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use zerodown::preset::Preset;
@@ -53,6 +53,15 @@ fn bench(c: &mut Criterion) {
                 let plan = policy::plan(black_box(s), p);
                 black_box(render::bundle(s, &plan).unwrap());
             }
+        })
+    });
+    group.bench_function("1,000 specs -> bundle files (verified), all cores", |b| {
+        use rayon::prelude::*;
+        b.iter(|| {
+            batch.par_iter().for_each(|(s, p)| {
+                let plan = policy::plan(black_box(s), p);
+                black_box(render::bundle(s, &plan).unwrap());
+            })
         })
     });
     group.finish();

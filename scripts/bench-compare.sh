@@ -159,9 +159,11 @@ bench() {
   local json
   json="$OUT/$(echo "$group-$label" | tr -c 'a-zA-Z0-9\n' '-').json"
   log "$group: $label"
-  local args=(--style basic --runs "$runs" --export-json "$json")
+  local args=(--style basic --runs "$runs" --export-json "$json" --command-name "$label")
   [ "$runs" -gt 3 ] && args+=(--warmup 2)
-  [ -n "$prepare" ] && args+=(--prepare "$prepare")
+  # Through bash: with -N hyperfine runs --prepare without a shell too, and `a && b` would become
+  # the arguments of `a`.
+  [ -n "$prepare" ] && args+=(--prepare "bash -c $(printf '%q' "$prepare")")
   [ -n "${FINDINGS_EXIT:-}" ] && args+=(-i)   # linters exit 1 when they find something
   case "$cmd" in *';'*|*'<'*|*'$'*) ;; *) args+=(-N) ;; esac
   hyperfine "${args[@]}" "$cmd" >&2

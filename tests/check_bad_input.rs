@@ -301,3 +301,48 @@ fn a_pipe_in_a_folder_is_skipped_not_waited_for() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn the_same_objects_twice_in_one_stream_are_checked_once() {
+    let once = check(&clean());
+    let twice_text = format!("{}---\n{}", clean(), clean());
+    let twice = check(&twice_text);
+    // The copy is not an object of its own (a Deployment "without" its HPA...): the same findings.
+    let rules = |r: &zerodown::check::Report| -> Vec<String> {
+        r.findings.iter().map(|f| f.rule.to_string()).collect()
+    };
+    assert_eq!(rules(&twice), rules(&once), "{}", human(&twice));
+    let dups: Vec<_> = twice
+        .input_errors
+        .iter()
+        .filter(|e| e.kind == InputErrorKind::DuplicateObject)
+        .collect();
+    assert_eq!(dups.len(), 4, "{dups:?}");
+    let deploy = dups
+        .iter()
+        .find(|e| e.message.starts_with("Deployment shop/web"))
+        .expect("the Deployment copy is named");
+    assert_eq!(deploy.level, Severity::Warning);
+    assert_eq!(deploy.line, Some(1));
+    let second_at = clean().lines().count() + 2;
+    assert!(
+        deploy
+            .message
+            .contains(&format!("defined again at test.yaml:{second_at}")),
+        "{}",
+        deploy.message
+    );
+    // In two files (other clusters, other environments) both copies are checked.
+    let r = check_sources(&[
+        Source::new("prod/app.yaml", clean()),
+        Source::new("staging/app.yaml", clean()),
+    ]);
+    assert!(
+        !r.input_errors
+            .iter()
+            .any(|e| e.kind == InputErrorKind::DuplicateObject),
+        "{:?}",
+        r.input_errors
+    );
+    assert_eq!(r.objects, 2 * once.objects);
+}

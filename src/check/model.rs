@@ -165,6 +165,9 @@ pub enum InputErrorKind {
     CustomResourceDefinition,
     /// A directory holds no `*.yaml` / `*.yml` files.
     NoManifests,
+    /// The same object (kind, namespace, name) again: applied together, the later one replaces
+    /// the earlier, so only the later one is checked.
+    DuplicateObject,
 }
 
 /// A problem with an input (unreadable path, invalid YAML, template, non-object document, skipped

@@ -222,7 +222,57 @@ fn parse_sources_with(sources: &[Source], parallel_from: usize) -> Parsed {
     for (si, src) in sources.iter().enumerate() {
         parse_source(si, src, &mut parsed, parallel_from);
     }
+    drop_replaced_objects(sources, &mut parsed);
     parsed
+}
+
+/// Keeps only the last of objects with the same kind, namespace and name in one file or stream
+/// (`kubectl apply -f` of it leaves the last one), noting each replaced one: checking both would
+/// report the copy as an object of its own (a Deployment without its HPA, ...). The same object
+/// in two files is kept twice (`deploy/prod/` and `deploy/staging/` go to other clusters), and
+/// objects named only by `generateName` are all kept.
+fn drop_replaced_objects(sources: &[Source], parsed: &mut Parsed) {
+    type Key<'a> = (usize, &'a str, &'a str, &'a str);
+    let mut last: std::collections::HashMap<Key<'_>, usize> = Default::default();
+    for (i, o) in parsed.objects.iter().enumerate() {
+        if o.value.at("/metadata/name").is_some() {
+            let key = (
+                o.source,
+                o.kind.as_str(),
+                o.namespace.as_str(),
+                o.name.as_str(),
+            );
+            last.insert(key, i);
+        }
+    }
+    let mut replaced = vec![false; parsed.objects.len()];
+    for (i, o) in parsed.objects.iter().enumerate() {
+        let key = (
+            o.source,
+            o.kind.as_str(),
+            o.namespace.as_str(),
+            o.name.as_str(),
+        );
+        match last.get(&key) {
+            Some(&j) if j != i => {
+                let later = &parsed.objects[j];
+                replaced[i] = true;
+                parsed.input_errors.push(InputError::new(
+                    &sources[o.source].name,
+                    Some(o.line),
+                    Severity::Warning,
+                    InputErrorKind::DuplicateObject,
+                    format!(
+                        "{} {}/{} is defined again at {}:{}; applied together, that one replaces this one, so only it is checked",
+                        o.kind, o.namespace, o.name, sources[later.source].name, later.line
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let mut replaced = replaced.into_iter();
+    parsed.objects.retain(|_| !replaced.next().unwrap_or(false));
 }
 
 /// The first look at one document of a stream, independent of every other document (so a

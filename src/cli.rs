@@ -218,7 +218,7 @@ pub struct TuningArgs {
     /// app.kubernetes.io/part-of label [default: the name]
     #[arg(long, value_name = "APP")]
     pub part_of: Option<String>,
-    /// Target Kubernetes version (1.33 to 1.37)
+    /// Target Kubernetes version (1.33 to 1.37) [default: 1.35]
     #[arg(long, value_name = "VERSION", default_value = None)]
     pub kube_version: Option<String>,
     /// Kustomize overlays to add, e.g. staging,production (overlays/NAME/)
@@ -458,6 +458,22 @@ pub fn flag_for(field: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kube_version_help_states_the_real_default() {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let new = cmd.find_subcommand("new").unwrap();
+        let arg = new
+            .get_arguments()
+            .find(|a| a.get_id() == "kube_version")
+            .unwrap();
+        let help = arg.get_help().unwrap().to_string();
+        assert!(
+            help.ends_with(&format!("[default: {}]", crate::spec::DEFAULT_KUBE_VERSION)),
+            "{help}"
+        );
+    }
 
     #[test]
     fn cpu_quantities() {

@@ -501,7 +501,11 @@ fn rules_summary(r: &ScalingRules) -> String {
         .policies
         .iter()
         .map(|p| {
-            let unit = if p.kind == "Percent" { "%" } else { " pods" };
+            let unit = match (p.kind.as_str(), p.value) {
+                ("Percent", _) => "%",
+                (_, 1) => " pod",
+                _ => " pods",
+            };
             format!("{}{unit}/{}s", p.value, p.period_seconds)
         })
         .collect();
@@ -511,4 +515,31 @@ fn rules_summary(r: &ScalingRules) -> String {
         r.select_policy,
         policies.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaling_rules_read_as_english() {
+        let policy = |kind: &str, value, period_seconds| ScalingPolicy {
+            kind: kind.into(),
+            value,
+            period_seconds,
+        };
+        let rules = ScalingRules {
+            stabilization_window_seconds: 300,
+            select_policy: "Min".into(),
+            policies: vec![
+                policy("Percent", 10, 60),
+                policy("Pods", 1, 60),
+                policy("Pods", 4, 15),
+            ],
+        };
+        assert_eq!(
+            rules_summary(&rules),
+            "window 300s, Min of 10%/60s, 1 pod/60s, 4 pods/15s"
+        );
+    }
 }

@@ -17,7 +17,7 @@ use crate::spec::{Answers, Cost, Exposure, HealthCheck, ResourceOverrides, Traff
     long_about = "Turn a few answers about a service into a complete, zero-downtime Kubernetes bundle: a Deployment with a \
                   tuned rolling update, probes, preStop and grace period, resources and spreading; a Service; a \
                   PodDisruptionBudget; an autoscaling/v2 HPA; every tuned value explained.",
-    after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2\n  zerodown render --check          # in a bundle folder: exit 1 if the files drifted\n  zerodown explain                 # every tuned value and why\n\nExit codes: 0 success; 1 drift found (render --check) or findings (check); 2 bad input, unreadable\ninput or a file conflict (nothing written); 70 internal error; 74 write failure; 130 wizard cancelled."
+    after_help = "Examples:\n  zerodown new checkout --preset spring-boot \\\n      --image registry.example.com/shop/checkout:1.4.2\n  # in a bundle folder: exit 1 if the files drifted\n  zerodown render --check\n  # every tuned value and why\n  zerodown explain\n\nExit codes: 0 success; 1 drift found (render --check) or findings\n(check); 2 bad input, unreadable input or a file conflict (nothing\nwritten); 70 internal error; 74 write failure; 130 wizard cancelled."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -29,12 +29,12 @@ pub struct Cli {
 pub enum Command {
     /// Create a new bundle folder: from flags, or by a wizard in a terminal when NAME or --image is missing
     #[command(
-        after_help = "Examples:\n  zerodown new checkout --preset spring-boot --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --image ghcr.io/stefanprodan/podinfo:6.9.2 --port 9898 --liveness-path /healthz\n  zerodown new mailer --preset worker --image registry.example.com/ops/mailer:2.0.1 -o deploy/mailer\n  zerodown new checkout --image registry.example.com/shop/checkout:1.4.2 --helm   # plus a Helm chart in checkout/chart/"
+        after_help = "Examples:\n  zerodown new checkout --preset spring-boot \\\n      --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 \\\n      --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --port 9898 --liveness-path /healthz \\\n      --image ghcr.io/stefanprodan/podinfo:6.9.2\n  zerodown new mailer --preset worker -o deploy/mailer \\\n      --image registry.example.com/ops/mailer:2.0.1\n  # plus a Helm chart in checkout/chart/\n  zerodown new checkout --helm \\\n      --image registry.example.com/shop/checkout:1.4.2"
     )]
     New(Box<NewArgs>),
     /// Re-render bundles from their zerodown.yaml files
     #[command(
-        after_help = "Examples:\n  zerodown render                       # in the bundle folder: update the generated files\n  zerodown render -f deploy/*/zerodown.yaml --check   # drift check of every bundle in one run\n  zerodown render -f svc/zerodown.yaml -o -   # print the manifests as one YAML stream\n  zerodown render --check               # CI drift check: exit 1 and list files that would change\n  zerodown render --helm                # add (or update) the Helm chart in chart/\n  zerodown render --helm-only -o ../charts/checkout   # the chart folder alone"
+        after_help = "Examples:\n  # in the bundle folder: update the generated files\n  zerodown render\n  # CI drift check: exit 1 and list the files that would change\n  zerodown render --check\n  # the same over every bundle of a repository, in one run\n  zerodown render -f deploy/*/zerodown.yaml --check\n  # the manifests as one YAML stream\n  zerodown render -f svc/zerodown.yaml -o -\n  # add (or update) the Helm chart in chart/; or the chart folder alone\n  zerodown render --helm\n  zerodown render --helm-only -o ../charts/checkout"
     )]
     Render(RenderArgs),
     /// Print every tuned value with its reason
@@ -49,12 +49,12 @@ pub enum Command {
     Presets(PresetsArgs),
     /// Audit existing manifests for zero-downtime faults
     #[command(
-        after_help = "Examples:\n  zerodown check deploy/                       # every *.yaml/*.yml below deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unreadable input."
+        after_help = "Examples:\n  # every *.yaml/*.yml below deploy/\n  zerodown check deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod \\\n      | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above\nit, 2 unreadable input."
     )]
     Check(CheckArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish)
     #[command(
-        after_help = "Examples:\n  zerodown completions bash > ~/.local/share/bash-completion/completions/zerodown\n  zerodown completions zsh > \"${fpath[1]}/_zerodown\"\n  zerodown completions fish > ~/.config/fish/completions/zerodown.fish"
+        after_help = "Examples:\n  zerodown completions bash \\\n      > ~/.local/share/bash-completion/completions/zerodown\n  zerodown completions zsh > \"${fpath[1]}/_zerodown\"\n  zerodown completions fish > ~/.config/fish/completions/zerodown.fish"
     )]
     Completions {
         /// The shell
@@ -458,6 +458,30 @@ pub fn flag_for(field: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn help_examples_fit_an_80_column_terminal() {
+        // Longer lines are wrapped by clap in the middle of a command, which then breaks when
+        // copied.
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let mut texts = vec![(
+            "zerodown".to_string(),
+            cmd.get_after_help().map(|h| h.to_string()),
+        )];
+        for sub in cmd.get_subcommands() {
+            texts.push((
+                sub.get_name().to_string(),
+                sub.get_after_help().map(|h| h.to_string()),
+            ));
+        }
+        assert!(texts.iter().filter(|(_, t)| t.is_some()).count() >= 8);
+        for (name, text) in texts {
+            for line in text.unwrap_or_default().lines() {
+                assert!(line.chars().count() <= 78, "{name}: {line}");
+            }
+        }
+    }
 
     #[test]
     fn the_kube_version_help_states_the_real_default() {

@@ -345,6 +345,23 @@ impl Bundle {
                     Status::Updated
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Status::Created,
+                // Something of the user's is in the way: a conflict (exit 2), not an I/O failure.
+                Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
+                    conflicts.push(format!("{} is a folder, not a file", path.display()));
+                    Status::Created
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+                    let file = path
+                        .ancestors()
+                        .skip(1)
+                        .find(|a| a.is_file())
+                        .unwrap_or(dir);
+                    let note = format!("{} is a file, not a folder", file.display());
+                    if !conflicts.contains(&note) {
+                        conflicts.push(note);
+                    }
+                    Status::Created
+                }
                 Err(e) => return Err(Error::Write { path, source: e }),
             };
             plan.push((f, path, status));
@@ -632,6 +649,28 @@ mod tests {
             b.files[1].contents
         );
         assert!(b.drift(&dir).is_empty());
+    }
+
+    #[test]
+    fn a_file_where_a_folder_belongs_and_a_folder_where_a_file_belongs_are_conflicts() {
+        let root = tempfile::tempdir().unwrap();
+        let as_file = root.path().join("bundle");
+        fs::write(&as_file, "mine\n").unwrap();
+        let e = bundle("x: 1\n").write_into(&as_file, false).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
+        assert!(
+            e.to_string().contains("bundle is a file, not a folder"),
+            "{e}"
+        );
+        assert_eq!(fs::read_to_string(&as_file).unwrap(), "mine\n");
+        let dir = root.path().join("b");
+        fs::create_dir_all(dir.join("a.yaml")).unwrap();
+        let e = bundle("x: 1\n").write_into(&dir, true).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
+        assert!(
+            e.to_string().contains("a.yaml is a folder, not a file"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -321,7 +321,7 @@ impl Bundle {
         &'a self,
         dir: &Path,
         force: bool,
-        conflicts: &mut Vec<String>,
+        conflicts: &mut Vec<Conflict>,
     ) -> Result<Vec<(&'a BundleFile, PathBuf, Status)>, Error> {
         let mut plan = Vec::with_capacity(self.files.len());
         for f in &self.files {
@@ -333,21 +333,24 @@ impl Bundle {
                     match (is_unedited(&old), f.generated) {
                         (Some(true), true) => {}
                         _ if force => {}
-                        (Some(false), _) => conflicts.push(format!(
+                        (Some(false), _) => conflicts.push(Conflict::Replace(format!(
                             "{} was edited since zerodown wrote it",
                             path.display()
-                        )),
-                        _ => conflicts.push(format!(
+                        ))),
+                        _ => conflicts.push(Conflict::Replace(format!(
                             "{} exists and was not written by zerodown",
                             path.display()
-                        )),
+                        ))),
                     }
                     Status::Updated
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Status::Created,
                 // Something of the user's is in the way: a conflict (exit 2), not an I/O failure.
                 Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
-                    conflicts.push(format!("{} is a folder, not a file", path.display()));
+                    conflicts.push(Conflict::InTheWay(format!(
+                        "{} is a folder, not a file",
+                        path.display()
+                    )));
                     Status::Created
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
@@ -356,7 +359,8 @@ impl Bundle {
                         .skip(1)
                         .find(|a| a.is_file())
                         .unwrap_or(dir);
-                    let note = format!("{} is a file, not a folder", file.display());
+                    let note =
+                        Conflict::InTheWay(format!("{} is a file, not a folder", file.display()));
                     if !conflicts.contains(&note) {
                         conflicts.push(note);
                     }
@@ -405,6 +409,15 @@ pub enum Drift {
     NotZerodowns,
 }
 
+/// A file that writing a bundle may not replace.
+#[derive(Debug, PartialEq, Eq)]
+enum Conflict {
+    /// The user's (or a hand-edited) file; `--force` replaces it.
+    Replace(String),
+    /// A file where a folder belongs, or a folder where a file belongs; `--force` cannot help.
+    InTheWay(String),
+}
+
 /// Writes several bundles, each into its folder (created when missing), as one step: the
 /// conflicts of every bundle are listed before anything is written (see [`Bundle::write_into`]),
 /// every changed file is staged as a temporary file beside its destination, all are made durable
@@ -425,12 +438,22 @@ pub fn write_all_into(
         plans.push((*dir, bundle.plan_into(dir, force, &mut conflicts)?));
     }
     if !conflicts.is_empty() {
+        let in_the_way = conflicts.iter().any(|c| matches!(c, Conflict::InTheWay(_)));
+        let help = if in_the_way {
+            "move or rename what is in the way, or write the bundle elsewhere with -o DIR"
+        } else {
+            "move your changes into zerodown.yaml (see `zerodown explain`), or pass --force to replace these files"
+        };
+        let listed: Vec<&str> = conflicts
+            .iter()
+            .map(|(Conflict::Replace(c) | Conflict::InTheWay(c))| c.as_str())
+            .collect();
         return Err(Error::Conflict {
             message: format!(
                 "refusing to overwrite (nothing was written):\n  {}",
-                conflicts.join("\n  ")
+                listed.join("\n  ")
             ),
-            help: "move your changes into zerodown.yaml (see `zerodown explain`), or pass --force to replace these files".into(),
+            help: help.into(),
         });
     }
     // Stage every changed file first, so a failure before the renames changes nothing (but

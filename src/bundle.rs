@@ -263,6 +263,17 @@ impl Bundle {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        if let Some(file) = parent.ancestors().find(|a| a.is_file()) {
+            return Err(Error::Conflict {
+                message: format!(
+                    "refusing to overwrite (nothing was written):\n  {} is a file, not a folder",
+                    file.display()
+                ),
+                help:
+                    "move or rename what is in the way, or choose another NAME or --output folder"
+                        .into(),
+            });
+        }
         fs::create_dir_all(&parent).map_err(write_err(&parent))?;
         let tmp = tempfile::Builder::new()
             .prefix(".zerodown-new-")

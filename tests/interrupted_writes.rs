@@ -191,7 +191,7 @@ fn render_killed_at_any_file_keeps_every_file_whole_and_can_be_rerun() {
 }
 
 #[test]
-fn a_destination_under_a_file_is_a_write_error_and_nothing_is_written() {
+fn a_destination_under_a_file_is_a_conflict_and_nothing_is_written() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(tmp.path().join("not-a-dir"), "x").unwrap();
     let before = tree(tmp.path());
@@ -206,8 +206,10 @@ fn a_destination_under_a_file_is_a_write_error_and_nothing_is_written() {
             "--no-input",
         ])
         .assert()
-        .code(74)
-        .stderr(predicates::str::contains("cannot write not-a-dir"));
+        .code(2)
+        .stderr(predicates::str::contains(
+            "not-a-dir is a file, not a folder",
+        ));
     assert_eq!(tree(tmp.path()), before);
     // render into a folder under a file: the same.
     zerodown(tmp.path())
@@ -218,8 +220,10 @@ fn a_destination_under_a_file_is_a_write_error_and_nothing_is_written() {
     zerodown(tmp.path())
         .args(["render", "-f", "app/zerodown.yaml", "-o", "not-a-dir/out"])
         .assert()
-        .code(74)
-        .stderr(predicates::str::contains("cannot write not-a-dir/out"));
+        .code(2)
+        .stderr(predicates::str::contains(
+            "not-a-dir is a file, not a folder",
+        ));
     assert_eq!(tree(tmp.path()), before);
 }
 

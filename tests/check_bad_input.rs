@@ -345,4 +345,21 @@ fn the_same_objects_twice_in_one_stream_are_checked_once() {
         r.input_errors
     );
     assert_eq!(r.objects, 2 * once.objects);
+    // ...each with its own HPA: no copy "without an HPA" or "at 1 replica".
+    let mut expected = rules(&once);
+    expected.extend(rules(&once));
+    expected.sort();
+    let mut got = rules(&r);
+    got.sort();
+    assert_eq!(got, expected, "{}", human(&r));
+    // A file with the Deployment alone next to the whole bundle: its HPA is in the other file.
+    let deploy_only = check_sources(&[
+        Source::new("a/deployment.yaml", DEPLOY),
+        Source::new("b/bundle.yaml", clean()),
+    ]);
+    assert!(
+        find(&deploy_only, "hpa-missing").is_empty(),
+        "{}",
+        human(&deploy_only)
+    );
 }

@@ -15,7 +15,7 @@ pub(crate) struct Index<'a> {
     by_ns: HashMap<&'a str, Vec<usize>>,
     by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
     by_key: HashMap<(&'a str, &'a str), Vec<usize>>,
-    by_name: HashMap<(&'a str, &'a str, &'a str), usize>,
+    by_name: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
 }
 
 static EMPTY: Vec<usize> = Vec::new();
@@ -28,7 +28,8 @@ impl<'a> Index<'a> {
             ix.by_ns.entry(ns).or_default().push(i);
             ix.by_name
                 .entry((ns, w.obj.kind.as_str(), w.obj.name.as_str()))
-                .or_insert(i);
+                .or_default()
+                .push(i);
             for (k, v) in &w.pod_labels {
                 ix.by_label
                     .entry((ns, k.as_str(), v.as_str()))
@@ -45,9 +46,23 @@ impl<'a> Index<'a> {
         self.by_ns.get(ns).map_or(&EMPTY[..], Vec::as_slice)
     }
 
-    /// Workload by namespace, kind and name.
-    pub fn by_name(&self, ns: &str, kind: &str, name: &str) -> Option<usize> {
-        self.by_name.get(&(ns, kind, name)).copied()
+    /// Workload by namespace, kind and name. The same workload can be in several files (one per
+    /// cluster or environment: `deploy/prod/`, `deploy/staging/`); then the one in `source`, the
+    /// file of the object that names it, else the first.
+    pub fn by_name(
+        &self,
+        workloads: &[Workload<'_>],
+        ns: &str,
+        kind: &str,
+        name: &str,
+        source: usize,
+    ) -> Option<usize> {
+        let found = self.by_name.get(&(ns, kind, name))?;
+        found
+            .iter()
+            .copied()
+            .find(|&w| workloads[w].obj.source == source)
+            .or_else(|| found.first().copied())
     }
 
     /// Workloads in `ns` whose pod labels match `sel`, using the smallest candidate list.
@@ -186,11 +201,32 @@ impl<'a> Ctx<'a> {
         }
         let mut target_of_hpa = Vec::with_capacity(views.hpas.len());
         for (hi, h) in views.hpas.iter().enumerate() {
-            let t = index.by_name(&h.obj.namespace, h.target_kind, h.target_name);
+            let t = index.by_name(
+                workloads,
+                &h.obj.namespace,
+                h.target_kind,
+                h.target_name,
+                h.obj.source,
+            );
             if let Some(w) = t {
                 hpas_of[w].push(hi);
             }
             target_of_hpa.push(t);
+        }
+        // A copy of a workload in a file without its HPA (the Deployment alone next to its whole
+        // bundle) is scaled by the HPA of the same name elsewhere: the first one.
+        let mut first_hpa_for: HashMap<(&str, &str, &str), usize> = HashMap::new();
+        for (hi, h) in views.hpas.iter().enumerate() {
+            first_hpa_for
+                .entry((h.obj.namespace.as_str(), h.target_kind, h.target_name))
+                .or_insert(hi);
+        }
+        for (w, hpas) in hpas_of.iter_mut().enumerate() {
+            let o = &workloads[w].obj;
+            let key = (o.namespace.as_str(), o.kind.as_str(), o.name.as_str());
+            if let (true, Some(&hi)) = (hpas.is_empty(), first_hpa_for.get(&key)) {
+                hpas.push(hi);
+            }
         }
         let namespaces_with_workloads =
             workloads.iter().map(|w| w.obj.namespace.as_str()).collect();

@@ -93,7 +93,7 @@ pub fn parse_yaml<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, Er
         };
         Error::File {
             location,
-            message: with_suggestion(shorten_quoted_value(message)),
+            message: shorten_quoted_value(with_suggestion(message)),
         }
     })
 }
@@ -101,28 +101,46 @@ pub fn parse_yaml<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, Er
 /// Longest quoted input value kept in a message, in characters.
 const QUOTED_VALUE_CHARS: usize = 40;
 
-/// serde quotes the whole offending value (`invalid type: string "..."`): a file read by mistake
-/// (`presetFile: /etc/passwd`) would land whole in the message, and in CI logs. Keeps its first
-/// [`QUOTED_VALUE_CHARS`] characters.
+/// serde quotes the whole offending value (`invalid type: string "..."`, ``unknown field `...` ``,
+/// ``unknown variant `...` ``): a file read by mistake (`presetFile: /etc/passwd`, a shadow file)
+/// would land whole in the message, and in CI logs. Keeps the first [`QUOTED_VALUE_CHARS`]
+/// characters of each quoted value.
 fn shorten_quoted_value(message: String) -> String {
-    let Some(start) = message.find("string \"").map(|i| i + "string \"".len()) else {
-        return message;
-    };
-    let end = message
-        .rfind("\", expected")
-        .or_else(|| message.rfind('"'))
-        .unwrap_or(start);
-    if end <= start {
-        return message;
-    }
-    match message[start..end].char_indices().nth(QUOTED_VALUE_CHARS) {
-        Some((cut, _)) => format!(
-            "{}… ({} more characters){}",
-            &message[..start + cut],
-            message[start + cut..end].chars().count(),
-            &message[end..]
-        ),
+    // A string value: from `string "` to the last quote (its inner quotes are escaped).
+    let message = match message.find("string \"").map(|i| i + "string \"".len()) {
+        Some(start) => {
+            let end = message
+                .rfind("\", expected")
+                .or_else(|| message.rfind('"'))
+                .unwrap_or(start);
+            if end > start {
+                cut(&message, start, end)
+            } else {
+                message
+            }
+        }
         None => message,
+    };
+    // Names in backticks: every other backtick opens one.
+    let ticks: Vec<usize> = message.match_indices('`').map(|(i, _)| i).collect();
+    let mut out = message.clone();
+    for pair in ticks.chunks_exact(2).rev() {
+        out = cut(&out, pair[0] + 1, pair[1]);
+    }
+    out
+}
+
+/// `text` with the part `start..end` cut to [`QUOTED_VALUE_CHARS`] characters, saying how many
+/// more there were.
+fn cut(text: &str, start: usize, end: usize) -> String {
+    match text[start..end].char_indices().nth(QUOTED_VALUE_CHARS) {
+        Some((at, _)) => format!(
+            "{}… ({} more characters){}",
+            &text[..start + at],
+            text[start + at..end].chars().count(),
+            &text[end..]
+        ),
+        None => text.to_string(),
     }
 }
 

@@ -21,11 +21,11 @@ pub fn load_paths(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Source>, Vec<
                 continue;
             }
             stdin_read = true;
-            let mut bytes = Vec::new();
-            match stdin.read_to_end(&mut bytes) {
+            match read_capped(&mut *stdin, MAX_INPUT_BYTES) {
+                Ok(None) => errors.push(too_large("<stdin>")),
                 // Nothing at all on stdin is almost always a failed producer (`helm template ... |
                 // zerodown check -` without pipefail): an error, not a clean pass.
-                Ok(_) if bytes.iter().all(u8::is_ascii_whitespace) => errors.push(InputError::new(
+                Ok(Some(bytes)) if bytes.iter().all(u8::is_ascii_whitespace) => errors.push(InputError::new(
                     "<stdin>",
                     None,
                     Severity::Error,
@@ -33,7 +33,7 @@ pub fn load_paths(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Source>, Vec<
                     "standard input is empty; did the command before `| zerodown check -` fail?"
                         .to_string(),
                 )),
-                Ok(_) => push_text("<stdin>", bytes, &mut sources, &mut errors),
+                Ok(Some(bytes)) => push_text("<stdin>", bytes, &mut sources, &mut errors),
                 Err(e) => errors.push(InputError::new(
                     "<stdin>",
                     None,
@@ -74,6 +74,31 @@ pub fn load_paths(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Source>, Vec<
         }
     }
     (sources, errors)
+}
+
+/// The largest input `check` reads, in bytes (256 MiB): a rendered repository is far smaller,
+/// and `/dev/zero` or a runaway generator would otherwise grow memory until the system kills the
+/// process (a parsed document takes about four times its text).
+pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// All of `r`, or `None` when it holds more than `cap` bytes (reading stops there).
+fn read_capped(r: impl Read, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    r.take(cap + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
+}
+
+fn too_large(name: &str) -> InputError {
+    InputError::new(
+        name,
+        None,
+        Severity::Error,
+        InputErrorKind::Unreadable,
+        format!(
+            "{name} is larger than {} MiB; not checked (check it in parts)",
+            MAX_INPUT_BYTES / 1024 / 1024
+        ),
+    )
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -117,8 +142,9 @@ fn read_file(
         return;
     }
     let name = p.display().to_string();
-    match std::fs::read(p) {
-        Ok(bytes) => push_text(&name, bytes, out, errs),
+    match std::fs::File::open(p).and_then(|f| read_capped(f, MAX_INPUT_BYTES)) {
+        Ok(Some(bytes)) => push_text(&name, bytes, out, errs),
+        Ok(None) => errs.push(too_large(&name)),
         Err(e) => errs.push(InputError::new(
             &name,
             None,
@@ -195,5 +221,24 @@ fn walk(
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_beyond_the_cap_is_refused_not_read_whole() {
+        assert_eq!(
+            read_capped(&b"0123456789"[..], 10).unwrap(),
+            Some(b"0123456789".to_vec())
+        );
+        assert_eq!(read_capped(&b"0123456789x"[..], 10).unwrap(), None);
+        // An endless reader stops at the cap.
+        assert_eq!(read_capped(std::io::repeat(b'a'), 1000).unwrap(), None);
+        let e = too_large("big.yaml");
+        assert_eq!(e.level, Severity::Error);
+        assert!(e.message.contains("larger than 256 MiB"), "{}", e.message);
     }
 }

@@ -355,7 +355,18 @@ impl Bundle {
                     }
                     Status::Updated
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Status::Created,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    if let Some(link) = dangling_link_on_the_way(&path) {
+                        let note = Conflict::InTheWay(format!(
+                            "{} is a symbolic link to nothing",
+                            link.display()
+                        ));
+                        if !conflicts.contains(&note) {
+                            conflicts.push(note);
+                        }
+                    }
+                    Status::Created
+                }
                 // Something of the user's is in the way: a conflict (exit 2), not an I/O failure.
                 Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
                     conflicts.push(Conflict::InTheWay(format!(
@@ -418,6 +429,20 @@ pub enum Drift {
     Edited,
     /// A file zerodown did not write: `render` refuses to replace it without `--force`.
     NotZerodowns,
+}
+
+/// The first symbolic link to nothing at `path` or above it (up to the first folder that
+/// exists): the user's, and writing there would replace it or fail.
+fn dangling_link_on_the_way(path: &Path) -> Option<PathBuf> {
+    for at in path.ancestors() {
+        if at.as_os_str().is_empty() || at.is_dir() {
+            return None;
+        }
+        if at.symlink_metadata().is_ok_and(|m| m.is_symlink()) && at.metadata().is_err() {
+            return Some(at.to_path_buf());
+        }
+    }
+    None
 }
 
 /// A file that writing a bundle may not replace.
@@ -705,6 +730,35 @@ mod tests {
             e.to_string().contains("a.yaml is a folder, not a file"),
             "{e}"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_to_nothing_in_the_way_is_a_conflict() {
+        let root = tempfile::tempdir().unwrap();
+        let b = Bundle {
+            files: vec![BundleFile {
+                path: "chart/a.yaml".into(),
+                contents: crate::render::with_header("x: 1\n".into(), false),
+                generated: true,
+            }],
+        };
+        for link in ["chart", "chart/a.yaml"] {
+            let dir = root.path().join(link.replace('/', "-"));
+            fs::create_dir_all(dir.join("chart")).unwrap();
+            if link == "chart" {
+                fs::remove_dir(dir.join("chart")).unwrap();
+            }
+            std::os::unix::fs::symlink("nowhere", dir.join(link)).unwrap();
+            let e = b.write_into(&dir, true).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{e}");
+            assert!(
+                e.to_string()
+                    .contains(&format!("{link} is a symbolic link to nothing")),
+                "{e}"
+            );
+            assert!(dir.join(link).symlink_metadata().unwrap().is_symlink());
+        }
     }
 
     #[test]

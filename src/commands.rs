@@ -399,6 +399,29 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             "write the chart with `zerodown render --helm-only -o DIR`, then `helm template NAME DIR`",
         ));
     }
+    if let (Some(out), false, false, [file]) =
+        (&args.output, to_stdout, args.helm_only, files.as_slice())
+    {
+        // -o into the folder of another bundle would replace that bundle's files.
+        let theirs = out.join("zerodown.yaml");
+        if theirs.is_file()
+            && resolved(&theirs) != resolved(file)
+            && std::fs::read(&theirs).ok() != std::fs::read(file).ok()
+        {
+            return Err(Error::Conflict {
+                message: format!(
+                    "{} holds another bundle ({}); rendering {} there would replace its files (nothing was written)",
+                    out.display(),
+                    theirs.display(),
+                    file.display()
+                ),
+                help: format!(
+                    "choose a folder without a zerodown.yaml for -o, or render that bundle with `zerodown render -f {}`",
+                    theirs.display()
+                ),
+            });
+        }
+    }
     // Every spec is loaded and rendered before anything is written or printed: one bad spec
     // file means no output at all, and every bad one is reported. Several specs are rendered on
     // all cores (each is independent); the results keep the order the files were given in.

@@ -372,3 +372,40 @@ fn one_spec_linked_from_two_folders_renders_both_bundles() {
         "envs/staging/hpa.yaml\n"
     );
 }
+
+#[test]
+fn rendering_into_the_folder_of_another_bundle_is_refused() {
+    let tmp = three_bundles();
+    let dir = tmp.path();
+    let before = fs::read_to_string(dir.join("c/deployment.yaml")).unwrap();
+    let out = zerodown(dir)
+        .args(["render", "-f", "a/zerodown.yaml", "-o", "c"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("c holds another bundle (c/zerodown.yaml); rendering a/zerodown.yaml there would replace its files"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("c/deployment.yaml")).unwrap(),
+        before
+    );
+    // Its own folder, or a folder holding the same spec, is fine.
+    zerodown(dir)
+        .args(["render", "-f", "a/zerodown.yaml", "-o", "a"])
+        .assert()
+        .code(0);
+    fs::create_dir(dir.join("a-copy")).unwrap();
+    fs::copy(
+        dir.join("a/zerodown.yaml"),
+        dir.join("a-copy/zerodown.yaml"),
+    )
+    .unwrap();
+    zerodown(dir)
+        .args(["render", "-f", "a/zerodown.yaml", "-o", "a-copy"])
+        .assert()
+        .code(0);
+    assert!(dir.join("a-copy/deployment.yaml").is_file());
+}

@@ -104,7 +104,7 @@ const SYNCFS_FROM_FILES: usize = 64;
 ///   waits for whatever else is dirty on the filesystem (0.3 s behind 400 MB another process had
 ///   just written, measured here), a price only worth paying for thousands of files. It reports
 ///   writeback errors since Linux 5.8.
-/// - Elsewhere than Linux, many files are `fsync`ed one by one as they are written.
+/// - Elsewhere than Linux every write is [`Durability::EachFile`], however many files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Durability {
     EachFile,
@@ -121,13 +121,9 @@ impl Durability {
         }
     }
 
-    /// Called when a staged file is written; returns whether to keep it open for [`Self::finish`].
-    fn written(self, file: &fs::File) -> std::io::Result<bool> {
-        match self {
-            Durability::EachFile => Ok(true),
-            Durability::Filesystem if cfg!(target_os = "linux") => Ok(false),
-            Durability::Filesystem => file.sync_all().map(|_| false),
-        }
+    /// Whether a staged file must stay open after it is written, for [`Self::finish`].
+    fn keeps_files_open(self) -> bool {
+        self == Durability::EachFile
     }
 
     /// Makes every staged file durable: `open` are the files kept open, `dirs` the folders
@@ -289,11 +285,9 @@ impl Bundle {
             }
             injected_fault(staged, &dir.join(&f.path))?;
             let mut file = create_new(&path, &f.path).map_err(write_err(&path))?;
-            let keep = file
-                .write_all(f.contents.as_bytes())
-                .and_then(|_| durability.written(&file))
+            file.write_all(f.contents.as_bytes())
                 .map_err(write_err(&path))?;
-            if keep {
+            if durability.keeps_files_open() {
                 open.push(file);
             }
         }
@@ -457,7 +451,7 @@ enum Conflict {
 /// Writes several bundles, each into its folder (created when missing), as one step: the
 /// conflicts of every bundle are listed before anything is written (see [`Bundle::write_into`]),
 /// every changed file is staged as a temporary file beside its destination, all are made durable
-/// together (one `syncfs` on Linux), and then each is renamed into place, so each file is either
+/// together (see [`Durability`]), and then each is renamed into place, so each file is either
 /// the old one or the complete new one. Returns every file of every bundle with what happened to it,
 /// in order.
 ///
@@ -512,12 +506,10 @@ pub fn write_all_into(
             ensure_dir(parent, &mut made)?;
             injected_fault(staged.len(), path)?;
             let mut tmp = staged_temp(parent, &f.path).map_err(write_err(parent))?;
-            let keep = tmp
-                .write_all(f.contents.as_bytes())
-                .and_then(|_| durability.written(tmp.as_file()))
+            tmp.write_all(f.contents.as_bytes())
                 .map_err(write_err(path))?;
             staged.push((
-                if keep {
+                if durability.keeps_files_open() {
                     Staged::Open(tmp)
                 } else {
                     // Closed now; the path still removes the file if a later step fails.

@@ -260,15 +260,13 @@ impl Bundle {
             _ => PathBuf::from("."),
         };
         if let Some(file) = parent.ancestors().find(|a| a.is_file()) {
-            return Err(Error::Conflict {
-                message: format!(
-                    "refusing to overwrite (nothing was written):\n  {} is a file, not a folder",
+            return Err(refuse(
+                &[Conflict::InTheWay(format!(
+                    "{} is a file, not a folder",
                     file.display()
-                ),
-                help:
-                    "move or rename what is in the way, or choose another NAME or --output folder"
-                        .into(),
-            });
+                ))],
+                "move or rename what is in the way, or choose another NAME or --output folder",
+            ));
         }
         fs::create_dir_all(&parent).map_err(write_err(&parent))?;
         let tmp = tempfile::Builder::new()
@@ -331,25 +329,9 @@ impl Bundle {
         let mut plan = Vec::with_capacity(self.files.len());
         for f in &self.files {
             let path = dir.join(&f.path);
-            let status = match fs::read(&path) {
-                Ok(old) if old == f.contents.as_bytes() => Status::Unchanged,
-                Ok(old) => {
-                    let old = String::from_utf8_lossy(&old);
-                    match (is_unedited(&old), f.generated) {
-                        (Some(true), true) => {}
-                        _ if force => {}
-                        (Some(false), _) => conflicts.push(Conflict::Replace(format!(
-                            "{} was edited since zerodown wrote it",
-                            path.display()
-                        ))),
-                        _ => conflicts.push(Conflict::Replace(format!(
-                            "{} exists and was not written by zerodown",
-                            path.display()
-                        ))),
-                    }
-                    Status::Updated
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let status = match compare(&path, &f.contents) {
+                Ok(None) => Status::Unchanged,
+                Ok(Some(Drift::Missing)) => {
                     if let Some(link) = dangling_link_on_the_way(&path) {
                         let note = Conflict::InTheWay(format!(
                             "{} is a symbolic link to nothing",
@@ -360,6 +342,21 @@ impl Bundle {
                         }
                     }
                     Status::Created
+                }
+                Ok(Some(how)) => {
+                    match (how, f.generated) {
+                        (Drift::Stale, true) => {}
+                        _ if force => {}
+                        (Drift::Edited, _) => conflicts.push(Conflict::Replace(format!(
+                            "{} was edited since zerodown wrote it",
+                            path.display()
+                        ))),
+                        _ => conflicts.push(Conflict::Replace(format!(
+                            "{} exists and was not written by zerodown",
+                            path.display()
+                        ))),
+                    }
+                    Status::Updated
                 }
                 // Something of the user's is in the way: a conflict (exit 2), not an I/O failure.
                 Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
@@ -396,18 +393,28 @@ impl Bundle {
             .iter()
             .filter_map(|f| {
                 let path = dir.join(&f.path);
-                let drift = match fs::read(&path) {
-                    Ok(old) if old == f.contents.as_bytes() => return None,
-                    Ok(old) => match is_unedited(&String::from_utf8_lossy(&old)) {
-                        Some(true) => Drift::Stale,
-                        Some(false) => Drift::Edited,
-                        None => Drift::NotZerodowns,
-                    },
-                    Err(_) => Drift::Missing,
-                };
+                let drift = compare(&path, &f.contents).unwrap_or(Some(Drift::Missing))?;
                 Some((path, drift))
             })
             .collect()
+    }
+}
+
+/// How the file at `path` differs from `contents`, or `None` when it holds exactly them. Shared
+/// by `render --check` ([`Bundle::drift`]) and the conflict check before writing.
+///
+/// Errors: reading the file failed for another reason than its absence (which is
+/// [`Drift::Missing`]).
+fn compare(path: &Path, contents: &str) -> std::io::Result<Option<Drift>> {
+    match fs::read(path) {
+        Ok(old) if old == contents.as_bytes() => Ok(None),
+        Ok(old) => Ok(Some(match is_unedited(&String::from_utf8_lossy(&old)) {
+            Some(true) => Drift::Stale,
+            Some(false) => Drift::Edited,
+            None => Drift::NotZerodowns,
+        })),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(Drift::Missing)),
+        Err(e) => Err(e),
     }
 }
 
@@ -448,6 +455,29 @@ enum Conflict {
     InTheWay(String),
 }
 
+/// The error that refuses a write because of `conflicts`, all listed; its help is
+/// `in_the_way_help` when something is in the way (`--force` cannot help), else how to keep the
+/// changes or replace them.
+fn refuse(conflicts: &[Conflict], in_the_way_help: &str) -> Error {
+    let in_the_way = conflicts.iter().any(|c| matches!(c, Conflict::InTheWay(_)));
+    let help = if in_the_way {
+        in_the_way_help
+    } else {
+        "move your changes into zerodown.yaml (see `zerodown explain`), or pass --force to replace these files"
+    };
+    let listed: Vec<&str> = conflicts
+        .iter()
+        .map(|(Conflict::Replace(c) | Conflict::InTheWay(c))| c.as_str())
+        .collect();
+    Error::Conflict {
+        message: format!(
+            "refusing to overwrite (nothing was written):\n  {}",
+            listed.join("\n  ")
+        ),
+        help: help.into(),
+    }
+}
+
 /// Writes several bundles, each into its folder (created when missing), as one step: the
 /// conflicts of every bundle are listed before anything is written (see [`Bundle::write_into`]),
 /// every changed file is staged as a temporary file beside its destination, all are made durable
@@ -468,23 +498,10 @@ pub fn write_all_into(
         plans.push((*dir, bundle.plan_into(dir, force, &mut conflicts)?));
     }
     if !conflicts.is_empty() {
-        let in_the_way = conflicts.iter().any(|c| matches!(c, Conflict::InTheWay(_)));
-        let help = if in_the_way {
-            "move or rename what is in the way, or write the bundle elsewhere with -o DIR"
-        } else {
-            "move your changes into zerodown.yaml (see `zerodown explain`), or pass --force to replace these files"
-        };
-        let listed: Vec<&str> = conflicts
-            .iter()
-            .map(|(Conflict::Replace(c) | Conflict::InTheWay(c))| c.as_str())
-            .collect();
-        return Err(Error::Conflict {
-            message: format!(
-                "refusing to overwrite (nothing was written):\n  {}",
-                listed.join("\n  ")
-            ),
-            help: help.into(),
-        });
+        return Err(refuse(
+            &conflicts,
+            "move or rename what is in the way, or write the bundle elsewhere with -o DIR",
+        ));
     }
     // Stage every changed file first, so a failure before the renames changes nothing (but
     // the folders of new files, such as `chart/templates/`, which are created empty first).

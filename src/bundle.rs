@@ -10,6 +10,14 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::render::is_unedited;
 
+/// The folder `path` is in: its parent, or `.` for a bare name (`zerodown.yaml`, `checkout`).
+pub fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 /// One file of a bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BundleFile {
@@ -255,10 +263,7 @@ impl Bundle {
             }
             return self.write_into(dir, true);
         }
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let parent = folder_of(dir).to_path_buf();
         if let Some(file) = parent.ancestors().find(|a| a.is_file()) {
             return Err(refuse(
                 &[Conflict::InTheWay(format!(
@@ -315,7 +320,7 @@ impl Bundle {
     /// zerodown wrote it and it was not edited since (its checksum matches), or with `force`.
     /// All conflicts are listed before anything is written.
     pub fn write_into(&self, dir: &Path, force: bool) -> Result<Vec<(PathBuf, Status)>, Error> {
-        write_all_into(&[(self, dir)], force)
+        write_all_into(&[(dir, self)], force)
     }
 
     /// What writing this bundle into `dir` would do to each file; a file zerodown may not
@@ -489,12 +494,12 @@ fn refuse(conflicts: &[Conflict], in_the_way_help: &str) -> Error {
 /// [`Error::Write`] when a folder or file cannot be written (files renamed before the failure
 /// are complete).
 pub fn write_all_into(
-    targets: &[(&Bundle, &Path)],
+    targets: &[(&Path, &Bundle)],
     force: bool,
 ) -> Result<Vec<(PathBuf, Status)>, Error> {
     let mut conflicts = Vec::new();
     let mut plans = Vec::with_capacity(targets.len());
-    for (bundle, dir) in targets {
+    for (dir, bundle) in targets {
         plans.push((*dir, bundle.plan_into(dir, force, &mut conflicts)?));
     }
     if !conflicts.is_empty() {
@@ -609,7 +614,7 @@ mod tests {
             let new_dir = tmp.path().join(format!("{name}-new"));
             let into_dir = tmp.path().join(format!("{name}-into"));
             b.write_new(&new_dir, false).unwrap();
-            let statuses = write_all_into(&[(&b, &into_dir)], false).unwrap();
+            let statuses = write_all_into(&[(&into_dir, &b)], false).unwrap();
             assert_eq!(statuses.len(), n);
             assert!(statuses.iter().all(|(_, s)| *s == Status::Created));
             for dir in [&new_dir, &into_dir] {

@@ -300,13 +300,9 @@ fn resolved(path: &Path) -> PathBuf {
             return rest.iter().rev().fold(real, |acc, part| acc.join(part));
         }
         match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
+            (Some(_), Some(name)) => {
                 rest.push(name);
-                existing = if parent.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    parent
-                };
+                existing = crate::bundle::folder_of(existing);
             }
             _ => return path.to_path_buf(),
         }
@@ -367,10 +363,7 @@ enum RenderOutput {
 
 /// The folder a spec file's bundle lives in: the file's own folder.
 fn spec_dir(file: &Path) -> PathBuf {
-    match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
+    crate::bundle::folder_of(file).to_path_buf()
 }
 
 fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
@@ -545,9 +538,9 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             RenderOutput::Stream(_) => None,
         })
         .collect();
+    no_shared_files(&rendered)?;
     // Status lines go out buffered (one write, not one per line and piece, for a thousand
     // bundles); errors from here on are returned before anything is buffered.
-    no_shared_files(&rendered)?;
     let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     for r in &rendered {
         if let Some(chart) = &r.chart_left_behind {
@@ -599,9 +592,7 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
         );
         return Ok(EXIT_FINDINGS);
     }
-    let targets: Vec<(&crate::bundle::Bundle, &Path)> =
-        bundles.iter().map(|(d, b)| (*b, *d)).collect();
-    for (path, status) in crate::bundle::write_all_into(&targets, args.force)? {
+    for (path, status) in crate::bundle::write_all_into(&bundles, args.force)? {
         let _ = writeln!(err, "{:>12} {}", status.verb(), path.display());
     }
     for r in rendered.iter().filter(|r| r.chart_not_in_spec) {

@@ -30,17 +30,25 @@ pub fn read_text(path: &Path) -> Result<String, Error> {
     if meta.is_dir() {
         return Err(err("is a folder; give the path of a YAML file".into()));
     }
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| err(format!("cannot read: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    let Some(bytes) =
+        read_capped(file, MAX_FILE_BYTES).map_err(|e| err(format!("cannot read: {e}")))?
+    else {
         return Err(err(format!(
             "is larger than {} KiB; a spec is a few lines of YAML",
             MAX_FILE_BYTES / 1024
         )));
-    }
+    };
     String::from_utf8(bytes).map_err(|_| err("is not UTF-8 text".into()))
+}
+
+/// All of `r`, or `None` when it holds more than `cap` bytes (reading stops there, so an endless
+/// input such as `/dev/zero` costs `cap` bytes at most). Used for spec, preset and `check` inputs.
+///
+/// Errors: the read error.
+pub(crate) fn read_capped(r: impl Read, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    r.take(cap + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
 /// Deepest nesting of flow collections (`[`, `{`) handed to the YAML parser. The parser's time

@@ -3,6 +3,7 @@
 
 use super::model::{InputError, InputErrorKind, Severity};
 use super::Source;
+use crate::specfile::read_capped;
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -80,13 +81,6 @@ pub fn load_paths(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Source>, Vec<
 /// and `/dev/zero` or a runaway generator would otherwise grow memory until the system kills the
 /// process (a parsed document takes about four times its text).
 pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
-
-/// All of `r`, or `None` when it holds more than `cap` bytes (reading stops there).
-fn read_capped(r: impl Read, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let mut bytes = Vec::new();
-    r.take(cap + 1).read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= cap).then_some(bytes))
-}
 
 fn too_large(name: &str) -> InputError {
     InputError::new(

@@ -131,7 +131,7 @@ fn shorten_quoted_value(message: String) -> String {
     };
     // Names in backticks: every other backtick opens one.
     let ticks: Vec<usize> = message.match_indices('`').map(|(i, _)| i).collect();
-    let mut out = message.clone();
+    let mut out = message;
     for pair in ticks.chunks_exact(2).rev() {
         out = cut(&out, pair[0] + 1, pair[1]);
     }

@@ -232,28 +232,18 @@ fn parse_sources_with(sources: &[Source], parallel_from: usize) -> Parsed {
 /// in two files is kept twice (`deploy/prod/` and `deploy/staging/` go to other clusters), and
 /// objects named only by `generateName` are all kept.
 fn drop_replaced_objects(sources: &[Source], parsed: &mut Parsed) {
-    type Key<'a> = (usize, &'a str, &'a str, &'a str);
-    let mut last: std::collections::HashMap<Key<'_>, usize> = Default::default();
+    fn key(o: &Object) -> (usize, &str, &str, &str) {
+        (o.source, &o.kind, &o.namespace, &o.name)
+    }
+    let mut last: std::collections::HashMap<_, usize> = Default::default();
     for (i, o) in parsed.objects.iter().enumerate() {
         if o.value.at("/metadata/name").is_some() {
-            let key = (
-                o.source,
-                o.kind.as_str(),
-                o.namespace.as_str(),
-                o.name.as_str(),
-            );
-            last.insert(key, i);
+            last.insert(key(o), i);
         }
     }
     let mut replaced = vec![false; parsed.objects.len()];
     for (i, o) in parsed.objects.iter().enumerate() {
-        let key = (
-            o.source,
-            o.kind.as_str(),
-            o.namespace.as_str(),
-            o.name.as_str(),
-        );
-        match last.get(&key) {
+        match last.get(&key(o)) {
             Some(&j) if j != i => {
                 let later = &parsed.objects[j];
                 replaced[i] = true;

@@ -34,6 +34,14 @@ fn three_bundles() -> tempfile::TempDir {
     tmp
 }
 
+/// Runs `cmd`, requires exit code `code` (showing stderr when it differs) and returns stderr.
+fn stderr_of(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    err
+}
+
 fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
     assert!(
@@ -54,14 +62,7 @@ fn several_specs_render_each_bundle_as_its_own_run_would() {
     for f in ["a/deployment.yaml", "b/chart/values.yaml", "c/README.md"] {
         fs::remove_file(dir.join(f)).unwrap();
     }
-    let out = zerodown(dir)
-        .arg("render")
-        .arg("-f")
-        .args(SPECS)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr_of(zerodown(dir).arg("render").arg("-f").args(SPECS), 0);
     for f in ["a/deployment.yaml", "b/chart/values.yaml", "c/README.md"] {
         assert!(
             err.contains(&format!("Created {f}")),
@@ -175,13 +176,7 @@ fn a_conflict_in_one_bundle_writes_no_bundle() {
     let pdb = dir.join("c/pdb.yaml");
     let edited = fs::read_to_string(&pdb).unwrap() + "# my note\n";
     fs::write(&pdb, &edited).unwrap();
-    let out = zerodown(dir)
-        .args(["render", "-f"])
-        .args(SPECS)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr_of(zerodown(dir).args(["render", "-f"]).args(SPECS), 2);
     assert!(
         err.contains("refusing to overwrite (nothing was written):\n  c/pdb.yaml was edited since zerodown wrote it"),
         "{err}"
@@ -194,13 +189,12 @@ fn a_conflict_in_one_bundle_writes_no_bundle() {
 fn one_output_folder_for_several_specs_is_refused() {
     let tmp = three_bundles();
     let dir = tmp.path();
-    let out = zerodown(dir)
-        .args(["render", "-o", "out", "-f"])
-        .args(SPECS)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr_of(
+        zerodown(dir)
+            .args(["render", "-o", "out", "-f"])
+            .args(SPECS),
+        2,
+    );
     assert!(
         err.contains("-o out takes one spec file; 3 were given"),
         "{err}"
@@ -213,12 +207,10 @@ fn the_same_spec_named_twice_is_rendered_once() {
     let tmp = three_bundles();
     let dir = tmp.path();
     fs::remove_file(dir.join("a/pdb.yaml")).unwrap();
-    let out = zerodown(dir)
-        .args(["render", "-f", "a/zerodown.yaml", "./a/zerodown.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr_of(
+        zerodown(dir).args(["render", "-f", "a/zerodown.yaml", "./a/zerodown.yaml"]),
+        0,
+    );
     assert_eq!(err.matches("Created a/pdb.yaml").count(), 1, "{err}");
     assert_eq!(err.matches("pdb.yaml").count(), 1, "{err}");
 }
@@ -229,8 +221,8 @@ fn the_same_objects_twice_in_one_stream_are_warned_about() {
     let dir = tmp.path();
     fs::create_dir(dir.join("a2")).unwrap();
     fs::copy(dir.join("a/zerodown.yaml"), dir.join("a2/zerodown.yaml")).unwrap();
-    let out = zerodown(dir)
-        .args([
+    let err = stderr_of(
+        zerodown(dir).args([
             "render",
             "-o",
             "-",
@@ -238,11 +230,9 @@ fn the_same_objects_twice_in_one_stream_are_warned_about() {
             "a/zerodown.yaml",
             "b/zerodown.yaml",
             "a2/zerodown.yaml",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
+        ]),
+        0,
+    );
     assert!(
         err.contains(
             "warning: a/zerodown.yaml and a2/zerodown.yaml both render the objects team/a"
@@ -316,12 +306,10 @@ fn two_specs_that_would_write_the_same_files_are_refused() {
         b.replace("name: b", "name: b2"),
     )
     .unwrap();
-    let out = zerodown(dir)
-        .args(["render", "-f", "b/zerodown.yaml", "b/chart/zerodown.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr_of(
+        zerodown(dir).args(["render", "-f", "b/zerodown.yaml", "b/chart/zerodown.yaml"]),
+        2,
+    );
     assert!(err.contains("would both write b/chart/"), "{err}");
 }
 
@@ -378,12 +366,10 @@ fn rendering_into_the_folder_of_another_bundle_is_refused() {
     let tmp = three_bundles();
     let dir = tmp.path();
     let before = fs::read_to_string(dir.join("c/deployment.yaml")).unwrap();
-    let out = zerodown(dir)
-        .args(["render", "-f", "a/zerodown.yaml", "-o", "c"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr_of(
+        zerodown(dir).args(["render", "-f", "a/zerodown.yaml", "-o", "c"]),
+        2,
+    );
     assert!(
         err.contains("c holds another bundle (c/zerodown.yaml); rendering a/zerodown.yaml there would replace its files"),
         "{err}"

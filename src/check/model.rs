@@ -360,6 +360,18 @@ impl IntOrPct {
         }
     }
 
+    /// A Deployment's `(maxSurge, maxUnavailable)`, each 25% when unset or unreadable, as the
+    /// API defaults them (Kubernetes docs, Deployments, "Rolling Update Deployment").
+    pub fn deployment_rolling_update(deployment: &Value) -> (Self, Self) {
+        let read = |k: &str| {
+            deployment
+                .at(&format!("/spec/strategy/rollingUpdate/{k}"))
+                .and_then(IntOrPct::from_value)
+                .unwrap_or(IntOrPct::Pct(25))
+        };
+        (read("maxSurge"), read("maxUnavailable"))
+    }
+
     /// The raw value is 0 (`0` or `"0%"`), which is how the API server validates it.
     pub fn is_zero(self) -> bool {
         matches!(self, IntOrPct::Int(0) | IntOrPct::Pct(0))

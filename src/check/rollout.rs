@@ -68,12 +68,7 @@ fn deployment_strategy(ctx: &Ctx<'_>, wi: usize, out: &mut Vec<Finding>) {
         );
         return;
     }
-    let read = |k: &str| {
-        v.at(&format!("/spec/strategy/rollingUpdate/{k}"))
-            .and_then(IntOrPct::from_value)
-            .unwrap_or(IntOrPct::Pct(25))
-    };
-    let (surge, unav) = (read("maxSurge"), read("maxUnavailable"));
+    let (surge, unav) = IntOrPct::deployment_rolling_update(v);
     let line = ctx.path_line(w.idx, &["spec", "strategy", "rollingUpdate"]);
     if surge.is_zero() && unav.is_zero() {
         out.push(

@@ -106,12 +106,7 @@ fn required_anti_affinity(ctx: &Ctx<'_>, wi: usize, out: &mut Vec<Finding>) {
     else {
         return;
     };
-    let read = |k: &str| {
-        v.at(&format!("/spec/strategy/rollingUpdate/{k}"))
-            .and_then(IntOrPct::from_value)
-            .unwrap_or(IntOrPct::Pct(25))
-    };
-    let (surge, unav) = (read("maxSurge"), read("maxUnavailable"));
+    let (surge, unav) = IntOrPct::deployment_rolling_update(v);
     if surge.is_zero() && unav.is_zero() {
         return; // rolling-update-cannot-progress reports this
     }

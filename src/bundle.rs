@@ -391,6 +391,38 @@ impl Bundle {
         Ok(plan)
     }
 
+    /// Rewrites the bundle in its own folder `dir` after `new --from dir/zerodown.yaml` (an edit
+    /// of that service): the generated files as [`Bundle::write_into`] replaces them (a hand-edited
+    /// one is a conflict without `force`, and then nothing is written), then the spec file is
+    /// replaced by the edited answers, atomically (a temporary sibling renamed over it): that
+    /// replacement is what the user asked for.
+    ///
+    /// Errors: as [`write_all_into`]; a failure to replace the spec file after the generated files
+    /// were written is an [`Error::Write`] naming it (the old spec is then intact).
+    pub fn write_edit(&self, dir: &Path, force: bool) -> Result<Vec<(PathBuf, Status)>, Error> {
+        let mut written = self.generated().write_into(dir, force)?;
+        for f in self.files.iter().filter(|f| !f.generated) {
+            let path = dir.join(&f.path);
+            let status = match compare(&path, &f.contents) {
+                Ok(None) => Status::Unchanged,
+                Ok(Some(Drift::Missing)) => Status::Created,
+                _ => Status::Updated,
+            };
+            if status != Status::Unchanged {
+                let mut tmp = staged_temp(dir, &f.path).map_err(write_err(dir))?;
+                tmp.write_all(f.contents.as_bytes())
+                    .and_then(|_| tmp.as_file().sync_all())
+                    .map_err(write_err(&path))?;
+                tmp.persist(&path).map_err(|e| Error::Write {
+                    path: path.clone(),
+                    source: e.error,
+                })?;
+            }
+            written.push((path, status));
+        }
+        Ok(written)
+    }
+
     /// Files in `dir` that differ from this bundle (missing or other contents), for
     /// `render --check`, each with how it differs. Nothing is written.
     pub fn drift(&self, dir: &Path) -> Vec<(PathBuf, Drift)> {

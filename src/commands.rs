@@ -47,10 +47,9 @@ pub fn run(command: Command) -> Result<i32, Error> {
     }
 }
 
-/// The JSON schema of `zerodown.yaml`, pretty-printed.
+/// The JSON schema of `zerodown.yaml`, pretty-printed (see [`crate::specfile::schema_json`]).
 pub fn schema_json() -> String {
-    let schema = schemars::schema_for!(Spec);
-    serde_json::to_string_pretty(&schema).unwrap_or_default()
+    crate::specfile::schema_json()
 }
 
 fn warn_all(warnings: &[String]) {
@@ -212,11 +211,12 @@ fn new_wizard(args: NewArgs) -> Result<i32, Error> {
             .or_else(|| preset_file.as_ref().map(|_| presets[0].name.clone())),
         from,
         output: args.output.clone(),
-        refuse_existing_folder: args.output.is_none() && !args.force,
+        // `--from DIR/zerodown.yaml` edits that bundle, in its own folder.
+        refuse_existing_folder: args.output.is_none() && !args.force && args.from.is_none(),
     };
     let mut prompter = TermPrompter::new();
     let cancelled = || {
-        eprintln!("cancelled: nothing was written");
+        wizard::report_cancelled();
         Ok(EXIT_CANCELLED)
     };
     let outcome = match wizard::run(&mut prompter, start, &presets) {
@@ -224,7 +224,13 @@ fn new_wizard(args: NewArgs) -> Result<i32, Error> {
         Err(wizard::Cancelled) => return cancelled(),
     };
     let name = outcome.answers.name.clone().unwrap_or_default();
-    let dir = args.output.clone().unwrap_or_else(|| PathBuf::from(&name));
+    let from_dir = args.from.as_deref().map(spec_dir);
+    let dir = args
+        .output
+        .clone()
+        .or_else(|| from_dir.clone())
+        .unwrap_or_else(|| PathBuf::from(&name));
+    let editing = from_dir.is_some_and(|f| resolved(&f) == resolved(&dir));
     let (spec, plan, bundle) = resolve_and_render(
         outcome.answers,
         &outcome.preset,
@@ -233,11 +239,27 @@ fn new_wizard(args: NewArgs) -> Result<i32, Error> {
         args.helm_only,
     )?;
     prompter.say(&wizard::summary(&plan));
-    match prompter.confirm(&format!("Write the bundle to {}/?", dir.display()), true) {
+    let question = if editing {
+        format!(
+            "Update the bundle in {}/ (zerodown.yaml gets these answers)?",
+            dir.display()
+        )
+    } else {
+        format!("Write the bundle to {}/?", dir.display())
+    };
+    match prompter.confirm(&question, true) {
         Ok(true) => {}
         _ => return cancelled(),
     }
-    write_new_bundle(&bundle, &dir, args.force, (&spec, &plan, args.helm_only))?;
+    if editing && !args.helm_only {
+        for (path, status) in bundle.write_edit(&dir, args.force)? {
+            if status != crate::bundle::Status::Unchanged {
+                eprintln!("{:>12} {}", status.verb(), path.display());
+            }
+        }
+    } else {
+        write_new_bundle(&bundle, &dir, args.force, (&spec, &plan, args.helm_only))?;
+    }
     let preset_flag = match &preset_file {
         Some(p) => ("--preset-file", p.display().to_string()),
         None => ("--preset", spec.preset.clone()),
@@ -346,8 +368,9 @@ struct Rendered {
     object: String,
     /// `--helm` was given for a spec without `helm: true` (a note says so).
     chart_not_in_spec: bool,
-    /// The chart folder zerodown wrote in the bundle folder, when the spec no longer asks for one.
-    chart_left_behind: Option<PathBuf>,
+    /// The chart folder zerodown wrote in the bundle folder (`render --helm`) when the spec does
+    /// not say `helm: true`, and (for `--check`) its files that differ from today's chart.
+    chart_left_behind: Option<(PathBuf, Vec<(PathBuf, Drift)>)>,
     /// The spec file's and the policy's warnings.
     warnings: Vec<String>,
     output: RenderOutput,
@@ -445,9 +468,18 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
         let chart_left_behind = match &output {
             RenderOutput::Folder(dir, _) if !args.helm && !args.helm_only && !spec.helm => {
                 let chart = dir.join(render::chart::CHART_DIR);
-                std::fs::read_to_string(chart.join("Chart.yaml"))
+                if std::fs::read_to_string(chart.join("Chart.yaml"))
                     .is_ok_and(|text| render::is_unedited(&text).is_some())
-                    .then_some(chart)
+                {
+                    let drift = if args.check {
+                        render::chart_bundle(&spec, &plan)?.drift(&chart)
+                    } else {
+                        Vec::new()
+                    };
+                    Some((chart, drift))
+                } else {
+                    None
+                }
             }
             _ => None,
         };
@@ -543,10 +575,15 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
     // bundles); errors from here on are returned before anything is buffered.
     let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     for r in &rendered {
-        if let Some(chart) = &r.chart_left_behind {
+        if let Some((chart, drift)) = &r.chart_left_behind {
+            let stale = if drift.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} of its files are out of date)", drift.len())
+            };
             let _ = writeln!(
                 err,
-                "note: {}/ holds a chart zerodown wrote, but {} no longer says `helm: true`, so it is not kept up to date; delete the folder, or add `helm: true` back",
+                "note: {}/ holds a chart zerodown wrote{stale}, but {} does not say `helm: true`, so a plain `zerodown render` does not keep it up to date; add `helm: true` to the spec, or delete the folder",
                 chart.display(),
                 r.file.display()
             );
@@ -555,8 +592,16 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
     if args.check {
         let mut drifted = 0;
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        for (dir, bundle) in &bundles {
-            let drift = bundle.drift(dir);
+        for r in &rendered {
+            let RenderOutput::Folder(dir, bundle) = &r.output else {
+                continue;
+            };
+            let mut drift = bundle.drift(dir);
+            // A chart `render --helm` wrote beside a spec without `helm: true` ships with the
+            // repository: a stale one is drift too (a note above says how to keep it current).
+            if let Some((_, chart_drift)) = &r.chart_left_behind {
+                drift.extend(chart_drift.iter().cloned());
+            }
             if drift.is_empty() {
                 let _ = writeln!(err, "{:>12} {} is up to date", "Checked", dir.display());
             } else {
@@ -596,11 +641,19 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
         let _ = writeln!(err, "{:>12} {}", status.verb(), path.display());
     }
     for r in rendered.iter().filter(|r| r.chart_not_in_spec) {
-        let _ = writeln!(
-            err,
-            "note: add `helm: true` to {} so a plain `zerodown render` (and `render --check`) keeps the chart up to date",
-            r.file.display()
-        );
+        let in_place = matches!(&r.output, RenderOutput::Folder(dir, _) if resolved(dir) == resolved(&spec_dir(&r.file)));
+        if in_place {
+            // The chart is now part of the bundle: the spec says so, as `new --helm` does, so
+            // `render` and `render --check` keep it up to date.
+            specfile::record_helm(&r.file)?;
+            let _ = writeln!(err, "{:>12} {} (helm: true)", "Updated", r.file.display());
+        } else {
+            let _ = writeln!(
+                err,
+                "note: add `helm: true` to {} so a plain `zerodown render` (and `render --check`) keeps the chart up to date",
+                r.file.display()
+            );
+        }
     }
     Ok(EXIT_OK)
 }

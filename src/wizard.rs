@@ -190,7 +190,9 @@ pub fn run(p: &mut dyn Prompter, start: Start, presets: &[Preset]) -> Result<Out
                 a.allow_mutable_tag = true;
                 break;
             }
-            a.image = None;
+            // Asked again with what was typed as the default: the fix is usually a tag at the
+            // end of it, not a whole new reference.
+            a.image = Some(image);
         }
     }
     if worker {
@@ -293,6 +295,27 @@ pub fn run(p: &mut dyn Prompter, start: Start, presets: &[Preset]) -> Result<Out
             })
         })?;
         a.max_startup_seconds = v.trim().parse().ok();
+    }
+
+    // 3b. Drain time: how long the app needs after SIGTERM (a worker's most important value).
+    if start.answers.drain_seconds.is_none() {
+        p.say(if worker {
+            "hint: on SIGTERM the worker stops fetching and finishes (or nacks) the current\n      message; give the longest a message takes to process."
+        } else {
+            "hint: on SIGTERM the app finishes its in-flight requests; give the longest\n      request (uploads, reports), not the typical one."
+        });
+        let default = a.drain_seconds.unwrap_or(preset.drain_seconds).to_string();
+        let v = p.input("Drain time after SIGTERM, seconds", &default, &|v| match v
+            .trim()
+            .parse::<u32>()
+        {
+            Ok(n) if n <= crate::spec::MAX_DRAIN_SECONDS => Ok(()),
+            _ => Err(format!(
+                "enter the drain time in whole seconds, from 0 to {}",
+                crate::spec::MAX_DRAIN_SECONDS
+            )),
+        })?;
+        a.drain_seconds = v.trim().parse().ok();
     }
 
     // 4. Traffic, 5. cost: each option says what it changes.
@@ -593,6 +616,17 @@ pub fn replay_command(spec: &Spec, preset_flag: (&str, &str), dir: Option<&Path>
     shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
 }
 
+/// Set once "cancelled" has been printed: Ctrl-C reaches both the signal handler and the prompt
+/// that was reading the key (which then returns [`Cancelled`]), and only one of them may say so.
+static CANCEL_REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Prints "cancelled: nothing was written" to stderr unless the Ctrl-C handler already did.
+pub fn report_cancelled() {
+    if !CANCEL_REPORTED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        eprintln!("cancelled: nothing was written");
+    }
+}
+
 /// The terminal prompter: dialoguer on stderr, colors unless `NO_COLOR` is set.
 pub struct TermPrompter {
     theme: Box<dyn dialoguer::theme::Theme>,
@@ -610,7 +644,9 @@ impl TermPrompter {
         };
         let _ = ctrlc::set_handler(|| {
             let _ = console::Term::stderr().show_cursor();
-            eprintln!("\ncancelled: nothing was written");
+            if !CANCEL_REPORTED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                eprintln!("\ncancelled: nothing was written");
+            }
             std::process::exit(130);
         });
         TermPrompter {
@@ -749,12 +785,16 @@ mod tests {
 
     #[test]
     fn enter_through_defaults_gives_a_valid_spec() {
-        let mut s = Script::new(&[""; 14]);
+        let mut s = Script::new(&[""; 15]);
         let spec = resolve(run(&mut s, Start::default(), &Preset::all_builtin()).unwrap());
         assert_eq!(spec.name, "my-service");
         assert_eq!(spec.preset, "generic");
         assert_eq!(spec.image, "registry.example.com/team/my-service:0.1.0");
-        assert_eq!(s.asked.len(), 13, "{:?}", s.asked);
+        assert_eq!(s.asked.len(), 14, "{:?}", s.asked);
+        assert_eq!(
+            spec.drain_seconds,
+            Preset::builtin("generic").unwrap().drain_seconds
+        );
         assert!(!spec.helm, "no chart unless asked for");
     }
 
@@ -767,7 +807,12 @@ mod tests {
             "",
             "nginx:latest",
             "n",
+            // Enter again: the default is now what was typed, so the mutable tag is asked about
+            // a second time (it is not replaced by a made-up image)
+            "",
+            "n",
             "registry.example.com/shop/checkout:1.4.2",
+            "",
             "",
             "",
             "",
@@ -790,7 +835,39 @@ mod tests {
             "{:?}",
             s.said
         );
-        assert!(s.said.iter().any(|m| m.contains("that tag is mutable")));
+        assert_eq!(
+            s.said
+                .iter()
+                .filter(|m| m.contains("that tag is mutable"))
+                .count(),
+            2,
+            "Enter after the warning re-offers the typed `nginx:latest`: {:?}",
+            s.said
+        );
+    }
+
+    #[test]
+    fn the_drain_time_is_asked_and_checked() {
+        let presets = Preset::all_builtin();
+        let worker = presets.iter().position(|p| p.name == "worker").unwrap();
+        let w: &'static str = Box::leak(worker.to_string().into_boxed_str());
+        // app type, name, namespace, image, readiness, liveness, startup, worst case, drain
+        let mut s = Script::new(&[
+            w, "mailer", "", "", "", "", "", "", "99999", "900", "", "", "",
+        ]);
+        let spec = resolve(run(&mut s, Start::default(), &presets).unwrap());
+        assert_eq!(spec.drain_seconds, 900);
+        assert!(
+            s.said
+                .iter()
+                .any(|m| m == "enter the drain time in whole seconds, from 0 to 3600"),
+            "{:?}",
+            s.said
+        );
+        assert!(s
+            .said
+            .iter()
+            .any(|m| m.contains("finishes (or nacks) the current")));
     }
 
     #[test]
@@ -802,7 +879,7 @@ mod tests {
             .unwrap()
             .to_string();
         let w: &'static str = Box::leak(worker.into_boxed_str());
-        let mut s = Script::new(&[w, "mailer", "", "", "", "", "", "", "", "", ""]);
+        let mut s = Script::new(&[w, "mailer", "", "", "", "", "", "", "", "", "", ""]);
         let spec = resolve(run(&mut s, Start::default(), &presets).unwrap());
         assert_eq!(spec.port, None);
         assert!(

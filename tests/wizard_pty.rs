@@ -133,6 +133,7 @@ fn enter_through_the_defaults() {
         "Liveness endpoint",
         "Typical startup, seconds",
         "Worst-case startup, seconds",
+        "Drain time after SIGTERM",
         "Traffic",
         "Cost tolerance",
         "Exposure",
@@ -168,6 +169,7 @@ fn a_jvm_service() {
     p.exp_string("Started ... in N seconds").unwrap();
     answer(&mut p, "Typical startup, seconds", "45");
     answer(&mut p, "Worst-case startup, seconds", "150");
+    answer(&mut p, "Drain time after SIGTERM", "");
     choose(
         &mut p,
         "Traffic",
@@ -217,6 +219,8 @@ fn a_worker_skips_port_and_exposure() {
     answer(&mut p, "Liveness command", "/app/healthcheck --live");
     answer(&mut p, "Typical startup, seconds", "");
     answer(&mut p, "Worst-case startup, seconds", "");
+    p.exp_string("finishes (or nacks) the current").unwrap();
+    answer(&mut p, "Drain time after SIGTERM", "900");
     answer(&mut p, "Traffic", "");
     let (before, _) = p.exp_regex("Cost tolerance").unwrap();
     assert!(!before.contains("Port the app"), "{before}");
@@ -229,6 +233,8 @@ fn a_worker_skips_port_and_exposure() {
     p.flush().unwrap();
     replay(&mut p, &tmp.path().join("replay"));
     assert!(!tmp.path().join("mailer/service.yaml").exists());
+    let spec = fs::read_to_string(tmp.path().join("mailer/zerodown.yaml")).unwrap();
+    assert!(spec.contains("drainSeconds: 900\n"), "{spec}");
     assert_same_bundle(
         &tmp.path().join("mailer"),
         &tmp.path().join("replay/mailer"),
@@ -247,13 +253,17 @@ fn an_invalid_name_is_asked_again_and_latest_gets_a_warning() {
     answer(&mut p, "Image (", "ghcr.io/acme/api:latest");
     p.exp_string("that tag is mutable").unwrap();
     confirm(&mut p, "Use this mutable tag anyway?", "n");
-    answer(&mut p, "Image (", "ghcr.io/acme/api:3.1.0");
+    // asked again with what was typed as the default, not a made-up image
+    p.exp_string("Image (").unwrap();
+    p.exp_string("ghcr.io/acme/api:latest").unwrap();
+    answer(&mut p, "", "ghcr.io/acme/api:3.1.0");
     for prompt in [
         "Port the app",
         "Readiness endpoint",
         "Liveness endpoint",
         "Typical startup",
         "Worst-case startup",
+        "Drain time after SIGTERM",
         "Traffic",
         "Cost tolerance",
         "Exposure",
@@ -276,6 +286,12 @@ fn ctrl_c_writes_nothing_and_exits_130() {
     p.exp_string("Name (").unwrap();
     p.send("half").unwrap();
     p.send_control('c').unwrap();
+    let (rest, _) = p.exp_eof().map(|s| (s, ())).unwrap();
+    assert_eq!(
+        rest.matches("cancelled: nothing was written").count(),
+        1,
+        "said once: {rest:?}"
+    );
     assert_eq!(exit_code(&mut p), 130);
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
@@ -334,6 +350,7 @@ fn from_prefills_an_existing_spec() {
         "Liveness endpoint",
         "Typical startup",
         "Worst-case startup",
+        "Drain time after SIGTERM",
         "Traffic",
         "Cost tolerance",
         "Exposure",
@@ -352,30 +369,121 @@ fn from_prefills_an_existing_spec() {
     );
 }
 
-#[test]
-fn an_existing_folder_is_refused_at_the_name_question() {
-    let tmp = tempfile::tempdir().unwrap();
+fn new_bundle(dir: &Path, name: &str) {
     let out = assert_cmd::Command::cargo_bin("zerodown")
         .unwrap()
         .args([
             "new",
-            "orders",
+            name,
             "--image",
-            "registry.example.com/shop/orders:1.0.0",
+            &format!("registry.example.com/shop/{name}:1.0.0"),
         ])
-        .current_dir(tmp.path())
+        .current_dir(dir)
         .output()
         .unwrap();
     assert!(out.status.success());
+}
+
+#[test]
+fn an_existing_folder_is_refused_at_the_name_question() {
+    let tmp = tempfile::tempdir().unwrap();
+    new_bundle(tmp.path(), "orders");
     let before = fs::read_to_string(tmp.path().join("orders/deployment.yaml")).unwrap();
-    let mut p = spawn(tmp.path(), "--from orders/zerodown.yaml");
+    let mut p = spawn(tmp.path(), "");
     answer(&mut p, "App type", "");
-    answer(&mut p, "Name (", ""); // the spec's name, whose folder exists
+    answer(&mut p, "Name (", "orders");
     p.exp_string("./orders already exists").unwrap();
     p.send_control('c').unwrap();
     assert_eq!(exit_code(&mut p), 130);
     assert_eq!(
         fs::read_to_string(tmp.path().join("orders/deployment.yaml")).unwrap(),
         before
+    );
+}
+
+#[test]
+fn from_edits_the_bundle_it_came_from_in_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    new_bundle(tmp.path(), "orders");
+    let mut p = spawn(tmp.path(), "--from orders/zerodown.yaml");
+    answer(&mut p, "App type", "");
+    answer(&mut p, "Name (", ""); // the spec's name: its folder is the one being edited
+    answer(&mut p, "Namespace (", "");
+    answer(&mut p, "Image (", "registry.example.com/shop/orders:1.1.0");
+    for prompt in [
+        "Port the app",
+        "Readiness endpoint",
+        "Liveness endpoint",
+        "Typical startup",
+        "Worst-case startup",
+        "Drain time after SIGTERM",
+        "Traffic",
+        "Cost tolerance",
+        "Exposure",
+        "Add a Helm chart",
+    ] {
+        answer(&mut p, prompt, "");
+    }
+    confirm(&mut p, "Update the bundle in orders/", "y");
+    p.exp_string("To create the same bundle from a script or CI:")
+        .unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    let spec = fs::read_to_string(tmp.path().join("orders/zerodown.yaml")).unwrap();
+    assert!(
+        spec.contains("image: registry.example.com/shop/orders:1.1.0\n"),
+        "{spec}"
+    );
+    let d = fs::read_to_string(tmp.path().join("orders/deployment.yaml")).unwrap();
+    assert!(
+        d.contains("image: \"registry.example.com/shop/orders:1.1.0\""),
+        "{d}"
+    );
+    // and the result is exactly what `render` makes of the edited spec
+    let check = assert_cmd::Command::cargo_bin("zerodown")
+        .unwrap()
+        .args(["render", "--check", "-f", "orders/zerodown.yaml"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{check:?}");
+}
+
+#[test]
+fn from_refuses_to_replace_a_hand_edited_file_of_the_bundle() {
+    let tmp = tempfile::tempdir().unwrap();
+    new_bundle(tmp.path(), "orders");
+    let pdb = tmp.path().join("orders/pdb.yaml");
+    let edited = fs::read_to_string(&pdb).unwrap() + "# mine\n";
+    fs::write(&pdb, &edited).unwrap();
+    let spec_before = fs::read_to_string(tmp.path().join("orders/zerodown.yaml")).unwrap();
+    let mut p = spawn(
+        tmp.path(),
+        "--from orders/zerodown.yaml --image registry.example.com/shop/orders:1.2.0",
+    );
+    answer(&mut p, "App type", "");
+    answer(&mut p, "Name (", "");
+    answer(&mut p, "Namespace (", "");
+    for prompt in [
+        "Port the app",
+        "Readiness endpoint",
+        "Liveness endpoint",
+        "Typical startup",
+        "Worst-case startup",
+        "Drain time after SIGTERM",
+        "Traffic",
+        "Cost tolerance",
+        "Exposure",
+        "Add a Helm chart",
+    ] {
+        answer(&mut p, prompt, "");
+    }
+    confirm(&mut p, "Update the bundle in orders/", "y");
+    p.exp_string("was edited since zerodown wrote it").unwrap();
+    assert_eq!(exit_code(&mut p), 2);
+    assert_eq!(fs::read_to_string(&pdb).unwrap(), edited);
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("orders/zerodown.yaml")).unwrap(),
+        spec_before,
+        "nothing written"
     );
 }

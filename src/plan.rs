@@ -269,8 +269,12 @@ pub struct Plan {
     /// Kustomize overlays.
     pub overlays: Vec<crate::policy::overlays::Overlay>,
     pub image_pull_policy: Decision<String>,
-    /// `app.kubernetes.io/*` labels on every object.
+    /// `app.kubernetes.io/*` labels on every object (no version: a version bump changes the
+    /// Deployment's pod template alone).
     pub labels: BTreeMap<String, String>,
+    /// The pod template's labels: [`Plan::labels`] plus `app.kubernetes.io/version` (the image
+    /// tag, or the digest's first 12 hex digits) when there is one.
+    pub pod_labels: BTreeMap<String, String>,
     /// The stable subset used by selectors (name, instance).
     pub selector: BTreeMap<String, String>,
     /// Serving port; `None` for workers.

@@ -13,9 +13,23 @@ use crate::spec::Spec;
 /// Largest spec or preset file read, in bytes (1 MiB): a real one is under 4 KiB.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
-/// Where the JSON schema of `zerodown.yaml` is published (the `schema/` folder of the repository).
-pub const SCHEMA_URL: &str =
-    "https://raw.githubusercontent.com/zerodown-dev/zerodown/main/schema/zerodown.schema.json";
+/// The JSON schema of `zerodown.yaml`, written beside it in every bundle (`zerodown schema` prints
+/// the same). The spec's `yaml-language-server` line names it by this relative path, which the
+/// language server resolves against the spec's own folder (yaml-language-server PR #499), so
+/// completion works offline and matches the zerodown version that wrote the bundle.
+pub const SCHEMA_FILE: &str = "zerodown.schema.json";
+
+/// The `yaml-language-server` line at the top of every `zerodown.yaml`.
+pub const SCHEMA_LINE: &str = "# yaml-language-server: $schema=zerodown.schema.json";
+
+/// The schema line zerodown 0.1 wrote: a URL that never resolved. `render` points it out.
+pub const OLD_SCHEMA_LINE: &str = "# yaml-language-server: $schema=https://raw.githubusercontent.com/zerodown-dev/zerodown/main/schema/zerodown.schema.json";
+
+/// The JSON schema (draft 2020-12) of `zerodown.yaml`, pretty-printed, from the [`Spec`] type.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(Spec);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
 
 /// Reads a UTF-8 text file of at most [`MAX_FILE_BYTES`]. Errors name the file and the reason.
 pub fn read_text(path: &Path) -> Result<String, Error> {
@@ -185,7 +199,14 @@ pub fn line_of_key(text: &str, field: &str) -> usize {
 pub fn load_spec(path: &Path, warnings: &mut Vec<String>) -> Result<(Spec, Preset), Error> {
     let text = read_text(path)?;
     let origin = path.display().to_string();
-    let spec: Spec = parse_yaml(&text, &origin)?;
+    if text.lines().any(|l| l.trim_end() == OLD_SCHEMA_LINE) {
+        warnings.push(format!(
+            "{origin}: its `yaml-language-server` line names a schema URL that does not exist; \
+             replace that first line with `{SCHEMA_LINE}` (the schema `zerodown render` writes beside it)"
+        ));
+    }
+    let spec: Spec =
+        parse_yaml(&text, &origin).map_err(|first| all_problems(&text, &origin, first))?;
     let preset = match &spec.preset_file {
         Some(rel) => {
             let base = path.parent().unwrap_or(Path::new("."));
@@ -200,6 +221,80 @@ pub fn load_spec(path: &Path, warnings: &mut Vec<String>) -> Result<(Spec, Prese
         .validated(&preset, warnings)
         .map_err(|errs| field_errors_at(&errs, &text, &origin))?;
     Ok((spec, preset))
+}
+
+/// serde stops at a spec file's first problem and names it in Rust's words; the spec's JSON
+/// schema names every one, in its own words, each with its `file:line:column`. `first` (serde's
+/// error) is kept for what the schema cannot see (YAML syntax, a non-mapping document).
+fn all_problems(text: &str, origin: &str, first: Error) -> Error {
+    if flow_nesting_too_deep(text).is_some() {
+        return first;
+    }
+    let Ok(doc) = serde_yaml_ng::from_str::<serde_json::Value>(text) else {
+        return first;
+    };
+    if doc.is_null() {
+        return Error::File {
+            location: format!("{origin}:1:1"),
+            message: "is empty: a spec is a mapping of answers such as `name:` and `image:` (`zerodown new` writes one; `zerodown schema` lists them all)".into(),
+        };
+    }
+    let found = crate::spec_errors::violations(&doc);
+    if found.is_empty() {
+        return first;
+    }
+    Error::Located(
+        found
+            .iter()
+            .map(|v| {
+                let (line, col) = crate::spec_errors::position(text, &v.pointer);
+                if v.field.is_empty() {
+                    format!("{origin}:{line}:{col}: error: {}", v.message)
+                } else {
+                    format!(
+                        "{origin}:{line}:{col}: error: invalid value for `{}`: {}",
+                        v.field, v.message
+                    )
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Records `helm: true` in the spec file at `path` (after `render --helm` wrote the chart into its
+/// bundle): a top-level `helm:` line is replaced, else the line is appended; every other byte of
+/// the user's file (comments, order) stays as it was. Written atomically (temporary sibling,
+/// renamed over it).
+///
+/// Errors: [`Error::Write`] naming the file when it cannot be read or replaced.
+pub fn record_helm(path: &Path) -> Result<(), Error> {
+    let write_err = |e: std::io::Error| Error::Write {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let text = std::fs::read_to_string(path).map_err(write_err)?;
+    let mut lines: Vec<&str> = text.lines().collect();
+    match lines.iter().position(|l| l.starts_with("helm:")) {
+        Some(i) => lines[i] = "helm: true",
+        None => lines.push("helm: true"),
+    }
+    let mut new = lines.join("\n");
+    new.push('\n');
+    let dir = crate::bundle::folder_of(path);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".zerodown-")
+        .tempfile_in(dir)
+        .map_err(write_err)?;
+    use std::io::Write;
+    tmp.write_all(new.as_bytes())
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(write_err)?;
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.persist(path).map_err(|e| write_err(e.error))?;
+    Ok(())
 }
 
 /// Turns validation errors of a file into one `file:line:column: error: ...` line per field
@@ -227,7 +322,7 @@ pub fn spec_file_text(spec: &Spec) -> Result<String, Error> {
     let body = serde_yaml_ng::to_string(spec)
         .map_err(|e| Error::Internal(format!("spec to YAML: {e}")))?;
     Ok(format!(
-        "# yaml-language-server: $schema={SCHEMA_URL}\n\
+        "{SCHEMA_LINE}\n\
          # zerodown spec: the answers this bundle is rendered from. Edit it, then run `zerodown render`\n\
          # in this folder (`zerodown explain` shows every tuned value and why).\n{body}"
     ))

@@ -80,6 +80,7 @@ fn new_writes_the_whole_bundle_and_says_what_next() {
             "pdb.yaml",
             "service.yaml",
             "serviceaccount.yaml",
+            "zerodown.schema.json",
             "zerodown.yaml"
         ]
     );
@@ -425,10 +426,10 @@ fn bad_spec_files_point_at_file_line_and_column() {
         ("preset: spring-boot", "preset: sprng-boot"),
     ];
     let wants = [
-        "zerodown.yaml:", // unknown field
-        "unknown variant `bursty`",
-        "invalid type: string \"forty\"",
-        "invalid value",
+        "error: invalid value for `drainSecond`: unknown field `drainSecond` (did you mean `drainSeconds`?)",
+        "error: invalid value for `traffic`: `bursty` is not one of `steady`, `spiky` or `low`",
+        "error: invalid value for `startupSeconds`: `forty` is not an integer",
+        "error: invalid value for `port`: 80800 is above the maximum of 65535",
         "invalid value for `maxStartupSeconds`",
         "unknown preset `sprng-boot`",
     ];
@@ -438,6 +439,14 @@ fn bad_spec_files_point_at_file_line_and_column() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{to}: {stderr}");
         assert!(stderr.contains(want), "{to}: wanted {want:?} in {stderr}");
+        assert_eq!(
+            stderr.matches("error:").count(),
+            1,
+            "{to}: one problem, one line: {stderr}"
+        );
+        for rust in ["u16", "u32", "expected struct", "invalid type"] {
+            assert!(!stderr.contains(rust), "{to}: Rust's words in {stderr}");
+        }
         let line = good
             .lines()
             .position(|l| l.starts_with(from.split(':').next().unwrap()))
@@ -448,6 +457,37 @@ fn bad_spec_files_point_at_file_line_and_column() {
             "{to}: wanted line {line} in {stderr}"
         );
     }
+    // every problem of one file at once, each on its own line
+    let three = good
+        .replace("traffic: spiky", "traffic: bursty")
+        .replace("port: 8080", "port: 80800")
+        .replace("drainSeconds: 20", "drainSecond: 20");
+    fs::write(dir.join("zerodown.yaml"), &three).unwrap();
+    let out = zerodown(&dir).arg("render").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let line_of = |key: &str| three.lines().position(|l| l.starts_with(key)).unwrap() + 1;
+    for (key, what) in [
+        ("traffic", "`bursty` is not one of"),
+        ("port", "80800 is above the maximum of 65535"),
+        ("drainSecond", "unknown field `drainSecond`"),
+    ] {
+        assert!(
+            stderr.lines().any(|l| l
+                .starts_with(&format!("zerodown.yaml:{}:1: error: ", line_of(key)))
+                && l.contains(what)),
+            "{key}: {stderr}"
+        );
+    }
+    assert_eq!(stderr.matches(": error: ").count(), 3, "{stderr}");
+    fs::write(dir.join("zerodown.yaml"), "# nothing yet\n").unwrap();
+    zerodown(&dir)
+        .arg("render")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "zerodown.yaml:1:1: error: is empty: a spec is a mapping of answers",
+        ));
     zerodown(tmp.path())
         .args(["render", "-f", "nope.yaml"])
         .assert()

@@ -768,6 +768,7 @@ fn new_with_helm_writes_the_chart_beside_the_bundle_and_render_keeps_it() {
         "pdb.yaml",
         "service.yaml",
         "serviceaccount.yaml",
+        "zerodown.schema.json",
         "zerodown.yaml",
     ]
     .iter()
@@ -922,13 +923,16 @@ fn render_helm_adds_a_chart_to_a_plain_bundle() {
         .stderr(predicate::str::contains("Created ./chart/Chart.yaml"))
         .stderr(predicate::str::contains("Updated ./README.md"))
         .stderr(predicate::str::contains(
-            "note: add `helm: true` to zerodown.yaml",
+            "Updated zerodown.yaml (helm: true)",
         ));
     assert_eq!(files_under(&dir.join("chart")), CHART_FILES);
-    zerodown(&dir)
-        .args(["render", "--helm", "--check"])
-        .assert()
-        .success();
+    assert!(fs::read_to_string(dir.join("zerodown.yaml"))
+        .unwrap()
+        .ends_with("\nhelm: true\n"));
+    // the spec now says so: the plain commands keep the chart
+    for check in [&["render", "--helm", "--check"][..], &["render", "--check"]] {
+        zerodown(&dir).args(check).assert().success();
+    }
     // -o - is the plain stream only.
     zerodown(&dir)
         .args(["render", "--helm", "-o", "-"])

@@ -266,7 +266,7 @@ fn a_chart_the_spec_no_longer_asks_for_is_pointed_out() {
         let out = cmd.output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
-            err.contains("note: b/chart/ holds a chart zerodown wrote, but b/zerodown.yaml no longer says `helm: true`"),
+            err.contains("note: b/chart/ holds a chart zerodown wrote, but b/zerodown.yaml does not say `helm: true`"),
             "{err}"
         );
         assert_eq!(err.matches("holds a chart").count(), 1, "{err}");
@@ -394,4 +394,64 @@ fn rendering_into_the_folder_of_another_bundle_is_refused() {
         .assert()
         .code(0);
     assert!(dir.join("a-copy/deployment.yaml").is_file());
+}
+
+#[test]
+fn check_reports_a_stale_chart_that_render_helm_wrote_beside_a_spec_without_helm_true() {
+    let tmp = three_bundles();
+    let dir = tmp.path();
+    // `render --helm` adds a chart to `a` and records `helm: true` in its spec, keeping the rest
+    let spec = dir.join("a/zerodown.yaml");
+    let before = fs::read_to_string(&spec).unwrap() + "# the team's own comment\n";
+    fs::write(&spec, &before).unwrap();
+    let err = stderr_of(
+        zerodown(dir).args(["render", "--helm", "-f", "a/zerodown.yaml"]),
+        0,
+    );
+    assert!(
+        err.contains("Updated a/zerodown.yaml (helm: true)"),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(&spec).unwrap(), before + "helm: true\n");
+    stderr_of(
+        zerodown(dir).args(["render", "--check", "-f", "a/zerodown.yaml"]),
+        0,
+    );
+    // a plain render now keeps the chart too
+    let text = fs::read_to_string(&spec).unwrap();
+    fs::write(&spec, text.replace("a:1.0.0", "a:1.0.1")).unwrap();
+    stderr_of(zerodown(dir).args(["render", "-f", "a/zerodown.yaml"]), 0);
+    stderr_of(
+        zerodown(dir).args(["render", "--check", "-f", "a/zerodown.yaml"]),
+        0,
+    );
+    // without `helm: true` (taken out by hand), a stale chart is drift, not "up to date"
+    let text = fs::read_to_string(&spec).unwrap();
+    fs::write(&spec, text.replace("helm: true\n", "")).unwrap();
+    // an image bump: the plain render updates the manifests, not the chart
+    let text = fs::read_to_string(&spec).unwrap();
+    fs::write(&spec, text.replace("a:1.0.1", "a:1.1.0")).unwrap();
+    stderr_of(zerodown(dir).args(["render", "-f", "a/zerodown.yaml"]), 0);
+    let mut check = zerodown(dir);
+    check.args(["render", "--check", "-f", "a/zerodown.yaml"]);
+    let out = check.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "a stale chart is drift: {err}");
+    assert!(!err.contains("is up to date"), "{err}");
+    // the chart's files that name the image
+    assert!(err.contains("Drifted a: 3 file(s) differ"), "{err}");
+    assert!(
+        err.contains("note: a/chart/ holds a chart zerodown wrote (3 of its files are out of date), but a/zerodown.yaml does not say `helm: true`"),
+        "{err}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "a/chart/Chart.yaml",
+            "a/chart/values.yaml",
+            "a/chart/README.md"
+        ],
+        "{stdout}"
+    );
 }

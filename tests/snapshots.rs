@@ -20,6 +20,21 @@ fn every_preset_bundle() {
         let bundle = render::bundle(&spec, &plan).unwrap();
         let mut text = String::new();
         for f in &bundle.files {
+            if f.path == zerodown::specfile::SCHEMA_FILE {
+                // `zerodown schema` itself, kept in sync with schema/ by tests/ecosystem.rs.
+                assert_eq!(
+                    f.contents,
+                    render::with_header_style(
+                        zerodown::specfile::schema_json(),
+                        render::Header::JsonComment
+                    )
+                );
+                text.push_str(&format!(
+                    "===== {} ===== (the spec's JSON schema)\n",
+                    f.path
+                ));
+                continue;
+            }
             text.push_str(&format!("===== {} =====\n{}", f.path, f.contents));
         }
         insta::assert_snapshot!(format!("bundle-{}", preset.name), text);

@@ -51,9 +51,6 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
     let mut labels = BTreeMap::new();
     labels.insert("app.kubernetes.io/name".to_string(), spec.name.clone());
     labels.insert("app.kubernetes.io/instance".to_string(), spec.name.clone());
-    if let Some(v) = image.as_ref().and_then(ImageRef::version_label) {
-        labels.insert("app.kubernetes.io/version".to_string(), v);
-    }
     let component = if spec.app_type.is_worker() {
         "worker"
     } else {
@@ -71,6 +68,12 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
         "app.kubernetes.io/managed-by".to_string(),
         "zerodown".to_string(),
     );
+    // The version label goes on the pod template only: a version bump then changes the
+    // Deployment alone, not every object of the bundle (and the selector never holds it).
+    let mut pod_labels = labels.clone();
+    if let Some(v) = image.as_ref().and_then(ImageRef::version_label) {
+        pod_labels.insert("app.kubernetes.io/version".to_string(), v);
+    }
     let selector: BTreeMap<String, String> = labels
         .iter()
         .filter(|(k, _)| {
@@ -114,6 +117,7 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
         overlays,
         image_pull_policy: pull,
         labels,
+        pod_labels,
         selector,
         port: spec.port,
         rollout,

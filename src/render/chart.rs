@@ -646,7 +646,7 @@ pub fn values(plan: &Plan) -> Result<Vec<Entry>, Error> {
 // ---- Chart.yaml and README ----------------------------------------------------------------------
 
 fn chart_yaml(spec: &Spec, plan: &Plan) -> Result<String, Error> {
-    let app_version = plan.labels.get("app.kubernetes.io/version").cloned();
+    let app_version = plan.pod_labels.get("app.kubernetes.io/version").cloned();
     let mut entries = vec![
         leaf("apiVersion", &[], "v2"),
         leaf("name", &["The service name (also the default object name)."], &plan.name),

@@ -487,6 +487,11 @@ pub fn bundle(spec: &Spec, plan: &Plan) -> Result<Bundle, Error> {
         ));
     }
 
+    generated.push((
+        crate::specfile::SCHEMA_FILE.into(),
+        with_header_style(crate::specfile::schema_json(), Header::JsonComment),
+        "the JSON schema of zerodown.yaml, for editor completion (its `yaml-language-server` line names it)".into(),
+    ));
     let mut described: Vec<(String, String)> = vec![(
         "zerodown.yaml".into(),
         "the answers (spec) this bundle is rendered from".into(),

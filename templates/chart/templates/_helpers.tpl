@@ -70,10 +70,18 @@ Pod labels: the standard labels without helm.sh/chart, so a new chart version al
 restart every pod.
 */}}
 {{- define "zerodown.podLabels" -}}
-{{ include "zerodown.selectorLabels" . }}
+{{ include "zerodown.commonLabels" . }}
 {{- with include "zerodown.version" . }}
 app.kubernetes.io/version: {{ . | quote }}
 {{- end }}
+{{- end }}
+
+{{/*
+The standard labels every object carries, without the version (a version bump changes the pod
+template alone, as in the plain bundle) and without helm.sh/chart.
+*/}}
+{{- define "zerodown.commonLabels" -}}
+{{ include "zerodown.selectorLabels" . }}
 {{- with .Values.component }}
 app.kubernetes.io/component: {{ . | quote }}
 {{- end }}
@@ -88,7 +96,7 @@ Labels of every object.
 */}}
 {{- define "zerodown.labels" -}}
 helm.sh/chart: {{ include "zerodown.chart" . | quote }}
-{{ include "zerodown.podLabels" . }}
+{{ include "zerodown.commonLabels" . }}
 {{- end }}
 
 {{/*

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, FieldError, FieldErrors};
@@ -99,6 +100,41 @@ pub enum FailOn {
     Info,
 }
 
+/// A value parser that takes any string (the command checks it itself, with a "did you mean"
+/// message of its own) and offers `names()` to shell completion: `zerodown completions` then
+/// completes preset names, Kubernetes versions and rule ids.
+#[derive(Clone, Copy)]
+pub struct Completes(pub fn() -> Vec<&'static str>);
+
+impl TypedValueParser for Completes {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new((self.0)().into_iter().map(PossibleValue::new)))
+    }
+}
+
+fn preset_names() -> Vec<&'static str> {
+    crate::preset::BUILTIN.iter().map(|(n, _)| *n).collect()
+}
+
+fn kube_versions() -> Vec<&'static str> {
+    crate::spec::SUPPORTED_KUBE_VERSIONS.to_vec()
+}
+
+fn rule_ids() -> Vec<&'static str> {
+    crate::check::rules().iter().map(|r| r.id).collect()
+}
+
 /// Flags of `zerodown check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -112,7 +148,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
     /// Print the documentation of one rule
-    #[arg(long, value_name = "RULE", conflicts_with = "list_rules")]
+    #[arg(long, value_name = "RULE", conflicts_with = "list_rules", value_parser = Completes(rule_ids), hide_possible_values = true)]
     pub explain: Option<String>,
     /// List every rule with its id, severity and title
     #[arg(long)]
@@ -125,7 +161,7 @@ pub struct NewArgs {
     /// Service name (a DNS-1123 label); names every object and the folder
     pub name: Option<String>,
     /// App-type preset (see `zerodown presets`)
-    #[arg(short, long, value_name = "PRESET")]
+    #[arg(short, long, value_name = "PRESET", value_parser = Completes(preset_names), hide_possible_values = true)]
     pub preset: Option<String>,
     /// A preset file of your own (same format as `zerodown presets show NAME`)
     #[arg(long, value_name = "PATH", conflicts_with = "preset")]
@@ -219,7 +255,7 @@ pub struct TuningArgs {
     #[arg(long, value_name = "APP")]
     pub part_of: Option<String>,
     /// Target Kubernetes version (1.33 to 1.37) [default: 1.35]
-    #[arg(long, value_name = "VERSION", default_value = None)]
+    #[arg(long, value_name = "VERSION", default_value = None, value_parser = Completes(kube_versions), hide_possible_values = true)]
     pub kube_version: Option<String>,
     /// Kustomize overlays to add, e.g. staging,production (overlays/NAME/)
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
@@ -295,6 +331,7 @@ pub enum PresetsAction {
     /// Print one preset as YAML (a starting point for --preset-file)
     Show {
         /// Preset name
+        #[arg(value_parser = Completes(preset_names), hide_possible_values = true)]
         name: String,
     },
 }

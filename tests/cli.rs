@@ -426,7 +426,7 @@ fn bad_spec_files_point_at_file_line_and_column() {
         ("preset: spring-boot", "preset: sprng-boot"),
     ];
     let wants = [
-        "error: invalid value for `drainSecond`: unknown field `drainSecond` (did you mean `drainSeconds`?)",
+        "error: unknown field `drainSecond` (did you mean `drainSeconds`?)",
         "error: invalid value for `traffic`: `bursty` is not one of `steady`, `spiky` or `low`",
         "error: invalid value for `startupSeconds`: `forty` is not an integer",
         "error: invalid value for `port`: 80800 is above the maximum of 65535",
@@ -929,4 +929,109 @@ fn a_closed_pipe_is_not_a_panic() {
             "{args}: {stderr}"
         );
     }
+}
+
+#[test]
+fn a_version_bump_rewrites_the_deployment_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    new_checkout(tmp.path());
+    let dir = tmp.path().join("checkout");
+    let spec = fs::read_to_string(dir.join("zerodown.yaml")).unwrap();
+    fs::write(
+        dir.join("zerodown.yaml"),
+        spec.replace("checkout:1.4.2", "checkout:1.4.3"),
+    )
+    .unwrap();
+    let out = zerodown(&dir).arg("render").output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let changed: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("Unchanged"))
+        .collect();
+    assert_eq!(changed, ["     Updated ./deployment.yaml"], "{stderr}");
+    let d = fs::read_to_string(dir.join("deployment.yaml")).unwrap();
+    // the version label is on the pod template only, never on the selector
+    assert_eq!(d.matches("app.kubernetes.io/version").count(), 1, "{d}");
+    assert!(d.contains("app.kubernetes.io/version: \"1.4.3\""), "{d}");
+    for other in [
+        "service.yaml",
+        "pdb.yaml",
+        "hpa.yaml",
+        "serviceaccount.yaml",
+    ] {
+        let text = fs::read_to_string(dir.join(other)).unwrap();
+        assert!(
+            !text.contains("app.kubernetes.io/version"),
+            "{other}: {text}"
+        );
+    }
+}
+
+/// What bash completes for the last word of `line`, by the script `zerodown completions bash`
+/// prints, run in a real bash the way bash-completion calls it.
+fn bash_completes(script: &Path, line: &str) -> Vec<String> {
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(
+            "source \"$1\"; read -ra COMP_WORDS <<<\"$2\"; [[ \"$2\" == *' ' ]] && COMP_WORDS+=(''); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); \
+             COMP_LINE=\"$2\"; COMP_POINT=${#2}; \
+             _zerodown zerodown \"${COMP_WORDS[-1]}\" \"${COMP_WORDS[-2]}\"; printf '%s\\n' \"${COMPREPLY[@]}\"",
+        )
+        .arg("_")
+        .arg(script)
+        .arg(line)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn bash_completes_presets_versions_and_rule_ids() {
+    let out = Command::cargo_bin("zerodown")
+        .unwrap()
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("zerodown.bash");
+    fs::write(&script, out.stdout).unwrap();
+    assert_eq!(
+        bash_completes(&script, "zerodown new x --preset sp"),
+        ["spring-boot"]
+    );
+    assert_eq!(
+        bash_completes(&script, "zerodown new x --kube-version 1.3"),
+        ["1.33", "1.34", "1.35", "1.36", "1.37"]
+    );
+    assert_eq!(
+        bash_completes(&script, "zerodown check --explain prestop-m"),
+        ["prestop-missing"]
+    );
+    assert_eq!(
+        bash_completes(&script, "zerodown presets show no"),
+        ["node"]
+    );
+    // every rule id is offered, and the values are still checked by zerodown itself
+    let all = bash_completes(&script, "zerodown check --explain ");
+    assert_eq!(all.len(), zerodown::check::rules().len(), "{all:?}");
+    Command::cargo_bin("zerodown")
+        .unwrap()
+        .args([
+            "new",
+            "x",
+            "--preset",
+            "sprng-boot",
+            "--image",
+            IMAGE,
+            "--no-input",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `spring-boot`?"));
 }

@@ -260,6 +260,11 @@ pub struct TuningArgs {
     /// Kustomize overlays to add, e.g. staging,production (overlays/NAME/)
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub overlays: Vec<String>,
+    /// Linters your team runs, e.g. kube-score,checkov,polaris: the Deployment carries their
+    /// exemption annotations for the rules zerodown departs from on purpose [default: none; the
+    /// bundle README lists every departure and why]
+    #[arg(long, value_name = "LINTERS", value_delimiter = ',', value_enum)]
+    pub lint_annotations: Vec<crate::spec::Linter>,
     /// Pull from the team's registry (host[/path]) and add mirror-images.sh to copy the image there
     #[arg(long, value_name = "REGISTRY")]
     pub registry_mirror: Option<String>,
@@ -399,6 +404,7 @@ impl NewArgs {
             overlays: t.overlays.clone(),
             registry_mirror: t.registry_mirror.clone(),
             pin_digest: t.pin_digest.clone(),
+            lint_annotations: t.lint_annotations.clone(),
         })
     }
 }

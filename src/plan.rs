@@ -243,6 +243,19 @@ pub struct Exemption {
 }
 
 /// Copying the image to the team's registry (`mirror-images.sh`).
+/// A linter rule the bundle departs from on purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Departure {
+    /// `kube-score`, `checkov` or `polaris`.
+    pub tool: &'static str,
+    /// The tool's check id, e.g. `CKV_K8S_43`.
+    pub check: &'static str,
+    /// Why the design departs from it.
+    pub reason: String,
+    /// Whether the Deployment carries the exemption annotation (`lintAnnotations` names the tool).
+    pub annotated: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Mirror {
     /// Source repository with its registry, no tag or digest (`ghcr.io/org/app`).
@@ -291,6 +304,9 @@ pub struct Plan {
     /// Whether a Service is emitted (every app type but workers).
     pub service: Decision<bool>,
     pub exemptions: Vec<Exemption>,
+    /// Every rule of kube-score, checkov or Polaris the bundle departs from on purpose, with its
+    /// reason (in the bundle README whether or not it is annotated).
+    pub departures: Vec<Departure>,
     /// Advisories for the user (stderr and README).
     pub warnings: Vec<String>,
     /// The preset's notes for the README.

@@ -70,6 +70,32 @@ pub enum Exposure {
     LoadBalancer,
 }
 
+/// A third-party manifest linter whose exemption annotations the bundle carries when the team
+/// runs it (`lintAnnotations`). zerodown's own `ignore-check.zerodown.dev/*` annotations are
+/// always written: `zerodown check` is part of the tool.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Linter {
+    /// kube-score (`kube-score/ignore`).
+    KubeScore,
+    /// checkov (`checkov.io/skipN`).
+    Checkov,
+    /// Polaris (`polaris.fairwinds.com/<check>-exempt`).
+    Polaris,
+}
+
 /// The family of runtime an app uses; decides JVM heap flags, nginx shutdown, workers.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum,
@@ -246,6 +272,13 @@ pub struct Spec {
     /// from there and the bundle gets `mirror-images.sh`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry_mirror: Option<String>,
+    /// Linters the team runs on its manifests (`kube-score`, `checkov`, `polaris`): the
+    /// Deployment then carries their exemption annotations for the rules this design departs
+    /// from on purpose. Empty by default: annotations for tools a team does not run are noise on
+    /// every object and every diff; the bundle README lists every departure and its reason
+    /// either way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lint_annotations: Vec<Linter>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -282,6 +315,8 @@ pub struct Answers {
     pub registry_mirror: Option<String>,
     /// A digest (`sha256:...`) to pin the image to.
     pub pin_digest: Option<String>,
+    /// Linters whose exemption annotations the bundle carries.
+    pub lint_annotations: Vec<Linter>,
 }
 
 impl Answers {
@@ -317,6 +352,7 @@ impl Answers {
             overlays: spec.overlays.clone(),
             registry_mirror: spec.registry_mirror.clone(),
             pin_digest: None,
+            lint_annotations: spec.lint_annotations.clone(),
         }
     }
 
@@ -578,6 +614,12 @@ impl Answers {
                 helm: self.helm,
                 overlays,
                 registry_mirror: self.registry_mirror,
+                lint_annotations: {
+                    let mut l = self.lint_annotations;
+                    l.sort();
+                    l.dedup();
+                    l
+                },
             })
         } else {
             Err(errs)

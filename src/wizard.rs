@@ -434,6 +434,9 @@ fn merge(mut base: Answers, flags: Answers) -> Answers {
     if flags.pin_digest.is_some() {
         base.pin_digest = flags.pin_digest.clone();
     }
+    if !flags.lint_annotations.is_empty() {
+        base.lint_annotations = flags.lint_annotations.clone();
+    }
     take!(
         registry_mirror,
         name,
@@ -611,6 +614,16 @@ pub fn replay_command(spec: &Spec, preset_flag: (&str, &str), dir: Option<&Path>
     if let Some(m) = &spec.registry_mirror {
         args.push("--registry-mirror".into());
         args.push(m.clone());
+    }
+    if !spec.lint_annotations.is_empty() {
+        args.push("--lint-annotations".into());
+        args.push(
+            spec.lint_annotations
+                .iter()
+                .map(crate::spec::enum_name)
+                .collect::<Vec<_>>()
+                .join(","),
+        );
     }
     args.push("--no-input".into());
     shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))

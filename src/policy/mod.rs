@@ -105,7 +105,7 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
             hpa.max_replicas.value + 1
         ));
     }
-    let exemptions = security::exemptions(spec, image.as_ref(), &spread, &shutdown);
+    let (exemptions, departures) = security::exemptions(spec, image.as_ref(), &spread, &shutdown);
     Plan {
         name: spec.name.clone(),
         namespace: spec.namespace.clone(),
@@ -131,6 +131,7 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
         security: security::security(spec),
         service,
         exemptions,
+        departures,
         warnings,
         notes: preset.notes.clone(),
     }

@@ -2,8 +2,9 @@
 //! Standards"), and the documented exemptions from public checkers' rules.
 
 use crate::image::ImageRef;
+use crate::plan::Departure;
 use crate::plan::{decide, Exemption, Object, PreStop, Security, Shutdown, Spread, WritableDir};
-use crate::spec::Spec;
+use crate::spec::{Linter, Spec};
 
 /// Non-root UID/GID and the writable emptyDir mounts a read-only root filesystem needs.
 pub fn security(spec: &Spec) -> Security {
@@ -48,12 +49,15 @@ enum Tool {
 /// `exemption.zerodown.dev/<tool>.<check>`. Formats: zerodown `ignore-check.zerodown.dev/<rule>`,
 /// kube-score `kube-score/ignore: a,b`, checkov `checkov.io/skipN: ID=reason`, Polaris
 /// `polaris.fairwinds.com/<check>-exempt: "true"`.
+///
+/// Returns the annotations (zerodown's own always; a linter's only when `spec.lintAnnotations`
+/// names it) and every departure from a linter's rule with its reason, for the bundle README.
 pub fn exemptions(
     spec: &Spec,
     image: Option<&ImageRef>,
     spread: &Spread,
     shutdown: &Shutdown,
-) -> Vec<Exemption> {
+) -> (Vec<Exemption>, Vec<Departure>) {
     let mut w: Vec<Waiver> = Vec::new();
     let mut add = |tool, check, reason: String| {
         w.push(Waiver {
@@ -124,7 +128,30 @@ pub fn exemptions(
         );
         add(Tool::Checkov, "CKV_K8S_40", why);
     }
-    annotations(w)
+    let asked = |t: Tool| match t {
+        Tool::Zerodown => true,
+        Tool::KubeScore => spec.lint_annotations.contains(&Linter::KubeScore),
+        Tool::Checkov => spec.lint_annotations.contains(&Linter::Checkov),
+        Tool::Polaris => spec.lint_annotations.contains(&Linter::Polaris),
+    };
+    let departures = w
+        .iter()
+        .filter(|x| x.tool != Tool::Zerodown)
+        .map(|x| Departure {
+            tool: match x.tool {
+                Tool::KubeScore => "kube-score",
+                Tool::Checkov => "checkov",
+                _ => "polaris",
+            },
+            check: x.check,
+            reason: x.reason.clone(),
+            annotated: asked(x.tool),
+        })
+        .collect();
+    (
+        annotations(w.into_iter().filter(|x| asked(x.tool)).collect()),
+        departures,
+    )
 }
 
 fn annotations(waivers: Vec<Waiver>) -> Vec<Exemption> {
@@ -180,12 +207,14 @@ fn annotations(waivers: Vec<Waiver>) -> Vec<Exemption> {
 mod tests {
     use crate::policy;
     use crate::preset::Preset;
+    use crate::spec::Linter;
     use crate::test_support::spec_for;
 
     #[test]
     fn annotations_are_valid_and_reasons_safe_for_checkov() {
         for preset in ["generic", "nginx-static", "worker"] {
-            let spec = spec_for(preset);
+            let mut spec = spec_for(preset);
+            spec.lint_annotations = vec![Linter::KubeScore, Linter::Checkov, Linter::Polaris];
             let plan = policy::plan(&spec, &Preset::builtin(preset).unwrap());
             for e in &plan.exemptions {
                 let (prefix, name) = e.key.split_once('/').unwrap();
@@ -209,8 +238,40 @@ mod tests {
     }
 
     #[test]
+    fn linter_annotations_only_for_the_linters_the_team_runs() {
+        let preset = Preset::builtin("go").unwrap();
+        let mut spec = spec_for("go");
+        let none = policy::plan(&spec, &preset);
+        assert_eq!(none.exemptions, vec![], "no linter named: no annotations");
+        assert!(none.departures.iter().all(|d| !d.annotated));
+        let tools: Vec<&str> = none.departures.iter().map(|d| d.tool).collect();
+        for t in ["kube-score", "checkov", "polaris"] {
+            assert!(
+                tools.contains(&t),
+                "{t}: every departure is still listed: {tools:?}"
+            );
+        }
+        spec.lint_annotations = vec![Linter::Checkov];
+        let checkov = policy::plan(&spec, &preset);
+        assert!(!checkov.exemptions.is_empty());
+        assert!(
+            checkov
+                .exemptions
+                .iter()
+                .all(|e| e.key.starts_with("checkov.io/skip")),
+            "{:?}",
+            checkov.exemptions
+        );
+        assert_eq!(
+            checkov.departures.iter().filter(|d| d.annotated).count(),
+            checkov.exemptions.len()
+        );
+    }
+
+    #[test]
     fn a_digest_needs_no_digest_waiver() {
         let mut spec = spec_for("go");
+        spec.lint_annotations = vec![Linter::Checkov];
         spec.image = format!("registry.example.com/a/b@sha256:{}", "1".repeat(64));
         let plan = policy::plan(&spec, &Preset::builtin("go").unwrap());
         assert!(!plan

@@ -285,12 +285,20 @@ pub fn assert_bundle(s: &Spec, plan: &Plan, files: &[(String, String)]) {
         );
     }
     // The version label comes from the tag (or the digest); a tag of only '_', '.' or '-' has none.
+    // It is on the pod template only, so a version bump changes the Deployment's template alone.
     let version = ImageRef::parse(&s.image).unwrap().version_label();
+    let pod_labels = spec
+        .template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.as_ref())
+        .unwrap();
     assert_eq!(
-        labels.get("app.kubernetes.io/version"),
+        pod_labels.get("app.kubernetes.io/version"),
         version.as_ref(),
         "{ctx}"
     );
+    assert_eq!(labels.get("app.kubernetes.io/version"), None, "{ctx}");
     assert_eq!(labels.get("app.kubernetes.io/part-of"), Some(&s.part_of));
 
     // 11: hardening.

@@ -291,6 +291,10 @@ pub struct Plan {
     pub warnings: Vec<String>,
     /// The preset's notes for the README.
     pub notes: Vec<String>,
+    /// The service's own environment, mounts, identity and placement.
+    pub config: crate::policy::config::ConfigPlan,
+    /// `namespace.yaml`, unless the namespace is made elsewhere.
+    pub namespace_object: Option<crate::policy::config::NamespaceObject>,
 }
 
 /// One row of `zerodown explain`: the object and field, the value, and why.

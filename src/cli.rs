@@ -308,28 +308,65 @@ impl ConfigArgs {
         let key_ref = |flag: &str, v: &str, shape: &str, errs: &mut FieldErrors| {
             let (name, rest) = pair(flag, v, '=', shape, errs)?;
             let (obj, key) = pair(flag, &rest, ':', shape, errs)?;
-            Some((name, KeyRef { name: obj, key, optional: false }))
+            Some((
+                name,
+                KeyRef {
+                    name: obj,
+                    key,
+                    optional: false,
+                },
+            ))
         };
         let mut env: Vec<EnvVarSpec> = self
             .env
             .iter()
             .filter_map(|v| pair("--env", v, '=', "NAME=VALUE, e.g. LOG_LEVEL=info", errs))
-            .map(|(name, value)| EnvVarSpec { name, value: Some(value), secret_key_ref: None, config_map_key_ref: None })
+            .map(|(name, value)| EnvVarSpec {
+                name,
+                value: Some(value),
+                secret_key_ref: None,
+                config_map_key_ref: None,
+            })
             .collect();
         for v in &self.env_secret {
-            if let Some((name, r)) = key_ref("--env-secret", v, "NAME=SECRET:KEY, e.g. DB_PASSWORD=orders-db:password", errs) {
-                env.push(EnvVarSpec { name, value: None, secret_key_ref: Some(r), config_map_key_ref: None });
+            if let Some((name, r)) = key_ref(
+                "--env-secret",
+                v,
+                "NAME=SECRET:KEY, e.g. DB_PASSWORD=orders-db:password",
+                errs,
+            ) {
+                env.push(EnvVarSpec {
+                    name,
+                    value: None,
+                    secret_key_ref: Some(r),
+                    config_map_key_ref: None,
+                });
             }
         }
         for v in &self.env_configmap {
-            if let Some((name, r)) = key_ref("--env-configmap", v, "NAME=CONFIGMAP:KEY, e.g. LOG_LEVEL=orders-config:log-level", errs) {
-                env.push(EnvVarSpec { name, value: None, secret_key_ref: None, config_map_key_ref: Some(r) });
+            if let Some((name, r)) = key_ref(
+                "--env-configmap",
+                v,
+                "NAME=CONFIGMAP:KEY, e.g. LOG_LEVEL=orders-config:log-level",
+                errs,
+            ) {
+                env.push(EnvVarSpec {
+                    name,
+                    value: None,
+                    secret_key_ref: None,
+                    config_map_key_ref: Some(r),
+                });
             }
         }
         let env_from = self
             .env_from_secret
             .iter()
-            .map(|s| EnvFromSpec { secret_ref: Some(s.clone()), config_map_ref: None, prefix: None, optional: false })
+            .map(|s| EnvFromSpec {
+                secret_ref: Some(s.clone()),
+                config_map_ref: None,
+                prefix: None,
+                optional: false,
+            })
             .chain(self.env_from_configmap.iter().map(|c| EnvFromSpec {
                 secret_ref: None,
                 config_map_ref: Some(c.clone()),
@@ -343,7 +380,9 @@ impl ConfigArgs {
             ("--mount-secret", &self.mount_secret, true),
         ] {
             for v in list {
-                if let Some((path, name)) = pair(flag, v, '=', "PATH=NAME, e.g. /config=orders-config", errs) {
+                if let Some((path, name)) =
+                    pair(flag, v, '=', "PATH=NAME, e.g. /config=orders-config", errs)
+                {
                     mounts.push(MountSpec {
                         path,
                         config_map: (!secret).then(|| name.clone()),
@@ -377,7 +416,8 @@ impl ConfigArgs {
                     errs.push(FieldError::new(
                         "--toleration",
                         v,
-                        "has an effect that is not NoSchedule, PreferNoSchedule or NoExecute".into(),
+                        "has an effect that is not NoSchedule, PreferNoSchedule or NoExecute"
+                            .into(),
                     ));
                     continue;
                 }
@@ -405,7 +445,11 @@ impl ConfigArgs {
             mounts,
             command: self.command.clone(),
             args: self.args.clone(),
-            service_account_annotations: map("--service-account-annotation", &self.service_account_annotation, errs),
+            service_account_annotations: map(
+                "--service-account-annotation",
+                &self.service_account_annotation,
+                errs,
+            ),
             image_pull_secrets: self.image_pull_secret.clone(),
             pod_labels: map("--pod-label", &self.pod_label, errs),
             pod_annotations: map("--pod-annotation", &self.pod_annotation, errs),
@@ -641,7 +685,9 @@ pub fn flag_for(field: &str) -> Option<&'static str> {
         "env" | "env.name" | "env.value" => "--env/--env-secret/--env-configmap",
         "env.secretKeyRef.name" | "env.secretKeyRef.key" => "--env-secret",
         "env.configMapKeyRef.name" | "env.configMapKeyRef.key" => "--env-configmap",
-        "envFrom" | "envFrom.secretRef" | "envFrom.configMapRef" => "--env-from-secret/--env-from-configmap",
+        "envFrom" | "envFrom.secretRef" | "envFrom.configMapRef" => {
+            "--env-from-secret/--env-from-configmap"
+        }
         "mounts" | "mounts.path" => "--mount-configmap/--mount-secret",
         "mounts.configMap" => "--mount-configmap",
         "mounts.secret" => "--mount-secret",

@@ -444,13 +444,19 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             } else {
                 render::bundle(&spec, &plan)?
             };
-            RenderOutput::Folder(dir.clone(), render::keep_user_layer(bundle, &dir, &plan).generated())
+            RenderOutput::Folder(
+                dir.clone(),
+                render::keep_user_layer(bundle, &dir, &plan).generated(),
+            )
         };
         // The user's layer, when it changes anything: `--check` audits what it builds.
         let layer = match &output {
             RenderOutput::Folder(dir, _) if args.check && !args.helm_only => {
                 user_layer_changes_something(dir, &plan)
-                    .then(|| render::stream(&plan).map(|plain| (dir.join(render::base_dir(&plan)), plain)))
+                    .then(|| {
+                        render::stream(&plan)
+                            .map(|plain| (dir.join(render::base_dir(&plan)), plain))
+                    })
                     .transpose()?
             }
             _ => None,
@@ -606,12 +612,7 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
                         let _ = writeln!(
                             err,
                             "{}: {}/{}: {} [{}] (added by the custom/ layer)\n  fix: {}",
-                            f.severity,
-                            f.kind,
-                            f.name,
-                            f.message,
-                            f.rule,
-                            f.fix
+                            f.severity, f.kind, f.name, f.message, f.rule, f.fix
                         );
                     }
                     layer_problems += findings
@@ -661,7 +662,10 @@ fn user_layer_changes_something(dir: &Path, plan: &Plan) -> bool {
     let skeleton = std::fs::read_to_string(layer.join("kustomization.yaml"))
         .is_ok_and(|t| render::is_user_layer_skeleton(plan, &t));
     let others = std::fs::read_dir(&layer)
-        .map(|d| d.filter_map(Result::ok).any(|e| e.file_name() != "kustomization.yaml"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.file_name() != "kustomization.yaml")
+        })
         .unwrap_or(false);
     layer.is_dir() && (!skeleton || others)
 }
@@ -678,10 +682,14 @@ fn layer_findings(dir: &Path, plain: &str) -> Result<Vec<crate::check::Finding>,
             dir.display()
         ));
     }
-    let built = kustomize(dir).map_err(|e| format!("`kubectl kustomize {}` failed: {e}", dir.display()))?;
-    let key = |f: &crate::check::Finding| (f.rule, f.kind.clone(), f.namespace.clone(), f.name.clone());
-    let before: std::collections::HashSet<_> =
-        check_sources(&[Source::new("plain", plain)]).active().map(key).collect();
+    let built =
+        kustomize(dir).map_err(|e| format!("`kubectl kustomize {}` failed: {e}", dir.display()))?;
+    let key =
+        |f: &crate::check::Finding| (f.rule, f.kind.clone(), f.namespace.clone(), f.name.clone());
+    let before: std::collections::HashSet<_> = check_sources(&[Source::new("plain", plain)])
+        .active()
+        .map(key)
+        .collect();
     let name = format!("{} (kubectl kustomize)", dir.display());
     Ok(check_sources(&[Source::new(name, built)])
         .active()

@@ -165,7 +165,14 @@ pub const OWN_LABELS: [&str; 6] = [
 ];
 
 /// Names that usually hold a secret; a literal `value` under such a name gets a warning.
-const SECRET_LIKE: [&str; 6] = ["PASSWORD", "SECRET", "TOKEN", "CREDENTIAL", "PRIVATE_KEY", "API_KEY"];
+const SECRET_LIKE: [&str; 6] = [
+    "PASSWORD",
+    "SECRET",
+    "TOKEN",
+    "CREDENTIAL",
+    "PRIVATE_KEY",
+    "API_KEY",
+];
 
 impl ConfigAnswers {
     /// The answers that reproduce `spec`'s fields of this module.
@@ -203,7 +210,11 @@ impl ConfigAnswers {
             } else {
                 names.push(&e.name);
             }
-            let sources = [e.value.is_some(), e.secret_key_ref.is_some(), e.config_map_key_ref.is_some()];
+            let sources = [
+                e.value.is_some(),
+                e.secret_key_ref.is_some(),
+                e.config_map_key_ref.is_some(),
+            ];
             if sources.iter().filter(|s| **s).count() != 1 {
                 errs.push(FieldError::new(
                     "env",
@@ -270,7 +281,9 @@ impl ConfigAnswers {
             if !m.path.starts_with('/')
                 || p.is_empty()
                 || m.path.len() > 512
-                || m.path.chars().any(|c| c.is_whitespace() || c.is_control() || c == ':')
+                || m.path
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || c == ':')
             {
                 errs.push(FieldError::new(
                     "mounts.path",
@@ -304,7 +317,8 @@ impl ConfigAnswers {
                     errs.push(FieldError::new(
                         "mounts.items",
                         file,
-                        "must be a relative file path without '..' parts, e.g. application.yaml".into(),
+                        "must be a relative file path without '..' parts, e.g. application.yaml"
+                            .into(),
                     ));
                 }
             }
@@ -319,11 +333,22 @@ impl ConfigAnswers {
             }
         }
         if self.command.first().is_some_and(|c| c.is_empty()) {
-            errs.push(FieldError::new("command", "", "must not start with an empty word".into()));
+            errs.push(FieldError::new(
+                "command",
+                "",
+                "must not start with an empty word".into(),
+            ));
         }
-        annotation_map("serviceAccountAnnotations", &self.service_account_annotations, errs);
+        annotation_map(
+            "serviceAccountAnnotations",
+            &self.service_account_annotations,
+            errs,
+        );
         annotation_map("podAnnotations", &self.pod_annotations, errs);
-        for (field, m) in [("podLabels", &self.pod_labels), ("nodeSelector", &self.node_selector)] {
+        for (field, m) in [
+            ("podLabels", &self.pod_labels),
+            ("nodeSelector", &self.node_selector),
+        ] {
             for (k, v) in m {
                 if let Err(why) = check_qualified_name(k) {
                     errs.push(FieldError::new(field, k, why));
@@ -348,7 +373,11 @@ impl ConfigAnswers {
         for s in &self.image_pull_secrets {
             object_name("imagePullSecrets", s, errs);
             if secrets.contains(&s.as_str()) {
-                errs.push(FieldError::new("imagePullSecrets", s, "is listed twice".into()));
+                errs.push(FieldError::new(
+                    "imagePullSecrets",
+                    s,
+                    "is listed twice".into(),
+                ));
             }
             secrets.push(s);
         }
@@ -469,13 +498,17 @@ pub fn check_dns_subdomain(s: &str) -> Result<(), String> {
 pub fn check_config_key(s: &str) -> Result<(), String> {
     let ok = !s.is_empty()
         && s.len() <= 253
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && s != "."
         && !s.starts_with("..");
     if ok {
         Ok(())
     } else {
-        Err("must be a key of 1 to 253 letters, digits, '-', '_' or '.', not starting with '..'".into())
+        Err(
+            "must be a key of 1 to 253 letters, digits, '-', '_' or '.', not starting with '..'"
+                .into(),
+        )
     }
 }
 
@@ -489,12 +522,17 @@ pub fn check_qualified_name(s: &str) -> Result<(), String> {
     };
     if let Some(p) = prefix {
         if check_dns_subdomain(p).is_err() {
-            return Err("has a prefix that is not a DNS-1123 subdomain (lowercase, e.g. example.com/key)".into());
+            return Err(
+                "has a prefix that is not a DNS-1123 subdomain (lowercase, e.g. example.com/key)"
+                    .into(),
+            );
         }
     }
     let ok = !name.is_empty()
         && name.len() <= 63
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && name.as_bytes()[0].is_ascii_alphanumeric()
         && name.as_bytes()[name.len() - 1].is_ascii_alphanumeric();
     if ok {
@@ -542,21 +580,47 @@ mod tests {
             items: BTreeMap::new(),
             optional: false,
         };
-        let ok = ConfigAnswers { mounts: vec![m("/config"), m("/secrets/db")], ..Default::default() };
+        let ok = ConfigAnswers {
+            mounts: vec![m("/config"), m("/secrets/db")],
+            ..Default::default()
+        };
         assert!(errors(ok, &["/tmp", "/data"]).is_empty());
         for bad in ["/tmp", "/tmp/x", "/data/", "relative", "/config"] {
-            let a = ConfigAnswers { mounts: vec![m("/config"), m(bad)], ..Default::default() };
+            let a = ConfigAnswers {
+                mounts: vec![m("/config"), m(bad)],
+                ..Default::default()
+            };
             assert_eq!(errors(a, &["/tmp", "/data"]), ["mounts.path"], "{bad}");
         }
     }
 
     #[test]
     fn env_needs_one_source_and_unique_names() {
-        let lit = |n: &str| EnvVarSpec { name: n.into(), value: Some("1".into()), secret_key_ref: None, config_map_key_ref: None };
-        let a = ConfigAnswers { env: vec![lit("A"), lit("A"), lit("9X")], ..Default::default() };
+        let lit = |n: &str| EnvVarSpec {
+            name: n.into(),
+            value: Some("1".into()),
+            secret_key_ref: None,
+            config_map_key_ref: None,
+        };
+        let a = ConfigAnswers {
+            env: vec![lit("A"), lit("A"), lit("9X")],
+            ..Default::default()
+        };
         assert_eq!(errors(a, &[]), ["env.name", "env.name"]);
-        let none = EnvVarSpec { value: None, ..lit("B") };
-        assert_eq!(errors(ConfigAnswers { env: vec![none], ..Default::default() }, &[]), ["env"]);
+        let none = EnvVarSpec {
+            value: None,
+            ..lit("B")
+        };
+        assert_eq!(
+            errors(
+                ConfigAnswers {
+                    env: vec![none],
+                    ..Default::default()
+                },
+                &[]
+            ),
+            ["env"]
+        );
     }
 
     #[test]
@@ -571,19 +635,48 @@ mod tests {
         use TaintEffect::*;
         use TolerationOperator::*;
         let good = vec![
-            t(Some("dedicated"), Some(Equal), Some("orders"), Some(NoSchedule), None),
+            t(
+                Some("dedicated"),
+                Some(Equal),
+                Some("orders"),
+                Some(NoSchedule),
+                None,
+            ),
             t(None, Some(Exists), None, None, None),
-            t(Some("node.kubernetes.io/unreachable"), Some(Exists), None, Some(NoExecute), Some(30)),
+            t(
+                Some("node.kubernetes.io/unreachable"),
+                Some(Exists),
+                None,
+                Some(NoExecute),
+                Some(30),
+            ),
         ];
-        assert!(errors(ConfigAnswers { tolerations: good, ..Default::default() }, &[]).is_empty());
+        assert!(errors(
+            ConfigAnswers {
+                tolerations: good,
+                ..Default::default()
+            },
+            &[]
+        )
+        .is_empty());
         let bad = vec![
             t(None, Some(Equal), None, None, None),
             t(Some("k"), Some(Exists), Some("v"), None, None),
             t(Some("k"), None, Some("v"), Some(NoSchedule), Some(10)),
         ];
         assert_eq!(
-            errors(ConfigAnswers { tolerations: bad, ..Default::default() }, &[]),
-            ["tolerations", "tolerations.value", "tolerations.tolerationSeconds"]
+            errors(
+                ConfigAnswers {
+                    tolerations: bad,
+                    ..Default::default()
+                },
+                &[]
+            ),
+            [
+                "tolerations",
+                "tolerations.value",
+                "tolerations.tolerationSeconds"
+            ]
         );
     }
 
@@ -592,6 +685,15 @@ mod tests {
         let mut labels = BTreeMap::new();
         labels.insert("app.kubernetes.io/name".to_string(), "x".to_string());
         labels.insert("team".to_string(), "orders".to_string());
-        assert_eq!(errors(ConfigAnswers { pod_labels: labels, ..Default::default() }, &[]), ["podLabels"]);
+        assert_eq!(
+            errors(
+                ConfigAnswers {
+                    pod_labels: labels,
+                    ..Default::default()
+                },
+                &[]
+            ),
+            ["podLabels"]
+        );
     }
 }

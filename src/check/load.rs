@@ -54,11 +54,18 @@ pub fn load_paths(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Source>, Vec<
                 InputErrorKind::Unreadable,
                 format!("cannot read {name}: {}", io_reason(&e)),
             )),
-            Ok(m) if m.is_dir() && p.join("kustomization.yaml").is_file() && kubectl().is_some() => {
+            Ok(m)
+                if m.is_dir() && p.join("kustomization.yaml").is_file() && kubectl().is_some() =>
+            {
                 // A kustomization (such as a bundle with the user's custom/ layer): audit what
                 // `kubectl apply -k` would apply, not the files one by one.
                 match kustomize(p) {
-                    Ok(text) => push_text(&format!("{name} (kubectl kustomize)"), text.into_bytes(), &mut sources, &mut errors),
+                    Ok(text) => push_text(
+                        &format!("{name} (kubectl kustomize)"),
+                        text.into_bytes(),
+                        &mut sources,
+                        &mut errors,
+                    ),
                     Err(why) => errors.push(InputError::new(
                         &name,
                         None,

@@ -116,9 +116,19 @@ pub fn config(spec: &Spec) -> ConfigPlan {
     let mut pod_labels: Vec<Decision<Label>> = spec
         .pod_labels
         .iter()
-        .map(|(k, v)| decide(Label { key: k.clone(), value: v.clone() }, ""))
+        .map(|(k, v)| {
+            decide(
+                Label {
+                    key: k.clone(),
+                    value: v.clone(),
+                },
+                "",
+            )
+        })
         .collect();
-    if spec.service_account_annotations.contains_key(AZURE_CLIENT_ID)
+    if spec
+        .service_account_annotations
+        .contains_key(AZURE_CLIENT_ID)
         && !spec.pod_labels.contains_key(AZURE_USE_LABEL)
     {
         pod_labels.push(decide(
@@ -218,7 +228,13 @@ pub fn namespace(spec: &Spec) -> Option<NamespaceObject> {
     }
     let v = format!("v{}", spec.kube_version);
     let label = |key: &str, value: &str, reason: String| {
-        decide(Label { key: key.into(), value: value.into() }, reason)
+        decide(
+            Label {
+                key: key.into(),
+                value: value.into(),
+            },
+            reason,
+        )
     };
     Some(NamespaceObject {
         labels: vec![
@@ -298,22 +314,39 @@ mod tests {
             EnvVarSpec {
                 name: "DB_PASSWORD".into(),
                 value: None,
-                secret_key_ref: Some(SpecKeyRef { name: "orders-db".into(), key: "password".into(), optional: false }),
+                secret_key_ref: Some(SpecKeyRef {
+                    name: "orders-db".into(),
+                    key: "password".into(),
+                    optional: false,
+                }),
                 config_map_key_ref: None,
             },
         ];
         let plan = crate::policy::plan(&spec, &Preset::builtin("spring-boot").unwrap());
-        assert!(plan.env.iter().all(|e| e.value.name != "JAVA_TOOL_OPTIONS"), "{:?}", plan.env);
+        assert!(
+            plan.env.iter().all(|e| e.value.name != "JAVA_TOOL_OPTIONS"),
+            "{:?}",
+            plan.env
+        );
         assert_eq!(plan.config.env.len(), 2);
-        let w = plan.warnings.iter().find(|w| w.starts_with("env JAVA_TOOL_OPTIONS")).unwrap();
-        assert!(w.contains("replaces the tuned JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75.0"), "{w}");
+        let w = plan
+            .warnings
+            .iter()
+            .find(|w| w.starts_with("env JAVA_TOOL_OPTIONS"))
+            .unwrap();
+        assert!(
+            w.contains("replaces the tuned JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75.0"),
+            "{w}"
+        );
     }
 
     #[test]
     fn azure_identity_adds_its_pod_label_and_secrets_are_0440() {
         let mut spec = spec_for("go");
-        spec.service_account_annotations
-            .insert(AZURE_CLIENT_ID.into(), "00000000-0000-0000-0000-000000000000".into());
+        spec.service_account_annotations.insert(
+            AZURE_CLIENT_ID.into(),
+            "00000000-0000-0000-0000-000000000000".into(),
+        );
         spec.mounts = vec![MountSpec {
             path: "/secrets/".into(),
             config_map: None,
@@ -323,7 +356,13 @@ mod tests {
         }];
         let c = config(&spec);
         assert_eq!(c.pod_labels.len(), 1);
-        assert_eq!(c.pod_labels[0].value, Label { key: AZURE_USE_LABEL.into(), value: "true".into() });
+        assert_eq!(
+            c.pod_labels[0].value,
+            Label {
+                key: AZURE_USE_LABEL.into(),
+                value: "true".into()
+            }
+        );
         assert_eq!(c.mounts[0].volume, "secret-1");
         assert_eq!(c.mounts[0].path, "/secrets");
         assert_eq!(c.mounts[0].default_mode.as_ref().unwrap().value, 288);
@@ -334,10 +373,25 @@ mod tests {
         let mut spec = spec_for("go");
         spec.kube_version = "1.33".into();
         let ns = namespace(&spec).unwrap();
-        let labels: Vec<(String, String)> =
-            ns.labels.iter().map(|d| (d.value.key.clone(), d.value.value.clone())).collect();
-        assert_eq!(labels[0], ("pod-security.kubernetes.io/enforce".into(), "restricted".into()));
-        assert_eq!(labels[1], ("pod-security.kubernetes.io/enforce-version".into(), "v1.33".into()));
+        let labels: Vec<(String, String)> = ns
+            .labels
+            .iter()
+            .map(|d| (d.value.key.clone(), d.value.value.clone()))
+            .collect();
+        assert_eq!(
+            labels[0],
+            (
+                "pod-security.kubernetes.io/enforce".into(),
+                "restricted".into()
+            )
+        );
+        assert_eq!(
+            labels[1],
+            (
+                "pod-security.kubernetes.io/enforce-version".into(),
+                "v1.33".into()
+            )
+        );
         assert_eq!(labels.len(), 6);
         spec.namespace_object = false;
         assert_eq!(namespace(&spec), None);

@@ -420,7 +420,11 @@ fn volume(m: &crate::policy::config::ConfigMount) -> Value {
         (None, _) => json!({"name": m.config_map}),
     };
     if !m.items.is_empty() {
-        source["items"] = m.items.iter().map(|(k, p)| json!({"key": k, "path": p})).collect();
+        source["items"] = m
+            .items
+            .iter()
+            .map(|(k, p)| json!({"key": k, "path": p}))
+            .collect();
     }
     if m.optional {
         source["optional"] = json!(true);
@@ -438,7 +442,10 @@ fn toleration(t: &crate::policy::config::Toleration) -> Value {
     if let Some(k) = &t.key {
         v.insert("key".into(), json!(k));
     }
-    v.insert("operator".into(), json!(t.operator.as_deref().unwrap_or("Equal")));
+    v.insert(
+        "operator".into(),
+        json!(t.operator.as_deref().unwrap_or("Equal")),
+    );
     if let Some(x) = &t.value {
         v.insert("value".into(), json!(x));
     }

@@ -619,10 +619,18 @@ fn referenced_objects(plan: &Plan) -> Vec<(String, String, String)> {
     };
     for e in &c.env {
         if let Some(r) = &e.secret_key_ref {
-            add("Secret", &r.name, format!("key `{}` as `{}`", r.key, e.name));
+            add(
+                "Secret",
+                &r.name,
+                format!("key `{}` as `{}`", r.key, e.name),
+            );
         }
         if let Some(r) = &e.config_map_key_ref {
-            add("ConfigMap", &r.name, format!("key `{}` as `{}`", r.key, e.name));
+            add(
+                "ConfigMap",
+                &r.name,
+                format!("key `{}` as `{}`", r.key, e.name),
+            );
         }
     }
     for e in &c.env_from {

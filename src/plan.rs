@@ -430,6 +430,37 @@ impl Plan {
             self.security.run_as_user.value.to_string(),
             &self.security.run_as_user.reason,
         );
+        for l in self
+            .config
+            .pod_labels
+            .iter()
+            .filter(|l| !l.reason.is_empty())
+        {
+            add(
+                "Deployment",
+                "template.metadata.labels",
+                format!("{}={}", l.value.key, l.value.value),
+                &l.reason,
+            );
+        }
+        for m in &self.config.mounts {
+            if let Some(mode) = &m.default_mode {
+                add(
+                    "Deployment",
+                    "volumes.secret.defaultMode",
+                    format!("{:#o} ({})", mode.value, m.path),
+                    &mode.reason,
+                );
+            }
+        }
+        for l in self.namespace_object.iter().flat_map(|n| &n.labels) {
+            add(
+                "Namespace",
+                "metadata.labels",
+                format!("{}={}", l.value.key, l.value.value),
+                &l.reason,
+            );
+        }
         add(
             "Service",
             "(object)",

@@ -878,7 +878,7 @@ fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
-const CHART_FILES: [&str; 12] = [
+const CHART_FILES: [&str; 13] = [
     ".helmignore",
     "Chart.yaml",
     "README.md",
@@ -886,6 +886,7 @@ const CHART_FILES: [&str; 12] = [
     "templates/_helpers.tpl",
     "templates/deployment.yaml",
     "templates/hpa.yaml",
+    "templates/namespace.yaml",
     "templates/pdb.yaml",
     "templates/service.yaml",
     "templates/serviceaccount.yaml",
@@ -908,9 +909,11 @@ fn new_with_helm_writes_the_chart_beside_the_bundle_and_render_keeps_it() {
     let dir = tmp.path().join("checkout");
     let mut want: Vec<String> = [
         "README.md",
+        "custom/kustomization.yaml",
         "deployment.yaml",
         "hpa.yaml",
         "kustomization.yaml",
+        "namespace.yaml",
         "pdb.yaml",
         "service.yaml",
         "serviceaccount.yaml",
@@ -1151,7 +1154,11 @@ fn check_skips_a_bundles_chart_sources() {
         .args(["new", "checkout", "--image", IMAGE, "--helm"])
         .assert()
         .success();
+    // Without kubectl the folder is walked file by file (with kubectl, `kubectl kustomize`
+    // builds it, and a chart is no part of that build).
     zerodown(tmp.path())
+        .env("PATH", "")
+        .env_remove("ZERODOWN_KUBECTL")
         .args(["check", "checkout"])
         .assert()
         .success()

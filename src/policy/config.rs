@@ -103,7 +103,12 @@ pub const SECRET_FILE_MODE: u32 = 0o440;
 
 /// The ServiceAccount annotation of Azure workload identity, which also needs a pod label.
 pub const AZURE_CLIENT_ID: &str = "azure.workload.identity/client-id";
-/// The pod label Azure workload identity's webhook selects pods by.
+/// The pod label Azure workload identity's webhook selects pods by: only pods with
+/// `azure.workload.identity/use: "true"` get the projected token and the `AZURE_*` variables
+/// (Azure AD Workload Identity docs, "Service Account Labels and Annotations": required on the
+/// pod template). EKS (`eks.amazonaws.com/role-arn`, "IAM roles for service accounts") and GKE
+/// (`iam.gke.io/gcp-service-account`, "Use Workload Identity Federation for GKE") need only the
+/// ServiceAccount annotation.
 pub const AZURE_USE_LABEL: &str = "azure.workload.identity/use";
 
 /// The plan's view of the spec's configuration fields.

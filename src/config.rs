@@ -256,7 +256,7 @@ impl ConfigAnswers {
                 (None, Some(n)) => object_name("envFrom.configMapRef", n, errs),
                 _ => errs.push(FieldError::new(
                     "envFrom",
-                    format!("{e:?}"),
+                    serde_json::to_string(e).unwrap_or_default(),
                     "needs exactly one of secretRef and configMapRef".into(),
                 )),
             }

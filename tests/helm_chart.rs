@@ -767,6 +767,16 @@ fn the_schema_rejects_bad_values_before_rendering() {
             &["--set", "env[0].name=A,env[0].value=1"],
             "at '/env/0/value': got number, want string",
         ),
+        (
+            &["--set", "podLabels.app\\.kubernetes\\.io/name=other"],
+            "invalid propertyName 'app.kubernetes.io/name'",
+        ),
+        (
+            &["--set", "tolerations[0].key=k,tolerations[0].operator=Maybe"],
+            "at '/tolerations/0/operator'",
+        ),
+        (&["--set", "namespace.create=yes"], "at '/namespace/create'"),
+        (&["--set", "imagePullSecrets[0].name=Bad_Name"], "at '/imagePullSecrets/0/name'"),
     ];
     for (args, field) in cases {
         let out = template(&helm, &c, &chart, args);

@@ -772,11 +772,17 @@ fn the_schema_rejects_bad_values_before_rendering() {
             "invalid propertyName 'app.kubernetes.io/name'",
         ),
         (
-            &["--set", "tolerations[0].key=k,tolerations[0].operator=Maybe"],
+            &[
+                "--set",
+                "tolerations[0].key=k,tolerations[0].operator=Maybe",
+            ],
             "at '/tolerations/0/operator'",
         ),
         (&["--set", "namespace.create=yes"], "at '/namespace/create'"),
-        (&["--set", "imagePullSecrets[0].name=Bad_Name"], "at '/imagePullSecrets/0/name'"),
+        (
+            &["--set", "imagePullSecrets[0].name=Bad_Name"],
+            "at '/imagePullSecrets/0/name'",
+        ),
     ];
     for (args, field) in cases {
         let out = template(&helm, &c, &chart, args);

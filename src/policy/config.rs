@@ -346,6 +346,45 @@ mod tests {
     }
 
     #[test]
+    fn no_env_name_is_ever_emitted_twice() {
+        for preset in Preset::all_builtin() {
+            let base = spec_for(&preset.name);
+            let tuned = crate::policy::plan(&base, &preset).env;
+            for t in &tuned {
+                let mut spec = base.clone();
+                spec.env = vec![EnvVarSpec {
+                    name: t.value.name.clone(),
+                    value: None,
+                    secret_key_ref: None,
+                    config_map_key_ref: Some(SpecKeyRef {
+                        name: "cfg".into(),
+                        key: "k".into(),
+                        optional: false,
+                    }),
+                }];
+                let plan = crate::policy::plan(&spec, &preset);
+                let (_, text) = crate::render::manifests(&plan)
+                    .unwrap()
+                    .into_iter()
+                    .find(|(f, _)| f == "deployment.yaml")
+                    .unwrap();
+                let d: serde_json::Value = serde_yaml_ng::from_str(&text).unwrap();
+                let names: Vec<&str> = d["spec"]["template"]["spec"]["containers"][0]["env"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["name"].as_str().unwrap())
+                    .collect();
+                let mut unique = names.clone();
+                unique.sort();
+                unique.dedup();
+                assert_eq!(names.len(), unique.len(), "{}: {names:?}", preset.name);
+                assert_eq!(names.len(), tuned.len(), "{}: {names:?}", preset.name);
+            }
+        }
+    }
+
+    #[test]
     fn azure_identity_adds_its_pod_label_and_secrets_are_0440() {
         let mut spec = spec_for("go");
         spec.service_account_annotations.insert(

@@ -720,7 +720,7 @@ pub fn values(plan: &Plan) -> Result<Vec<Entry>, Error> {
         ),
         leaf(
             "priorityClassName",
-            &["The pods' PriorityClass; \"\": none (the cluster default). A high class keeps the pods from being preempted by less important ones."],
+            &["The pods' PriorityClass; \"\": none (the cluster default), as PriorityClasses are cluster objects a platform team defines. A high class keeps the pods from being preempted by less important ones (Polaris warns without one)."],
             c.priority_class_name.clone().unwrap_or_default(),
         ),
         leaf("nodeSelector", &["Node labels the pods must run on (none by default)."], &c.node_selector),

@@ -162,7 +162,7 @@ pub fn config(spec: &Spec) -> ConfigPlan {
                 default_mode: m.secret.as_ref().map(|_| {
                     decide(
                         SECRET_FILE_MODE,
-                        "secret files 0440: readable by the app's group (fsGroup) only, not by every user",
+                        "readable by the owner and the app's group (fsGroup) only, not by other users",
                     )
                 }),
                 optional: m.optional,

@@ -6,7 +6,8 @@
 #   1. zerodown render --helm-only: the chart alone, into a scratch folder
 #   2. helm lint --strict (at the spec's kubeVersion)
 #   3. helm template NAME chart --namespace NS: the same objects as `zerodown render -o -` once the
-#      labels Helm adds are normalised (helm.sh/chart dropped, app.kubernetes.io/managed-by)
+#      labels Helm adds are normalised (helm.sh/chart dropped, app.kubernetes.io/managed-by); with
+#      --set namespace.create=true where the bundle has namespace.yaml (the chart's default is off)
 #   4. zerodown check --fail-on info on the rendered objects
 #   5. .ci/validate-bundle.sh on the rendered objects (strict schemas and the public checkers)
 # One "[chart] PASS|FAIL DIR step" line per step; exit 0 if all clean, 1 otherwise, 2 on setup error.
@@ -88,10 +89,14 @@ for dir in "$@"; do
   else
     result FAIL "$dir" "helm lint --strict (k8s $kv)" "$msg"
   fi
-  if ! msg="$("$HELM" template "$name" "$chart" --namespace "$ns" --kube-version "$kv.0" 2>&1 >"$out/manifests.yaml")"; then
+  "$ZD" render -f "$spec" -o - >"$WORK/$i/plain.yaml" 2>/dev/null
+  # The chart does not own its namespace by default (namespace.create=false); where the plain
+  # bundle has namespace.yaml, the chart must render the same Namespace once asked to.
+  ns_flag=()
+  if grep -q '^kind: Namespace$' "$WORK/$i/plain.yaml"; then ns_flag=(--set namespace.create=true); fi
+  if ! msg="$("$HELM" template "$name" "$chart" --namespace "$ns" --kube-version "$kv.0" "${ns_flag[@]}" 2>&1 >"$out/manifests.yaml")"; then
     result FAIL "$dir" "helm template" "$msg"; continue
   fi
-  "$ZD" render -f "$spec" -o - >"$WORK/$i/plain.yaml" 2>/dev/null
   if msg="$("$PY_YAML" "$WORK/same_objects.py" "$out/manifests.yaml" "$WORK/$i/plain.yaml" 2>&1)"; then
     result PASS "$dir" "helm template = zerodown render -o - (labels normalised)"
   else

@@ -30,7 +30,7 @@ pub struct Cli {
 pub enum Command {
     /// Create a new bundle folder: from flags, or by a wizard in a terminal when NAME or --image is missing
     #[command(
-        after_help = "Examples:\n  zerodown new checkout --preset spring-boot \\\n      --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 \\\n      --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --port 9898 --liveness-path /healthz \\\n      --image ghcr.io/stefanprodan/podinfo:6.9.2\n  zerodown new mailer --preset worker -o deploy/mailer \\\n      --image registry.example.com/ops/mailer:2.0.1\n  # plus a Helm chart in checkout/chart/\n  zerodown new checkout --helm \\\n      --image registry.example.com/shop/checkout:1.4.2"
+        after_help = "Examples:\n  zerodown new checkout --preset spring-boot \\\n      --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 \\\n      --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --port 9898 --liveness-path /healthz \\\n      --image ghcr.io/stefanprodan/podinfo:6.9.2\n  zerodown new mailer --preset worker -o deploy/mailer \\\n      --image registry.example.com/ops/mailer:2.0.1\n  # plus a Helm chart in checkout/chart/\n  zerodown new checkout --helm \\\n      --image registry.example.com/shop/checkout:1.4.2\n  # config and secrets by reference, workload identity, placement\n  zerodown new orders-api --preset spring-boot -n shop \\\n      --image registry.example.com/shop/orders-api:3.2.0 \\\n      --env SPRING_PROFILES_ACTIVE=prod \\\n      --env-secret SPRING_DATASOURCE_PASSWORD=orders-db:password \\\n      --env-from-secret orders-db --mount-configmap /config=orders-config \\\n      --service-account-annotation \\\n      eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/orders \\\n      --image-pull-secret regcred \\\n      --toleration dedicated=orders:NoSchedule"
     )]
     New(Box<NewArgs>),
     /// Re-render bundles from their zerodown.yaml files
@@ -180,6 +180,8 @@ pub struct NewArgs {
     pub namespace: Option<String>,
     #[command(flatten)]
     pub tuning: TuningArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// Output folder [default: ./NAME]
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
@@ -271,6 +273,233 @@ pub struct TuningArgs {
     /// Pin the image to this digest (sha256:...)
     #[arg(long, value_name = "DIGEST")]
     pub pin_digest: Option<String>,
+}
+
+/// The service's own configuration: environment, mounted files, identity, placement. Every
+/// flag is repeatable; the spec file (`zerodown.yaml`) takes the same answers as lists.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Environment, files, identity and placement (all repeatable)")]
+pub struct ConfigArgs {
+    /// Literal env var, e.g. --env SPRING_PROFILES_ACTIVE=prod (never a secret: see --env-secret)
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// Env var from a Secret key, e.g. --env-secret DB_PASSWORD=orders-db:password
+    #[arg(long, value_name = "NAME=SECRET:KEY")]
+    pub env_secret: Vec<String>,
+    /// Env var from a ConfigMap key, e.g. --env-configmap LOG_LEVEL=orders-config:log-level
+    #[arg(long, value_name = "NAME=CONFIGMAP:KEY")]
+    pub env_configmap: Vec<String>,
+    /// Every key of a Secret as env vars, e.g. --env-from-secret orders-db
+    #[arg(long, value_name = "SECRET")]
+    pub env_from_secret: Vec<String>,
+    /// Every key of a ConfigMap as env vars, e.g. --env-from-configmap orders-env
+    #[arg(long, value_name = "CONFIGMAP")]
+    pub env_from_configmap: Vec<String>,
+    /// Mount a ConfigMap's keys as read-only files, e.g. --mount-configmap /config=orders-config
+    #[arg(long, value_name = "PATH=CONFIGMAP")]
+    pub mount_configmap: Vec<String>,
+    /// Mount a Secret's keys as read-only files (mode 0440), e.g. --mount-secret /etc/tls=orders-tls
+    #[arg(long, value_name = "PATH=SECRET")]
+    pub mount_secret: Vec<String>,
+    /// One word of the container command (replaces ENTRYPOINT), e.g. --command java --command -jar
+    #[arg(long = "command", value_name = "WORD", allow_hyphen_values = true)]
+    pub command: Vec<String>,
+    /// One word of the container args (replaces CMD), e.g. --arg --server.port=8080
+    #[arg(long = "arg", value_name = "WORD", allow_hyphen_values = true)]
+    pub args: Vec<String>,
+    /// ServiceAccount annotation (workload identity), e.g. eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/orders
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub service_account_annotation: Vec<String>,
+    /// Secret to pull the image with, e.g. --image-pull-secret regcred
+    #[arg(long, value_name = "SECRET")]
+    pub image_pull_secret: Vec<String>,
+    /// Extra pod label, e.g. --pod-label team=orders
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub pod_label: Vec<String>,
+    /// Extra pod annotation, e.g. --pod-annotation prometheus.io/scrape=true
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub pod_annotation: Vec<String>,
+    /// Node label the pods must run on, e.g. --node-selector kubernetes.io/arch=arm64
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub node_selector: Vec<String>,
+    /// Taint to tolerate, as kubectl taint writes it: KEY=VALUE:EFFECT, KEY:EFFECT (any value), KEY=VALUE (any effect), e.g. --toleration dedicated=orders:NoSchedule
+    #[arg(long, value_name = "KEY[=VALUE][:EFFECT]")]
+    pub toleration: Vec<String>,
+    /// The pods' PriorityClass (made by the platform team), e.g. --priority-class business-critical
+    #[arg(long, value_name = "NAME")]
+    pub priority_class: Option<String>,
+    /// No namespace.yaml: the namespace (and its Pod Security labels) is made elsewhere
+    #[arg(long)]
+    pub no_namespace: bool,
+}
+
+impl ConfigArgs {
+    /// The answers these flags give; a malformed flag value is an error naming the flag.
+    pub fn answers(&self, errs: &mut FieldErrors) -> crate::config::ConfigAnswers {
+        use crate::config::{EnvFromSpec, EnvVarSpec, KeyRef, MountSpec, TolerationSpec};
+        let pair = |flag: &str, v: &str, sep: char, shape: &str, errs: &mut FieldErrors| match v
+            .split_once(sep)
+        {
+            Some((a, b)) if !a.is_empty() => Some((a.to_string(), b.to_string())),
+            _ => {
+                errs.push(FieldError::new(flag, v, format!("must be {shape}")));
+                None
+            }
+        };
+        let key_ref = |flag: &str, v: &str, shape: &str, errs: &mut FieldErrors| {
+            let (name, rest) = pair(flag, v, '=', shape, errs)?;
+            let (obj, key) = pair(flag, &rest, ':', shape, errs)?;
+            Some((
+                name,
+                KeyRef {
+                    name: obj,
+                    key,
+                    optional: false,
+                },
+            ))
+        };
+        let mut env: Vec<EnvVarSpec> = self
+            .env
+            .iter()
+            .filter_map(|v| pair("--env", v, '=', "NAME=VALUE, e.g. LOG_LEVEL=info", errs))
+            .map(|(name, value)| EnvVarSpec {
+                name,
+                value: Some(value),
+                secret_key_ref: None,
+                config_map_key_ref: None,
+            })
+            .collect();
+        for v in &self.env_secret {
+            if let Some((name, r)) = key_ref(
+                "--env-secret",
+                v,
+                "NAME=SECRET:KEY, e.g. DB_PASSWORD=orders-db:password",
+                errs,
+            ) {
+                env.push(EnvVarSpec {
+                    name,
+                    value: None,
+                    secret_key_ref: Some(r),
+                    config_map_key_ref: None,
+                });
+            }
+        }
+        for v in &self.env_configmap {
+            if let Some((name, r)) = key_ref(
+                "--env-configmap",
+                v,
+                "NAME=CONFIGMAP:KEY, e.g. LOG_LEVEL=orders-config:log-level",
+                errs,
+            ) {
+                env.push(EnvVarSpec {
+                    name,
+                    value: None,
+                    secret_key_ref: None,
+                    config_map_key_ref: Some(r),
+                });
+            }
+        }
+        let env_from = self
+            .env_from_secret
+            .iter()
+            .map(|s| EnvFromSpec {
+                secret_ref: Some(s.clone()),
+                config_map_ref: None,
+                prefix: None,
+                optional: false,
+            })
+            .chain(self.env_from_configmap.iter().map(|c| EnvFromSpec {
+                secret_ref: None,
+                config_map_ref: Some(c.clone()),
+                prefix: None,
+                optional: false,
+            }))
+            .collect();
+        let mut mounts = Vec::new();
+        for (flag, list, secret) in [
+            ("--mount-configmap", &self.mount_configmap, false),
+            ("--mount-secret", &self.mount_secret, true),
+        ] {
+            for v in list {
+                if let Some((path, name)) =
+                    pair(flag, v, '=', "PATH=NAME, e.g. /config=orders-config", errs)
+                {
+                    mounts.push(MountSpec {
+                        path,
+                        config_map: (!secret).then(|| name.clone()),
+                        secret: secret.then_some(name),
+                        items: Default::default(),
+                        optional: false,
+                    });
+                }
+            }
+        }
+        let map = |flag: &str, list: &[String], errs: &mut FieldErrors| {
+            list.iter()
+                .filter_map(|v| pair(flag, v, '=', "KEY=VALUE", errs))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let mut tolerations = Vec::new();
+        for v in &self.toleration {
+            let (kv, effect) = match v.rsplit_once(':') {
+                Some((kv, e)) => (kv, Some(e)),
+                None => (v.as_str(), None),
+            };
+            use crate::config::TaintEffect;
+            let effect = match effect.map(|e| match e {
+                "NoSchedule" => Ok(TaintEffect::NoSchedule),
+                "PreferNoSchedule" => Ok(TaintEffect::PreferNoSchedule),
+                "NoExecute" => Ok(TaintEffect::NoExecute),
+                _ => Err(()),
+            }) {
+                Some(Ok(e)) => Some(e),
+                Some(Err(())) => {
+                    errs.push(FieldError::new(
+                        "--toleration",
+                        v,
+                        "has an effect that is not NoSchedule, PreferNoSchedule or NoExecute"
+                            .into(),
+                    ));
+                    continue;
+                }
+                None => None,
+            };
+            let (key, value) = match kv.split_once('=') {
+                Some((k, val)) => (k.to_string(), Some(val.to_string())),
+                None => (kv.to_string(), None),
+            };
+            tolerations.push(TolerationSpec {
+                key: Some(key),
+                operator: Some(if value.is_some() {
+                    crate::config::TolerationOperator::Equal
+                } else {
+                    crate::config::TolerationOperator::Exists
+                }),
+                value,
+                effect,
+                toleration_seconds: None,
+            });
+        }
+        crate::config::ConfigAnswers {
+            env,
+            env_from,
+            mounts,
+            command: self.command.clone(),
+            args: self.args.clone(),
+            service_account_annotations: map(
+                "--service-account-annotation",
+                &self.service_account_annotation,
+                errs,
+            ),
+            image_pull_secrets: self.image_pull_secret.clone(),
+            pod_labels: map("--pod-label", &self.pod_label, errs),
+            pod_annotations: map("--pod-annotation", &self.pod_annotation, errs),
+            node_selector: map("--node-selector", &self.node_selector, errs),
+            tolerations,
+            priority_class_name: self.priority_class.clone(),
+            namespace_object: self.no_namespace.then_some(false),
+        }
+    }
 }
 
 /// Flags of `zerodown render`.
@@ -376,6 +605,7 @@ impl NewArgs {
                 .as_deref()
                 .and_then(|v| mib("--ephemeral-storage", v, &mut errs)),
         };
+        let config = self.config.answers(&mut errs);
         if !errs.is_empty() {
             return Err(Error::Invalid(errs));
         }
@@ -405,6 +635,7 @@ impl NewArgs {
             registry_mirror: t.registry_mirror.clone(),
             pin_digest: t.pin_digest.clone(),
             lint_annotations: t.lint_annotations.clone(),
+            config,
         })
     }
 }
@@ -494,6 +725,24 @@ pub fn flag_for(field: &str) -> Option<&'static str> {
         "kubeVersion" => "--kube-version",
         "overlays" => "--overlays",
         "registryMirror" => "--registry-mirror",
+        "env" | "env.name" | "env.value" => "--env/--env-secret/--env-configmap",
+        "env.secretKeyRef.name" | "env.secretKeyRef.key" => "--env-secret",
+        "env.configMapKeyRef.name" | "env.configMapKeyRef.key" => "--env-configmap",
+        "envFrom" | "envFrom.secretRef" | "envFrom.configMapRef" => {
+            "--env-from-secret/--env-from-configmap"
+        }
+        "mounts" | "mounts.path" => "--mount-configmap/--mount-secret",
+        "mounts.configMap" => "--mount-configmap",
+        "mounts.secret" => "--mount-secret",
+        "command" => "--command",
+        "args" => "--arg",
+        "serviceAccountAnnotations" => "--service-account-annotation",
+        "imagePullSecrets" => "--image-pull-secret",
+        "podLabels" => "--pod-label",
+        "podAnnotations" => "--pod-annotation",
+        "nodeSelector" => "--node-selector",
+        "tolerations" | "tolerations.key" | "tolerations.value" => "--toleration",
+        "priorityClassName" => "--priority-class",
         _ => return None,
     })
 }

@@ -118,6 +118,7 @@ fn new(args: NewArgs) -> Result<i32, Error> {
         &dir,
         args.helm_only,
     )?;
+    let bundle = render::keep_user_layer(bundle, &dir, &plan);
     write_new_bundle(&bundle, &dir, args.force, (&spec, &plan, args.helm_only))?;
     Ok(EXIT_OK)
 }
@@ -238,6 +239,7 @@ fn new_wizard(args: NewArgs) -> Result<i32, Error> {
         &dir,
         args.helm_only,
     )?;
+    let bundle = render::keep_user_layer(bundle, &dir, &plan);
     prompter.say(&wizard::summary(&plan));
     let question = if editing {
         format!(
@@ -374,6 +376,9 @@ struct Rendered {
     /// The spec file's and the policy's warnings.
     warnings: Vec<String>,
     output: RenderOutput,
+    /// With `--check`, when the user's `custom/` layer changes anything: the folder to
+    /// `kubectl kustomize` and the plain manifests to compare its findings with.
+    layer: Option<(PathBuf, String)>,
 }
 
 /// Where one spec's rendering goes.
@@ -462,7 +467,22 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             } else {
                 render::bundle(&spec, &plan)?
             };
-            RenderOutput::Folder(dir, bundle.generated())
+            RenderOutput::Folder(
+                dir.clone(),
+                render::keep_user_layer(bundle, &dir, &plan).generated(),
+            )
+        };
+        // The user's layer, when it changes anything: `--check` audits what it builds.
+        let layer = match &output {
+            RenderOutput::Folder(dir, _) if args.check && !args.helm_only => {
+                user_layer_changes_something(dir, &plan)
+                    .then(|| {
+                        render::stream(&plan)
+                            .map(|plain| (dir.join(render::base_dir(&plan)), plain))
+                    })
+                    .transpose()?
+            }
+            _ => None,
         };
         // A chart zerodown wrote earlier that the spec no longer asks for is not kept up to date.
         let chart_left_behind = match &output {
@@ -490,6 +510,7 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             chart_not_in_spec: args.helm && !args.helm_only && !spec.helm,
             warnings: warnings.into_iter().chain(plan.warnings).collect(),
             output,
+            layer,
         })
     };
     let results: Vec<Result<Rendered, Error>> = if several {
@@ -628,13 +649,42 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             }
             drifted += drift.len();
         }
-        if drifted == 0 {
+        let mut layer_problems = 0;
+        for (dir, plain) in rendered.iter().filter_map(|r| r.layer.as_ref()) {
+            match layer_findings(dir, plain) {
+                Ok(findings) => {
+                    for f in &findings {
+                        let _ = writeln!(
+                            err,
+                            "{}: {}/{}: {} [{}] (added by the custom/ layer)\n  fix: {}",
+                            f.severity, f.kind, f.name, f.message, f.rule, f.fix
+                        );
+                    }
+                    layer_problems += findings
+                        .iter()
+                        .filter(|f| f.severity >= crate::check::Severity::Warning)
+                        .count();
+                }
+                Err(why) => {
+                    let _ = writeln!(err, "note: {why}");
+                }
+            }
+        }
+        if drifted == 0 && layer_problems == 0 {
             return Ok(EXIT_OK);
         }
-        let _ = writeln!(
-            err,
-            "error: {drifted} file(s) differ from `zerodown render`; run it and commit the result"
-        );
+        if drifted > 0 {
+            let _ = writeln!(
+                err,
+                "error: {drifted} file(s) differ from `zerodown render`; run it and commit the result"
+            );
+        }
+        if layer_problems > 0 {
+            let _ = writeln!(
+                err,
+                "error: the custom/ layer adds {layer_problems} finding(s) at warning or above to what `kubectl kustomize` builds; fix the patch, or silence a rule on its object with an ignore-check.zerodown.dev/<rule> annotation and a reason"
+            );
+        }
         return Ok(EXIT_FINDINGS);
     }
     for (path, status) in crate::bundle::write_all_into(&bundles, args.force)? {
@@ -656,6 +706,49 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
         }
     }
     Ok(EXIT_OK)
+}
+
+/// Whether the user's layer of the bundle in `dir` holds more than the untouched skeleton
+/// zerodown wrote (then `kubectl kustomize` builds something else than the plain manifests).
+fn user_layer_changes_something(dir: &Path, plan: &Plan) -> bool {
+    let layer = dir.join(render::user_layer_dir(plan));
+    let skeleton = std::fs::read_to_string(layer.join("kustomization.yaml"))
+        .is_ok_and(|t| render::is_user_layer_skeleton(plan, &t));
+    let others = std::fs::read_dir(&layer)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.file_name() != "kustomization.yaml")
+        })
+        .unwrap_or(false);
+    layer.is_dir() && (!skeleton || others)
+}
+
+/// The findings of `kubectl kustomize dir` that the plain manifests do not have: what the
+/// user's layer introduced (by rule and object).
+///
+/// Errors: why the layer could not be audited (no kubectl, a failing build), as a note.
+fn layer_findings(dir: &Path, plain: &str) -> Result<Vec<crate::check::Finding>, String> {
+    use crate::check::{check_sources, kubectl, kustomize, Source};
+    if kubectl().is_none() {
+        return Err(format!(
+            "{}custom/ changes the bundle, but kubectl was not found (set ZERODOWN_KUBECTL): what it builds was not audited",
+            dir.display()
+        ));
+    }
+    let built =
+        kustomize(dir).map_err(|e| format!("`kubectl kustomize {}` failed: {e}", dir.display()))?;
+    let key =
+        |f: &crate::check::Finding| (f.rule, f.kind.clone(), f.namespace.clone(), f.name.clone());
+    let before: std::collections::HashSet<_> = check_sources(&[Source::new("plain", plain)])
+        .active()
+        .map(key)
+        .collect();
+    let name = format!("{} (kubectl kustomize)", dir.display());
+    Ok(check_sources(&[Source::new(name, built)])
+        .active()
+        .filter(|f| !before.contains(&key(f)))
+        .cloned()
+        .collect())
 }
 
 fn explain(args: ExplainArgs) -> Result<i32, Error> {

@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod image;
 pub mod plan;

@@ -311,6 +311,10 @@ pub struct Plan {
     pub warnings: Vec<String>,
     /// The preset's notes for the README.
     pub notes: Vec<String>,
+    /// The service's own environment, mounts, identity and placement.
+    pub config: crate::policy::config::ConfigPlan,
+    /// `namespace.yaml`, unless the namespace is made elsewhere.
+    pub namespace_object: Option<crate::policy::config::NamespaceObject>,
 }
 
 /// One row of `zerodown explain`: the object and field, the value, and why.
@@ -446,6 +450,37 @@ impl Plan {
             self.security.run_as_user.value.to_string(),
             &self.security.run_as_user.reason,
         );
+        for l in self
+            .config
+            .pod_labels
+            .iter()
+            .filter(|l| !l.reason.is_empty())
+        {
+            add(
+                "Deployment",
+                "template.metadata.labels",
+                format!("{}={}", l.value.key, l.value.value),
+                &l.reason,
+            );
+        }
+        for m in &self.config.mounts {
+            if let Some(mode) = &m.default_mode {
+                add(
+                    "Deployment",
+                    "volumes.secret.defaultMode",
+                    format!("{:#o} ({})", mode.value, m.path),
+                    &mode.reason,
+                );
+            }
+        }
+        for l in self.namespace_object.iter().flat_map(|n| &n.labels) {
+            add(
+                "Namespace",
+                "metadata.labels",
+                format!("{}={}", l.value.key, l.value.value),
+                &l.reason,
+            );
+        }
         add(
             "Service",
             "(object)",

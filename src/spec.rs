@@ -4,6 +4,7 @@
 //! Flags, a spec file and the wizard all fill the same [`Answers`]; one conversion
 //! ([`Answers::resolve`]) applies the preset's defaults and runs every field and cross-field check.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -279,6 +280,60 @@ pub struct Spec {
     /// either way.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lint_annotations: Vec<Linter>,
+    /// Environment variables of the app container, after the tuned ones (JAVA_TOOL_OPTIONS, ...);
+    /// one with a tuned variable's name replaces it. Each `{name, value}`,
+    /// `{name, secretKeyRef: {name, key}}` or `{name, configMapKeyRef: {name, key}}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<crate::config::EnvVarSpec>,
+    /// Whole Secrets or ConfigMaps as environment variables: `{secretRef: NAME}` or
+    /// `{configMapRef: NAME}`, with an optional `prefix`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_from: Vec<crate::config::EnvFromSpec>,
+    /// ConfigMaps and Secrets mounted read-only as files: `{path, configMap: NAME}` or
+    /// `{path, secret: NAME}`, with optional `items` (key: file path).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<crate::config::MountSpec>,
+    /// The container's `command` (replaces the image's ENTRYPOINT); argv, no shell.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// The container's `args` (replaces the image's CMD).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// Annotations of the ServiceAccount, e.g. cloud workload identity
+    /// (`eks.amazonaws.com/role-arn`, `iam.gke.io/gcp-service-account`,
+    /// `azure.workload.identity/client-id`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub service_account_annotations: BTreeMap<String, String>,
+    /// Secrets (type kubernetes.io/dockerconfigjson) used to pull the image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_pull_secrets: Vec<String>,
+    /// Extra labels of the pods (not the app.kubernetes.io ones zerodown sets).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pod_labels: BTreeMap<String, String>,
+    /// Extra annotations of the pods.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pod_annotations: BTreeMap<String, String>,
+    /// Node labels the pods must run on.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    /// Taints the pods tolerate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<crate::config::TolerationSpec>,
+    /// The pods' PriorityClass (a cluster object the platform team defines); none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    /// Whether the bundle has `namespace.yaml`, a Namespace with the Pod Security Admission
+    /// `restricted` labels (default `true`); `false` when namespaces are made elsewhere.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub namespace_object: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 fn is_false(b: &bool) -> bool {
@@ -317,6 +372,8 @@ pub struct Answers {
     pub pin_digest: Option<String>,
     /// Linters whose exemption annotations the bundle carries.
     pub lint_annotations: Vec<Linter>,
+    /// Environment, mounts, identity, placement and the namespace object.
+    pub config: crate::config::ConfigAnswers,
 }
 
 impl Answers {
@@ -353,6 +410,7 @@ impl Answers {
             registry_mirror: spec.registry_mirror.clone(),
             pin_digest: None,
             lint_annotations: spec.lint_annotations.clone(),
+            config: crate::config::ConfigAnswers::from_spec(spec),
         }
     }
 
@@ -587,7 +645,9 @@ impl Answers {
                 errs.push(FieldError::new("registryMirror", m, why));
             }
         }
+        self.config.validate(&mounts, &mut errs, warnings);
         if errs.is_empty() {
+            let c = self.config;
             Ok(Spec {
                 name,
                 namespace,
@@ -620,6 +680,19 @@ impl Answers {
                     l.dedup();
                     l
                 },
+                env: c.env,
+                env_from: c.env_from,
+                mounts: c.mounts,
+                command: c.command,
+                args: c.args,
+                service_account_annotations: c.service_account_annotations,
+                image_pull_secrets: c.image_pull_secrets,
+                pod_labels: c.pod_labels,
+                pod_annotations: c.pod_annotations,
+                node_selector: c.node_selector,
+                tolerations: c.tolerations,
+                priority_class_name: c.priority_class_name,
+                namespace_object: c.namespace_object.unwrap_or(true),
             })
         } else {
             Err(errs)

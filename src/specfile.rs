@@ -201,7 +201,7 @@ pub fn load_spec(path: &Path, warnings: &mut Vec<String>) -> Result<(Spec, Prese
     let origin = path.display().to_string();
     if text.lines().any(|l| l.trim_end() == OLD_SCHEMA_LINE) {
         warnings.push(format!(
-            "{origin}: its `yaml-language-server` line names a schema URL that does not exist; \
+            "the `yaml-language-server` line of {origin} names a schema URL that does not exist; \
              replace that first line with `{SCHEMA_LINE}` (the schema `zerodown render` writes beside it)"
         ));
     }

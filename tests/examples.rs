@@ -37,6 +37,7 @@ fn every_example_is_up_to_date() {
         [
             "mailer-worker",
             "node-hello",
+            "orders-api",
             "podinfo",
             "spring-petclinic",
             "static-site",

@@ -161,6 +161,17 @@ fn cases() -> Vec<Case> {
         a.kube_version = Some("1.37".into());
         a.cost = Some(Cost::Minimal);
     }));
+    v.push(case(
+        "spring-boot with every config field",
+        "spring-boot",
+        |a| {
+            a.config = every_config_field();
+        },
+    ));
+    v.push(case("go without a namespace object", "go", |a| {
+        a.config.namespace_object = Some(false);
+        a.config.pod_labels.insert("team".into(), "orders".into());
+    }));
     // The specs of real apps in examples/, under their own names and namespaces.
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut specs: Vec<PathBuf> = fs::read_dir(&examples)
@@ -180,6 +191,125 @@ fn cases() -> Vec<Case> {
         });
     }
     v
+}
+
+/// Every field of the service's own configuration, each branch of its templates once: literal,
+/// Secret and ConfigMap env (one optional, one replacing a tuned var), envFrom with a prefix,
+/// ConfigMap and Secret mounts with items, command and args, Azure workload identity (which adds
+/// a pod label), pull secrets, pod labels and annotations, node selector, every toleration shape
+/// and a priority class.
+fn every_config_field() -> zerodown::config::ConfigAnswers {
+    use zerodown::config::*;
+    let key = |name: &str, key: &str, optional| KeyRef {
+        name: name.into(),
+        key: key.into(),
+        optional,
+    };
+    let env = |name: &str, value: Option<&str>, s: Option<KeyRef>, c: Option<KeyRef>| EnvVarSpec {
+        name: name.into(),
+        value: value.map(Into::into),
+        secret_key_ref: s,
+        config_map_key_ref: c,
+    };
+    let map = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    ConfigAnswers {
+        env: vec![
+            env(
+                "JAVA_TOOL_OPTIONS",
+                Some("-XX:MaxRAMPercentage=60.0"),
+                None,
+                None,
+            ),
+            env(
+                "SPRING_PROFILES_ACTIVE",
+                Some("prod: \"eu\" {{ x }}"),
+                None,
+                None,
+            ),
+            env(
+                "SPRING_DATASOURCE_PASSWORD",
+                None,
+                Some(key("orders-db", "password", false)),
+                None,
+            ),
+            env(
+                "LOG_LEVEL",
+                None,
+                None,
+                Some(key("orders-config", "log.level", true)),
+            ),
+        ],
+        env_from: vec![
+            EnvFromSpec {
+                secret_ref: Some("orders-db".into()),
+                config_map_ref: None,
+                prefix: Some("DB_".into()),
+                optional: false,
+            },
+            EnvFromSpec {
+                secret_ref: None,
+                config_map_ref: Some("orders-env".into()),
+                prefix: None,
+                optional: true,
+            },
+        ],
+        mounts: vec![
+            MountSpec {
+                path: "/config".into(),
+                config_map: Some("orders-config".into()),
+                secret: None,
+                items: map(&[("application.yaml", "application.yaml")]),
+                optional: false,
+            },
+            MountSpec {
+                path: "/etc/tls".into(),
+                config_map: None,
+                secret: Some("orders-tls".into()),
+                items: Default::default(),
+                optional: true,
+            },
+        ],
+        command: vec!["java".into(), "-jar".into(), "/app/app.jar".into()],
+        args: vec!["--server.port=8080".into()],
+        service_account_annotations: map(&[(
+            "azure.workload.identity/client-id",
+            "00000000-0000-0000-0000-000000000000",
+        )]),
+        image_pull_secrets: vec!["regcred".into(), "mirror-cred".into()],
+        pod_labels: map(&[("team", "orders"), ("cost-center", "")]),
+        pod_annotations: map(&[("prometheus.io/scrape", "true")]),
+        node_selector: map(&[("kubernetes.io/arch", "arm64")]),
+        tolerations: vec![
+            TolerationSpec {
+                key: Some("dedicated".into()),
+                operator: Some(TolerationOperator::Equal),
+                value: Some("orders".into()),
+                effect: Some(TaintEffect::NoSchedule),
+                toleration_seconds: None,
+            },
+            TolerationSpec {
+                key: Some("node.kubernetes.io/unreachable".into()),
+                operator: Some(TolerationOperator::Exists),
+                value: None,
+                effect: Some(TaintEffect::NoExecute),
+                toleration_seconds: Some(30),
+            },
+            TolerationSpec {
+                key: None,
+                operator: Some(TolerationOperator::Exists),
+                value: None,
+                effect: None,
+                toleration_seconds: None,
+            },
+        ],
+        priority_class_name: Some("business-critical".into()),
+        namespace_object: None,
+    }
 }
 
 /// Writes the bundle (with its chart) into `root/app` and returns that folder.
@@ -289,7 +419,23 @@ fn every_preset_chart_lints_clean_and_renders_the_plain_bundle() {
             c.what
         );
 
-        let rendered = template(&helm, &c, &chart, &[]);
+        // The chart does not own its namespace by default (namespace.create=false: `helm
+        // uninstall` would delete it, and `--create-namespace` makes one the chart cannot adopt),
+        // so the plain bundle's namespace.yaml is compared with namespace.create=true, and the
+        // default values must render no Namespace at all.
+        let defaults = template(&helm, &c, &chart, &[]);
+        assert!(defaults.status.success(), "{}: {}", c.what, text(&defaults));
+        assert!(
+            !String::from_utf8_lossy(&defaults.stdout).contains("\nkind: Namespace\n"),
+            "{}: a Namespace with default values",
+            c.what
+        );
+        let with_namespace: &[&str] = if c.plan.namespace_object.is_some() {
+            &["--set", "namespace.create=true"]
+        } else {
+            &[]
+        };
+        let rendered = template(&helm, &c, &chart, with_namespace);
         assert!(
             rendered.status.success(),
             "{}: helm template:\n{}",
@@ -367,7 +513,7 @@ fn every_preset_chart_lints_clean_and_renders_the_plain_bundle() {
         );
         checked += 1;
     }
-    assert_eq!(checked, Preset::all_builtin().len() + 5 + 6);
+    assert_eq!(checked, Preset::all_builtin().len() + 7 + 7);
 }
 
 #[test]
@@ -621,6 +767,22 @@ fn the_schema_rejects_bad_values_before_rendering() {
             &["--set", "env[0].name=A,env[0].value=1"],
             "at '/env/0/value': got number, want string",
         ),
+        (
+            &["--set", "podLabels.app\\.kubernetes\\.io/name=other"],
+            "invalid propertyName 'app.kubernetes.io/name'",
+        ),
+        (
+            &[
+                "--set",
+                "tolerations[0].key=k,tolerations[0].operator=Maybe",
+            ],
+            "at '/tolerations/0/operator'",
+        ),
+        (&["--set", "namespace.create=yes"], "at '/namespace/create'"),
+        (
+            &["--set", "imagePullSecrets[0].name=Bad_Name"],
+            "at '/imagePullSecrets/0/name'",
+        ),
     ];
     for (args, field) in cases {
         let out = template(&helm, &c, &chart, args);
@@ -732,7 +894,7 @@ fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
-const CHART_FILES: [&str; 12] = [
+const CHART_FILES: [&str; 13] = [
     ".helmignore",
     "Chart.yaml",
     "README.md",
@@ -740,6 +902,7 @@ const CHART_FILES: [&str; 12] = [
     "templates/_helpers.tpl",
     "templates/deployment.yaml",
     "templates/hpa.yaml",
+    "templates/namespace.yaml",
     "templates/pdb.yaml",
     "templates/service.yaml",
     "templates/serviceaccount.yaml",
@@ -762,9 +925,11 @@ fn new_with_helm_writes_the_chart_beside_the_bundle_and_render_keeps_it() {
     let dir = tmp.path().join("checkout");
     let mut want: Vec<String> = [
         "README.md",
+        "custom/kustomization.yaml",
         "deployment.yaml",
         "hpa.yaml",
         "kustomization.yaml",
+        "namespace.yaml",
         "pdb.yaml",
         "service.yaml",
         "serviceaccount.yaml",
@@ -1009,7 +1174,11 @@ fn check_skips_a_bundles_chart_sources() {
         .args(["new", "checkout", "--image", IMAGE, "--helm"])
         .assert()
         .success();
+    // Without kubectl the folder is walked file by file (with kubectl, `kubectl kustomize`
+    // builds it, and a chart is no part of that build).
     zerodown(tmp.path())
+        .env("PATH", "")
+        .env_remove("ZERODOWN_KUBECTL")
         .args(["check", "checkout"])
         .assert()
         .success()

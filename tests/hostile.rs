@@ -467,6 +467,7 @@ fn assert_quoted(dir: &Path, scalar: &str) -> Result<(), String> {
         "Deployment",
         "HorizontalPodAutoscaler",
         "Kustomization",
+        "Namespace",
         "PodDisruptionBudget",
         "ServiceAccount",
     ]

@@ -294,7 +294,7 @@ fn two_specs_that_would_write_the_same_files_are_refused() {
         assert_eq!(out.status.code(), Some(2));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
-            err.contains("a/zerodown.yaml and a/other.yaml would both write a/serviceaccount.yaml; nothing was written"),
+            err.contains("a/zerodown.yaml and a/other.yaml would both write a/namespace.yaml; nothing was written"),
             "{err}"
         );
         assert!(!dir.join("a/pdb.yaml").exists());

@@ -54,7 +54,37 @@ pub fn load_paths(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Source>, Vec<
                 InputErrorKind::Unreadable,
                 format!("cannot read {name}: {}", io_reason(&e)),
             )),
+            Ok(m)
+                if m.is_dir() && p.join("kustomization.yaml").is_file() && kubectl().is_some() =>
+            {
+                // A kustomization (such as a bundle with the user's custom/ layer): audit what
+                // `kubectl apply -k` would apply, not the files one by one.
+                match kustomize(p) {
+                    Ok(text) => push_text(
+                        &format!("{name} (kubectl kustomize)"),
+                        text.into_bytes(),
+                        &mut sources,
+                        &mut errors,
+                    ),
+                    Err(why) => errors.push(InputError::new(
+                        &name,
+                        None,
+                        Severity::Error,
+                        InputErrorKind::Unreadable,
+                        format!("`kubectl kustomize {name}` failed: {why}"),
+                    )),
+                }
+            }
             Ok(m) if m.is_dir() => {
+                if p.join("kustomization.yaml").is_file() {
+                    errors.push(InputError::new(
+                        &name,
+                        None,
+                        Severity::Info,
+                        InputErrorKind::NoManifests,
+                        format!("{name} is a kustomization, but kubectl was not found (set ZERODOWN_KUBECTL or put kubectl on PATH): its files are audited one by one, without the patches of its components"),
+                    ));
+                }
                 let mut files = Vec::new();
                 let mut visited = HashSet::new();
                 walk(p, &mut files, &mut visited, &mut errors);
@@ -194,6 +224,16 @@ fn walk(
                 InputErrorKind::HelmTemplate,
                 format!("Helm chart {name} skipped; to audit it, render it first: helm template RELEASE {name} | zerodown check -"),
             ));
+        } else if p.is_dir() && is_component(&p) {
+            // A kustomize Component holds patches (partial objects), not manifests.
+            let name = p.display().to_string();
+            errs.push(InputError::new(
+                &name,
+                None,
+                Severity::Info,
+                InputErrorKind::NoManifests,
+                format!("kustomize Component {name} skipped (patches, not manifests); `kubectl kustomize` of the folder that includes it shows its effect"),
+            ));
         } else if p.is_dir() {
             walk(&p, files, visited, errs);
         } else if p
@@ -216,6 +256,40 @@ fn walk(
             }
         }
     }
+}
+
+/// The kubectl `check` builds kustomizations with: `ZERODOWN_KUBECTL`, else `kubectl` on
+/// `PATH`; `None` when neither is there.
+pub fn kubectl() -> Option<PathBuf> {
+    if let Some(k) = std::env::var_os("ZERODOWN_KUBECTL").filter(|k| !k.is_empty()) {
+        return Some(PathBuf::from(k));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join("kubectl"))
+        .find(|k| k.is_file())
+}
+
+/// The output of `kubectl kustomize DIR` (the objects `kubectl apply -k DIR` applies).
+///
+/// Errors: kubectl's own message (a bad patch, a missing file), or why it could not run.
+pub fn kustomize(dir: &Path) -> Result<String, String> {
+    let kubectl = kubectl().ok_or("kubectl not found (set ZERODOWN_KUBECTL)")?;
+    let out = std::process::Command::new(&kubectl)
+        .arg("kustomize")
+        .arg(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", kubectl.display()))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    String::from_utf8(out.stdout).map_err(|_| "kubectl printed non-UTF-8 output".to_string())
+}
+
+/// Whether `dir` holds a kustomize Component (`kind: Component` in its kustomization.yaml).
+fn is_component(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("kustomization.yaml"))
+        .is_ok_and(|t| t.lines().any(|l| l.trim_end() == "kind: Component"))
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ mod service;
 mod shutdown;
 mod suppress;
 
-pub use load::load_paths;
+pub use load::{kubectl, kustomize, load_paths};
 pub use model::{Finding, InputError, InputErrorKind, Severity, Suppressed};
 pub use report::{Report, Summary};
 pub use rules::{explain, rule_doc, rules, suggest, RuleDoc, RULES};

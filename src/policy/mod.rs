@@ -2,6 +2,7 @@
 //! with its reason. No I/O. One file per concern; each rule's test sits next to it.
 
 pub mod autoscaling;
+pub mod config;
 pub mod disruption;
 pub mod image;
 pub mod overlays;
@@ -106,7 +107,7 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
         ));
     }
     let (exemptions, departures) = security::exemptions(spec, image.as_ref(), &spread, &shutdown);
-    Plan {
+    let mut plan = Plan {
         name: spec.name.clone(),
         namespace: spec.namespace.clone(),
         image: mirror
@@ -134,5 +135,10 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
         departures,
         warnings,
         notes: preset.notes.clone(),
-    }
+        config: config::config(spec),
+        namespace_object: config::namespace(spec),
+    };
+    // Last, over every tuned env var and exemption the policies above made.
+    config::apply_overrides(&mut plan);
+    plan
 }

@@ -116,6 +116,17 @@ pub fn exemptions(
         "deploymentMissingReplicas",
         "the HorizontalPodAutoscaler owns spec.replicas (minReplicas 2 or more); a replicas field would fight it on every apply, as kube-score also says".into(),
     );
+    if spec.env.iter().any(|e| e.secret_key_ref.is_some())
+        || spec.env_from.iter().any(|e| e.secret_ref.is_some())
+    {
+        // Only when the spec asks for it: a Secret as env vars is what most apps (Spring Boot's
+        // datasource, twelve-factor apps) read, and the value never enters the bundle.
+        add(
+            Tool::Checkov,
+            "CKV_K8S_35",
+            "zerodown.yaml reads Secret keys as environment variables (env secretKeyRef or envFrom secretRef) by reference; mount the Secret (mounts secret) to read it as files instead".into(),
+        );
+    }
     if spec.run_as_user < 10000 {
         let why = format!(
             "the image is built to run as UID {} (non-root), the preset says so",

@@ -26,7 +26,12 @@ pub const CHART_DIR: &str = "chart";
 const TIMEOUT_ROUNDING_SECONDS: u32 = 30;
 
 /// The static chart files, `(path in the chart, text, header style)`, embedded at build time.
-const STATIC_FILES: [(&str, &str, Header); 8] = [
+const STATIC_FILES: [(&str, &str, Header); 9] = [
+    (
+        "templates/namespace.yaml",
+        include_str!("../../templates/chart/templates/namespace.yaml"),
+        Header::GoTemplate,
+    ),
     (
         ".helmignore",
         include_str!("../../templates/chart/.helmignore"),
@@ -349,10 +354,18 @@ fn annotations(plan: &Plan, object: Object, what: &str) -> Entry {
         .iter()
         .filter(|e| e.object == object)
         .collect();
-    let values: Map<String, Value> = picked
+    let mut values: Map<String, Value> = picked
         .iter()
         .map(|e| (e.key.clone(), Value::String(e.value.clone())))
         .collect();
+    let users = match object {
+        Object::Pod => Some(&plan.config.pod_annotations),
+        Object::ServiceAccount => Some(&plan.config.service_account_annotations),
+        _ => None,
+    };
+    for (k, v) in users.into_iter().flatten() {
+        values.insert(k.clone(), Value::String(v.clone()));
+    }
     let comment = if picked.is_empty() {
         format!("Annotations of the {what}.")
     } else {
@@ -364,6 +377,85 @@ fn annotations(plan: &Plan, object: Object, what: &str) -> Entry {
         _ => "annotations",
     };
     leaf(key, &[comment.as_str()], values)
+}
+
+/// A user env var as a Kubernetes `EnvVar` object.
+fn user_env(e: &crate::policy::config::UserEnv) -> Value {
+    let key_ref = |r: &crate::policy::config::KeyRef| {
+        let mut v = json!({"name": r.name, "key": r.key});
+        if r.optional {
+            v["optional"] = json!(true);
+        }
+        v
+    };
+    match (&e.value, &e.secret_key_ref, &e.config_map_key_ref) {
+        (Some(v), _, _) => json!({"name": e.name, "value": v}),
+        (_, Some(r), _) => json!({"name": e.name, "valueFrom": {"secretKeyRef": key_ref(r)}}),
+        (_, _, Some(r)) => json!({"name": e.name, "valueFrom": {"configMapKeyRef": key_ref(r)}}),
+        _ => json!({"name": e.name}),
+    }
+}
+
+/// An `envFrom` entry as a Kubernetes `EnvFromSource` object.
+fn env_from(e: &crate::policy::config::EnvFrom) -> Value {
+    let mut source = json!({"name": e.secret_ref.as_ref().or(e.config_map_ref.as_ref())});
+    if e.optional {
+        source["optional"] = json!(true);
+    }
+    let mut v = if e.secret_ref.is_some() {
+        json!({ "secretRef": source })
+    } else {
+        json!({ "configMapRef": source })
+    };
+    if let Some(p) = &e.prefix {
+        v["prefix"] = json!(p);
+    }
+    v
+}
+
+/// A ConfigMap or Secret mount as a Kubernetes `Volume` object.
+fn volume(m: &crate::policy::config::ConfigMount) -> Value {
+    let mut source = match (&m.secret, &m.default_mode) {
+        (Some(s), mode) => json!({"secretName": s, "defaultMode": mode.as_ref().map(|d| d.value)}),
+        (None, _) => json!({"name": m.config_map}),
+    };
+    if !m.items.is_empty() {
+        source["items"] = m
+            .items
+            .iter()
+            .map(|(k, p)| json!({"key": k, "path": p}))
+            .collect();
+    }
+    if m.optional {
+        source["optional"] = json!(true);
+    }
+    if m.secret.is_some() {
+        json!({"name": m.volume, "secret": source})
+    } else {
+        json!({"name": m.volume, "configMap": source})
+    }
+}
+
+/// A toleration as a Kubernetes `Toleration` object.
+fn toleration(t: &crate::policy::config::Toleration) -> Value {
+    let mut v = Map::new();
+    if let Some(k) = &t.key {
+        v.insert("key".into(), json!(k));
+    }
+    v.insert(
+        "operator".into(),
+        json!(t.operator.as_deref().unwrap_or("Equal")),
+    );
+    if let Some(x) = &t.value {
+        v.insert("value".into(), json!(x));
+    }
+    if let Some(e) = &t.effect {
+        v.insert("effect".into(), json!(e));
+    }
+    if let Some(s) = t.toleration_seconds {
+        v.insert("tolerationSeconds".into(), json!(s));
+    }
+    Value::Object(v)
 }
 
 /// Every value of the chart, in the order the Deployment shows them, then the other objects.
@@ -395,16 +487,21 @@ pub fn values(plan: &Plan) -> Result<Vec<Entry>, Error> {
     let hpa = &plan.hpa;
     let pdb = &plan.pdb;
 
-    let env: Vec<Value> = plan
+    let mut env: Vec<Value> = plan
         .env
         .iter()
         .map(|e| json!({"name": e.value.name, "value": e.value.value}))
         .collect();
-    let env_comments: Vec<String> = plan
+    let mut env_comments: Vec<String> = plan
         .env
         .iter()
         .map(|e| format!("{}: {}", e.value.name, e.reason))
         .collect();
+    let c = &plan.config;
+    env.extend(c.env.iter().map(user_env));
+    if !c.env.is_empty() {
+        env_comments.push("Then the service's own variables from zerodown.yaml (Secret and ConfigMap values by reference only).".into());
+    }
     let lifecycle = match &plan.shutdown.pre_stop.value {
         Some(PreStop::Sleep { seconds }) => json!({"preStop": {"sleep": {"seconds": seconds}}}),
         Some(PreStop::Exec { command, .. }) => {
@@ -489,6 +586,13 @@ pub fn values(plan: &Plan) -> Result<Vec<Entry>, Error> {
             },
             node: Node::Leaf(Value::Array(env)),
         },
+        leaf(
+            "envFrom",
+            &["Whole Secrets and ConfigMaps as environment variables (Kubernetes EnvFromSource objects)."],
+            c.env_from.iter().map(env_from).collect::<Vec<_>>(),
+        ),
+        leaf("command", &["The container command (replaces the image's ENTRYPOINT); [] keeps the image's."], &c.command),
+        leaf("args", &["The container args (replaces the image's CMD); [] keeps the image's."], &c.args),
         map(
             "probes",
             &["startup, readiness and liveness probes (Kubernetes probe objects)."],
@@ -538,6 +642,19 @@ pub fn values(plan: &Plan) -> Result<Vec<Entry>, Error> {
             &["Writable directories besides /tmp, each an emptyDir volume writable-N."],
             sec.writable_dirs.iter().map(|d| d.path.clone()).collect::<Vec<_>>(),
         ),
+        leaf(
+            "extraVolumes",
+            &["ConfigMap and Secret volumes (Kubernetes Volume objects); Secret files are 0440 (defaultMode 288), readable by the app's group only."],
+            c.mounts.iter().map(volume).collect::<Vec<_>>(),
+        ),
+        leaf(
+            "extraVolumeMounts",
+            &["Their read-only mounts in the container (Kubernetes VolumeMount objects)."],
+            c.mounts
+                .iter()
+                .map(|m| json!({"name": m.volume, "mountPath": m.path, "readOnly": true}))
+                .collect::<Vec<_>>(),
+        ),
         map(
             "podSecurityContext",
             &["Pod security context (restricted Pod Security Standard)."],
@@ -577,8 +694,66 @@ pub fn values(plan: &Plan) -> Result<Vec<Entry>, Error> {
                 leaf("whenUnsatisfiable", &[], &plan.spread.zone_when_unsatisfiable.value),
             ],
         ),
-        leaf("nodeSelector", &["Node labels the pods must run on (none by default)."], json!({})),
-        leaf("tolerations", &["Taints the pods tolerate (none by default)."], json!([])),
+        Entry {
+            key: "podLabels",
+            comment: {
+                let mut lines = vec!["Extra pod labels (never the app.kubernetes.io ones, which the selector uses).".to_string()];
+                lines.extend(
+                    c.pod_labels
+                        .iter()
+                        .filter(|l| !l.reason.is_empty())
+                        .map(|l| format!("{}: {}", l.value.key, l.reason)),
+                );
+                lines
+            },
+            node: Node::Leaf(Value::Object(
+                c.pod_labels
+                    .iter()
+                    .map(|l| (l.value.key.clone(), Value::String(l.value.value.clone())))
+                    .collect(),
+            )),
+        },
+        leaf(
+            "imagePullSecrets",
+            &["Secrets to pull the image with (Kubernetes LocalObjectReference objects)."],
+            c.image_pull_secrets.iter().map(|s| json!({"name": s})).collect::<Vec<_>>(),
+        ),
+        leaf(
+            "priorityClassName",
+            &["The pods' PriorityClass; \"\": none (the cluster default), as PriorityClasses are cluster objects a platform team defines. A high class keeps the pods from being preempted by less important ones (Polaris warns without one)."],
+            c.priority_class_name.clone().unwrap_or_default(),
+        ),
+        leaf("nodeSelector", &["Node labels the pods must run on (none by default)."], &c.node_selector),
+        leaf(
+            "tolerations",
+            &["Taints the pods tolerate (Kubernetes Toleration objects; none by default)."],
+            c.tolerations.iter().map(toleration).collect::<Vec<_>>(),
+        ),
+        map(
+            "namespace",
+            &[
+                "The Namespace with the Pod Security Admission labels. Off by default: a chart usually does not own its namespace (`helm uninstall` would delete it with everything in it, and `--create-namespace` makes one the chart then cannot adopt).",
+                "Set create=true to install into a namespace that does not exist yet, without --create-namespace; or label an existing one with the labels below.",
+            ],
+            vec![
+                leaf("create", &[], false),
+                Entry {
+                    key: "labels",
+                    comment: plan
+                        .namespace_object
+                        .iter()
+                        .flat_map(|n| n.labels.iter().map(|l| format!("{}: {}", l.value.key, l.reason)))
+                        .collect(),
+                    node: Node::Leaf(Value::Object(
+                        plan.namespace_object
+                            .iter()
+                            .flat_map(|n| n.labels.iter())
+                            .map(|l| (l.value.key.clone(), Value::String(l.value.value.clone())))
+                            .collect(),
+                    )),
+                },
+            ],
+        ),
         map(
             "service",
             &[&plan.service.reason],

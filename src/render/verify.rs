@@ -4,7 +4,7 @@
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{Namespace, Service, ServiceAccount};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -32,6 +32,7 @@ pub fn verify(file: &str, yaml: &str) -> Result<(), Error> {
     match (api_version.as_str(), kind.as_str()) {
         ("apps/v1", "Deployment") => round_trip::<Deployment>(file, value),
         ("v1", "Service") => round_trip::<Service>(file, value),
+        ("v1", "Namespace") => round_trip::<Namespace>(file, value),
         ("v1", "ServiceAccount") => round_trip::<ServiceAccount>(file, value),
         ("policy/v1", "PodDisruptionBudget") => round_trip::<PodDisruptionBudget>(file, value),
         ("autoscaling/v2", "HorizontalPodAutoscaler") => {

@@ -401,6 +401,23 @@ pub fn run(p: &mut dyn Prompter, start: Start, presets: &[Preset]) -> Result<Out
         )?);
     }
 
+    // 6a. What the service reads and who it is. One question opens the rest, so the common path
+    // stays short; configuration given by flags is not asked again. Entries take the flags'
+    // syntax and go through the same parser.
+    let c = &a.config;
+    let has_config = !c.env.is_empty()
+        || !c.env_from.is_empty()
+        || !c.mounts.is_empty()
+        || !c.service_account_annotations.is_empty();
+    if start.answers.config == crate::config::ConfigAnswers::default()
+        && p.confirm(
+            "Add Secrets, config files or a workload identity (ServiceAccount annotations)?",
+            has_config,
+        )?
+    {
+        ask_config(p, &mut a.config)?;
+    }
+
     // 6b. A Helm chart beside the plain bundle (for `helm upgrade --rollback-on-failure`).
     if !start.answers.helm {
         a.helm = p.confirm(
@@ -409,6 +426,213 @@ pub fn run(p: &mut dyn Prompter, start: Start, presets: &[Preset]) -> Result<Out
         )?;
     }
     Ok(Outcome { answers: a, preset })
+}
+
+/// The `new` flags that give `spec`'s configuration (env, files, identity, placement), or
+/// `None` when some of it has no flag (an `optional` reference, an envFrom `prefix`, mount
+/// `items`, `tolerationSeconds`, an order of env vars the flags cannot make): the flags are
+/// parsed back and compared with the spec, so the replay is exact or not offered.
+pub fn config_flags(spec: &Spec) -> Option<Vec<String>> {
+    use crate::config::{ConfigAnswers, TaintEffect, TolerationOperator};
+    let mut a = crate::cli::ConfigArgs::default();
+    for e in &spec.env {
+        match (&e.value, &e.secret_key_ref, &e.config_map_key_ref) {
+            (Some(v), None, None) => a.env.push(format!("{}={v}", e.name)),
+            (None, Some(r), None) => a
+                .env_secret
+                .push(format!("{}={}:{}", e.name, r.name, r.key)),
+            (None, None, Some(r)) => a
+                .env_configmap
+                .push(format!("{}={}:{}", e.name, r.name, r.key)),
+            _ => return None,
+        }
+    }
+    for e in &spec.env_from {
+        match (&e.secret_ref, &e.config_map_ref) {
+            (Some(s), None) => a.env_from_secret.push(s.clone()),
+            (None, Some(c)) => a.env_from_configmap.push(c.clone()),
+            _ => return None,
+        }
+    }
+    for m in &spec.mounts {
+        match (&m.config_map, &m.secret) {
+            (Some(c), None) => a.mount_configmap.push(format!("{}={c}", m.path)),
+            (None, Some(s)) => a.mount_secret.push(format!("{}={s}", m.path)),
+            _ => return None,
+        }
+    }
+    a.command = spec.command.clone();
+    a.args = spec.args.clone();
+    let pairs = |m: &std::collections::BTreeMap<String, String>| {
+        m.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+    };
+    a.service_account_annotation = pairs(&spec.service_account_annotations);
+    a.image_pull_secret = spec.image_pull_secrets.clone();
+    a.pod_label = pairs(&spec.pod_labels);
+    a.pod_annotation = pairs(&spec.pod_annotations);
+    a.node_selector = pairs(&spec.node_selector);
+    for t in &spec.tolerations {
+        let key = t.key.clone()?;
+        let mut v = match (&t.operator, &t.value) {
+            (Some(TolerationOperator::Exists), None) => key,
+            (_, Some(value)) => format!("{key}={value}"),
+            _ => return None,
+        };
+        if let Some(e) = t.effect {
+            v.push_str(match e {
+                TaintEffect::NoSchedule => ":NoSchedule",
+                TaintEffect::PreferNoSchedule => ":PreferNoSchedule",
+                TaintEffect::NoExecute => ":NoExecute",
+            });
+        }
+        a.toleration.push(v);
+    }
+    a.priority_class = spec.priority_class_name.clone();
+    a.no_namespace = !spec.namespace_object;
+    let mut errs = crate::error::FieldErrors::default();
+    let mut back = a.answers(&mut errs);
+    back.namespace_object = Some(back.namespace_object.unwrap_or(true));
+    if !errs.is_empty() || back != ConfigAnswers::from_spec(spec) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut each = |flag: &str, values: &[String]| {
+        for v in values {
+            out.push(flag.to_string());
+            out.push(v.clone());
+        }
+    };
+    each("--env", &a.env);
+    each("--env-secret", &a.env_secret);
+    each("--env-configmap", &a.env_configmap);
+    each("--env-from-secret", &a.env_from_secret);
+    each("--env-from-configmap", &a.env_from_configmap);
+    each("--mount-configmap", &a.mount_configmap);
+    each("--mount-secret", &a.mount_secret);
+    each("--command", &a.command);
+    each("--arg", &a.args);
+    each(
+        "--service-account-annotation",
+        &a.service_account_annotation,
+    );
+    each("--image-pull-secret", &a.image_pull_secret);
+    each("--pod-label", &a.pod_label);
+    each("--pod-annotation", &a.pod_annotation);
+    each("--node-selector", &a.node_selector);
+    each("--toleration", &a.toleration);
+    if let Some(p) = &a.priority_class {
+        each("--priority-class", std::slice::from_ref(p));
+    }
+    if a.no_namespace {
+        out.push("--no-namespace".into());
+    }
+    Some(out)
+}
+
+/// Splits a comma-separated answer into its entries (trimmed, empty ones dropped).
+fn entries(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Checks entries the way the flag `flag` would (same parser, same messages).
+fn check_entries(v: &str, set: fn(&mut crate::cli::ConfigArgs, Vec<String>)) -> Result<(), String> {
+    let mut a = crate::cli::ConfigArgs::default();
+    set(&mut a, entries(v));
+    let mut errs = crate::error::FieldErrors::default();
+    let _ = a.answers(&mut errs);
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs.to_string())
+    }
+}
+
+/// The configuration questions: env vars from Secret keys, whole Secrets as env, ConfigMaps as
+/// files, ServiceAccount annotations. Each pre-fills what the spec (`--from`) already has and
+/// replaces that part; the rest of the configuration (literal env, placement, ...) is kept.
+fn ask_config(p: &mut dyn Prompter, c: &mut crate::config::ConfigAnswers) -> Result<(), Cancelled> {
+    let parse = |v: &str, set: fn(&mut crate::cli::ConfigArgs, Vec<String>)| {
+        let mut a = crate::cli::ConfigArgs::default();
+        set(&mut a, entries(v));
+        a.answers(&mut crate::error::FieldErrors::default())
+    };
+    let secret_env: Vec<String> = c
+        .env
+        .iter()
+        .filter_map(|e| {
+            e.secret_key_ref
+                .as_ref()
+                .map(|r| format!("{}={}:{}", e.name, r.name, r.key))
+        })
+        .collect();
+    let v = p.input(
+        "Env vars from Secret keys, NAME=SECRET:KEY (comma-separated; empty: none)",
+        &secret_env.join(","),
+        &|v| check_entries(v, |a, e| a.env_secret = e),
+    )?;
+    let new = parse(&v, |a, e| a.env_secret = e).env;
+    let (mut plain, configmap): (Vec<_>, Vec<_>) = std::mem::take(&mut c.env)
+        .into_iter()
+        .filter(|e| e.secret_key_ref.is_none())
+        .partition(|e| e.config_map_key_ref.is_none());
+    plain.extend(new);
+    plain.extend(configmap);
+    c.env = plain;
+
+    let whole: Vec<String> = c
+        .env_from
+        .iter()
+        .filter_map(|e| e.secret_ref.clone())
+        .collect();
+    let v = p.input(
+        "Whole Secrets as env vars, by name (comma-separated; empty: none)",
+        &whole.join(","),
+        &|v| check_entries(v, |a, e| a.env_from_secret = e),
+    )?;
+    let new = parse(&v, |a, e| a.env_from_secret = e).env_from;
+    let configmaps: Vec<_> = std::mem::take(&mut c.env_from)
+        .into_iter()
+        .filter(|e| e.secret_ref.is_none())
+        .collect();
+    c.env_from = new.into_iter().chain(configmaps).collect();
+
+    let files: Vec<String> = c
+        .mounts
+        .iter()
+        .filter_map(|m| m.config_map.as_ref().map(|n| format!("{}={n}", m.path)))
+        .collect();
+    let v = p.input(
+        "Config files: a ConfigMap mounted at a folder, PATH=CONFIGMAP (comma-separated; empty: none)",
+        &files.join(","),
+        &|v| check_entries(v, |a, e| a.mount_configmap = e),
+    )?;
+    let new = parse(&v, |a, e| a.mount_configmap = e).mounts;
+    let secrets: Vec<_> = std::mem::take(&mut c.mounts)
+        .into_iter()
+        .filter(|m| m.config_map.is_none())
+        .collect();
+    c.mounts = new.into_iter().chain(secrets).collect();
+
+    let sa: Vec<String> = c
+        .service_account_annotations
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    p.say("hint: EKS eks.amazonaws.com/role-arn=ARN, GKE iam.gke.io/gcp-service-account=EMAIL,\n      Azure azure.workload.identity/client-id=ID");
+    let v = p.input(
+        "ServiceAccount annotations, KEY=VALUE (comma-separated; empty: none)",
+        &sa.join(","),
+        &|v| check_entries(v, |a, e| a.service_account_annotation = e),
+    )?;
+    c.service_account_annotations =
+        parse(&v, |a, e| a.service_account_annotation = e).service_account_annotations;
+    Ok(())
 }
 
 /// Asks to pick one of `options` (shown as `items`), pre-selecting `current`.
@@ -436,6 +660,9 @@ fn merge(mut base: Answers, flags: Answers) -> Answers {
     }
     if !flags.lint_annotations.is_empty() {
         base.lint_annotations = flags.lint_annotations.clone();
+    }
+    if flags.config != crate::config::ConfigAnswers::default() {
+        base.config = flags.config.clone();
     }
     take!(
         registry_mirror,
@@ -614,6 +841,9 @@ pub fn replay_command(spec: &Spec, preset_flag: (&str, &str), dir: Option<&Path>
     if let Some(m) = &spec.registry_mirror {
         args.push("--registry-mirror".into());
         args.push(m.clone());
+    }
+    if let Some(config) = config_flags(spec) {
+        args.extend(config);
     }
     if !spec.lint_annotations.is_empty() {
         args.push("--lint-annotations".into());
@@ -798,12 +1028,12 @@ mod tests {
 
     #[test]
     fn enter_through_defaults_gives_a_valid_spec() {
-        let mut s = Script::new(&[""; 15]);
+        let mut s = Script::new(&[""; 16]);
         let spec = resolve(run(&mut s, Start::default(), &Preset::all_builtin()).unwrap());
         assert_eq!(spec.name, "my-service");
         assert_eq!(spec.preset, "generic");
         assert_eq!(spec.image, "registry.example.com/team/my-service:0.1.0");
-        assert_eq!(s.asked.len(), 14, "{:?}", s.asked);
+        assert_eq!(s.asked.len(), 15, "{:?}", s.asked);
         assert_eq!(
             spec.drain_seconds,
             Preset::builtin("generic").unwrap().drain_seconds
@@ -825,6 +1055,7 @@ mod tests {
             "",
             "n",
             "registry.example.com/shop/checkout:1.4.2",
+            "",
             "",
             "",
             "",
@@ -866,7 +1097,7 @@ mod tests {
         let w: &'static str = Box::leak(worker.to_string().into_boxed_str());
         // app type, name, namespace, image, readiness, liveness, startup, worst case, drain
         let mut s = Script::new(&[
-            w, "mailer", "", "", "", "", "", "", "99999", "900", "", "", "",
+            w, "mailer", "", "", "", "", "", "", "99999", "900", "", "", "", "",
         ]);
         let spec = resolve(run(&mut s, Start::default(), &presets).unwrap());
         assert_eq!(spec.drain_seconds, 900);
@@ -892,7 +1123,7 @@ mod tests {
             .unwrap()
             .to_string();
         let w: &'static str = Box::leak(worker.into_boxed_str());
-        let mut s = Script::new(&[w, "mailer", "", "", "", "", "", "", "", "", "", ""]);
+        let mut s = Script::new(&[w, "mailer", "", "", "", "", "", "", "", "", "", "", ""]);
         let spec = resolve(run(&mut s, Start::default(), &presets).unwrap());
         assert_eq!(spec.port, None);
         assert!(

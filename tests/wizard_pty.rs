@@ -137,6 +137,7 @@ fn enter_through_the_defaults() {
         "Traffic",
         "Cost tolerance",
         "Exposure",
+        "Add Secrets, config files",
         "Add a Helm chart",
     ] {
         answer(&mut p, prompt, "");
@@ -188,6 +189,20 @@ fn a_jvm_service() {
         "load-balancer behind a cloud load balancer (IP targets): preStop 15s",
         &format!("{DOWN}{DOWN}"),
     );
+    confirm(&mut p, "Add Secrets, config files", "y");
+    answer(
+        &mut p,
+        "Env vars from Secret keys",
+        "SPRING_DATASOURCE_PASSWORD=checkout-db:password",
+    );
+    answer(&mut p, "Whole Secrets as env vars", "checkout-db");
+    answer(&mut p, "Config files", "/config=checkout-config");
+    p.exp_string("eks.amazonaws.com/role-arn").unwrap();
+    answer(
+        &mut p,
+        "ServiceAccount annotations",
+        "eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/checkout",
+    );
     confirm(&mut p, "Add a Helm chart", "y");
     p.exp_string("3 at rest, HPA up to 15 at 60% CPU").unwrap();
     p.exp_string("required one pod per node").unwrap();
@@ -197,6 +212,15 @@ fn a_jvm_service() {
     assert!(d.contains("requiredDuringSchedulingIgnoredDuringExecution"));
     assert!(d.contains("seconds: 15\n"), "load-balancer preStop");
     assert!(d.contains("initialDelaySeconds: 45\n"));
+    assert!(
+        d.contains("name: \"checkout-db\"") && d.contains("mountPath: \"/config\""),
+        "{d}"
+    );
+    let sa = fs::read_to_string(tmp.path().join("checkout/serviceaccount.yaml")).unwrap();
+    assert!(
+        sa.contains("arn:aws:iam::123456789012:role/checkout"),
+        "{sa}"
+    );
     assert!(
         tmp.path().join("checkout/chart/values.yaml").is_file(),
         "the chart was asked for"
@@ -226,6 +250,7 @@ fn a_worker_skips_port_and_exposure() {
     assert!(!before.contains("Port the app"), "{before}");
     p.send(ENTER).unwrap();
     p.flush().unwrap();
+    confirm(&mut p, "Add Secrets, config files", "n");
     confirm(&mut p, "Add a Helm chart", "n");
     let (before, _) = p.exp_regex("Write the bundle to mailer/\\?").unwrap();
     assert!(!before.contains("Exposure"), "{before}");
@@ -267,6 +292,7 @@ fn an_invalid_name_is_asked_again_and_latest_gets_a_warning() {
         "Traffic",
         "Cost tolerance",
         "Exposure",
+        "Add Secrets, config files",
         "Add a Helm chart",
     ] {
         answer(&mut p, prompt, "");
@@ -354,6 +380,7 @@ fn from_prefills_an_existing_spec() {
         "Traffic",
         "Cost tolerance",
         "Exposure",
+        "Add Secrets, config files",
         "Add a Helm chart",
     ] {
         answer(&mut p, prompt, "");
@@ -420,6 +447,7 @@ fn from_edits_the_bundle_it_came_from_in_place() {
         "Traffic",
         "Cost tolerance",
         "Exposure",
+        "Add Secrets, config files",
         "Add a Helm chart",
     ] {
         answer(&mut p, prompt, "");
@@ -473,6 +501,7 @@ fn from_refuses_to_replace_a_hand_edited_file_of_the_bundle() {
         "Traffic",
         "Cost tolerance",
         "Exposure",
+        "Add Secrets, config files",
         "Add a Helm chart",
     ] {
         answer(&mut p, prompt, "");

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, FieldError, FieldErrors};
+use crate::route::{LoadBalancerProfile, LoadBalancerScheme, RouteAnswers, RouteKind};
 use crate::spec::{Answers, Cost, Exposure, HealthCheck, ResourceOverrides, Traffic};
 
 /// zerodown: a complete, zero-downtime Kubernetes bundle from a few answers about a service.
@@ -144,6 +145,8 @@ pub struct NewArgs {
     pub namespace: Option<String>,
     #[command(flatten)]
     pub tuning: TuningArgs,
+    #[command(flatten)]
+    pub route: RouteArgs,
     /// Output folder [default: ./NAME]
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
@@ -182,7 +185,7 @@ pub struct TuningArgs {
     /// Cost tolerance
     #[arg(long, value_enum)]
     pub cost: Option<Cost>,
-    /// How clients reach the pods (sizes the preStop delay)
+    /// How clients reach the pods: the preStop delay, the route in (--route, --load-balancer) and the NetworkPolicy
     #[arg(long, value_enum)]
     pub exposure: Option<Exposure>,
     /// Readiness endpoint (HTTP GET path)
@@ -230,6 +233,77 @@ pub struct TuningArgs {
     /// Pin the image to this digest (sha256:...)
     #[arg(long, value_name = "DIGEST")]
     pub pin_digest: Option<String>,
+}
+
+/// The route in, the load balancer profile and the NetworkPolicy (`route`, `loadBalancer` and
+/// `networkPolicy` in zerodown.yaml).
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Route in and network policy")]
+pub struct RouteArgs {
+    /// The route object for --exposure ingress (or --load-balancer aws-alb/gke-neg) [default: ingress]
+    #[arg(long = "route", value_enum, value_name = "KIND")]
+    pub route_kind: Option<RouteKind>,
+    /// Host name the route answers for, e.g. api.example.com or *.example.com (repeatable)
+    #[arg(long = "host", value_name = "HOST", action = clap::ArgAction::Append)]
+    pub hosts: Vec<String>,
+    /// URL path prefix routed to the service, e.g. /api [default: /]
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    /// Ingress only: ingressClassName, e.g. nginx [default: the cluster's default class; alb for aws-alb, gce for gke-neg]
+    #[arg(long, value_name = "CLASS")]
+    pub ingress_class: Option<String>,
+    /// Ingress only: the Secret with the TLS certificate for the hosts, e.g. api-tls
+    #[arg(long, value_name = "SECRET")]
+    pub tls_secret: Option<String>,
+    /// HTTPRoute only: the Gateway to attach to, e.g. public (TLS is on its listener)
+    #[arg(long, value_name = "NAME")]
+    pub gateway: Option<String>,
+    /// HTTPRoute only: the Gateway's namespace, e.g. gateways [default: the service's]
+    #[arg(long, value_name = "NAMESPACE")]
+    pub gateway_namespace: Option<String>,
+    /// HTTPRoute only: the Gateway listener (sectionName), e.g. https
+    #[arg(long, value_name = "LISTENER")]
+    pub gateway_section: Option<String>,
+    /// Load balancer profile for --exposure load-balancer: Service, annotations and timing [default: generic]
+    #[arg(long, value_enum, value_name = "PROFILE")]
+    pub load_balancer: Option<LoadBalancerProfile>,
+    /// AWS profiles: internal (the controller's default) or internet-facing [default: internal]
+    #[arg(long, value_enum, value_name = "SCHEME")]
+    pub load_balancer_scheme: Option<LoadBalancerScheme>,
+    /// --exposure ingress: the namespace of the ingress controller or Gateway pods the NetworkPolicy admits, e.g. traefik [default: ingress-nginx; for an HTTPRoute the Gateway's]
+    #[arg(long, value_name = "NAMESPACE")]
+    pub ingress_namespace: Option<String>,
+    /// Another namespace whose pods may call the service, e.g. web (repeatable)
+    #[arg(long = "allow-namespace", value_name = "NAMESPACE", action = clap::ArgAction::Append)]
+    pub allow_namespaces: Vec<String>,
+    /// --exposure load-balancer: a source range the NetworkPolicy admits, e.g. the VPC's 10.0.0.0/16 (repeatable) [default: 0.0.0.0/0 and ::/0]
+    #[arg(long = "allow-cidr", value_name = "CIDR", action = clap::ArgAction::Append)]
+    pub allow_cidrs: Vec<String>,
+    /// No NetworkPolicy in the bundle (the team has its own)
+    #[arg(long)]
+    pub no_network_policy: bool,
+}
+
+impl RouteArgs {
+    /// The route answers these flags give.
+    pub fn answers(&self) -> RouteAnswers {
+        RouteAnswers {
+            kind: self.route_kind,
+            hosts: self.hosts.clone(),
+            path: self.path.clone(),
+            class_name: self.ingress_class.clone(),
+            tls_secret: self.tls_secret.clone(),
+            gateway: self.gateway.clone(),
+            gateway_namespace: self.gateway_namespace.clone(),
+            gateway_section: self.gateway_section.clone(),
+            load_balancer: self.load_balancer,
+            scheme: self.load_balancer_scheme,
+            network_policy: self.no_network_policy.then_some(false),
+            ingress_namespace: self.ingress_namespace.clone(),
+            allow_namespaces: self.allow_namespaces.clone(),
+            allow_cidrs: self.allow_cidrs.clone(),
+        }
+    }
 }
 
 /// Flags of `zerodown render`.
@@ -362,6 +436,7 @@ impl NewArgs {
             overlays: t.overlays.clone(),
             registry_mirror: t.registry_mirror.clone(),
             pin_digest: t.pin_digest.clone(),
+            route: self.route.answers(),
         })
     }
 }
@@ -451,6 +526,21 @@ pub fn flag_for(field: &str) -> Option<&'static str> {
         "kubeVersion" => "--kube-version",
         "overlays" => "--overlays",
         "registryMirror" => "--registry-mirror",
+        "route" => "--route/--host/--path/--ingress-class/--tls-secret/--gateway",
+        "route.kind" => "--route",
+        "route.hosts" => "--host",
+        "route.path" => "--path",
+        "route.className" => "--ingress-class",
+        "route.tlsSecret" => "--tls-secret",
+        "route.gateway" | "route.gateway.name" => "--gateway",
+        "route.gateway.namespace" => "--gateway-namespace",
+        "route.gateway.sectionName" => "--gateway-section",
+        "loadBalancer.profile" => "--load-balancer",
+        "loadBalancer.scheme" => "--load-balancer-scheme",
+        "networkPolicy.enabled" => "--no-network-policy",
+        "networkPolicy.ingressNamespace" => "--ingress-namespace",
+        "networkPolicy.allowNamespaces" => "--allow-namespace",
+        "networkPolicy.allowCidrs" => "--allow-cidr",
         _ => return None,
     })
 }

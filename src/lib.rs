@@ -14,6 +14,7 @@ pub mod plan;
 pub mod policy;
 pub mod preset;
 pub mod render;
+pub mod route;
 pub mod spec;
 pub mod specfile;
 pub mod wizard;

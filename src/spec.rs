@@ -246,6 +246,19 @@ pub struct Spec {
     /// from there and the bundle gets `mirror-images.sh`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry_mirror: Option<String>,
+    /// The route in (an Ingress or an HTTPRoute) for `exposure: ingress`, or for the aws-alb and
+    /// gke-neg load balancers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<crate::route::Route>,
+    /// The cloud load balancer profile for `exposure: load-balancer` (absent: `generic`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<crate::route::LoadBalancer>,
+    /// The NetworkPolicy that admits traffic from where the exposure says it comes.
+    #[serde(
+        default = "crate::route::NetworkPolicy::enabled",
+        skip_serializing_if = "crate::route::is_default_network_policy"
+    )]
+    pub network_policy: crate::route::NetworkPolicy,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -282,6 +295,8 @@ pub struct Answers {
     pub registry_mirror: Option<String>,
     /// A digest (`sha256:...`) to pin the image to.
     pub pin_digest: Option<String>,
+    /// The route in, the load balancer profile and the NetworkPolicy.
+    pub route: crate::route::RouteAnswers,
 }
 
 impl Answers {
@@ -317,6 +332,7 @@ impl Answers {
             overlays: spec.overlays.clone(),
             registry_mirror: spec.registry_mirror.clone(),
             pin_digest: None,
+            route: crate::route::RouteAnswers::from_spec(spec),
         }
     }
 
@@ -551,6 +567,8 @@ impl Answers {
                 errs.push(FieldError::new("registryMirror", m, why));
             }
         }
+        let exposure = self.exposure.unwrap_or(preset.exposure);
+        let routing = crate::route::resolve(self.route, exposure, app_type, &mut errs);
         if errs.is_empty() {
             Ok(Spec {
                 name,
@@ -568,7 +586,7 @@ impl Answers {
                 drain_seconds,
                 traffic: self.traffic.unwrap_or(preset.traffic),
                 cost: self.cost.unwrap_or(preset.cost),
-                exposure: self.exposure.unwrap_or(preset.exposure),
+                exposure,
                 resources,
                 image_has_shell: self.image_has_shell.unwrap_or(preset.image_has_shell),
                 run_as_user,
@@ -578,6 +596,9 @@ impl Answers {
                 helm: self.helm,
                 overlays,
                 registry_mirror: self.registry_mirror,
+                route: routing.route,
+                load_balancer: routing.load_balancer,
+                network_policy: routing.network_policy,
             })
         } else {
             Err(errs)

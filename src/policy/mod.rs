@@ -8,6 +8,7 @@ pub mod overlays;
 pub mod probes;
 pub mod resources;
 pub mod rollout;
+pub mod route;
 pub mod security;
 pub mod shutdown;
 pub mod spread;
@@ -79,16 +80,15 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
 
+    let pre_stop = shutdown.pre_stop.value.as_ref().map_or(0, |p| p.seconds());
+    let route = route::route(spec, pre_stop, &mut warnings);
     let service = if spec.app_type.is_worker() {
         decide(
             false,
             "a worker takes work from a queue, not from clients: no Service, no port",
         )
     } else {
-        decide(
-            true,
-            "ClusterIP Service on the named port `http`; only Ready pods get traffic",
-        )
+        decide(true, route.service.service_type.reason.clone())
     };
     if let Some(port) = spec.port.filter(|p| *p < 1024) {
         warnings.push(format!(
@@ -126,6 +126,7 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
         hpa,
         security: security::security(spec),
         service,
+        route,
         exemptions,
         warnings,
         notes: preset.notes.clone(),

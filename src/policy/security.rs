@@ -103,10 +103,13 @@ pub fn exemptions(
             "pinned by version tag; pass a digest in the image to pin the exact build".into(),
         );
     }
-    let netpol = "a NetworkPolicy must name the real peers (callers and dependencies) and depends on the cluster's CNI; zerodown cannot know them, add one beside this bundle".to_string();
-    add(Tool::KubeScore, "pod-networkpolicy", netpol.clone());
-    add(Tool::Checkov, "CKV2_K8S_6", netpol.clone());
-    add(Tool::Polaris, "missingNetworkPolicy", netpol);
+    if !spec.network_policy.enabled {
+        // The team opted out (networkPolicy.enabled: false) and applies its own policies.
+        let netpol = "networkPolicy.enabled is false in zerodown.yaml: the team applies its own NetworkPolicies beside this bundle".to_string();
+        add(Tool::KubeScore, "pod-networkpolicy", netpol.clone());
+        add(Tool::Checkov, "CKV2_K8S_6", netpol.clone());
+        add(Tool::Polaris, "missingNetworkPolicy", netpol);
+    }
     add(
         Tool::Polaris,
         "deploymentMissingReplicas",
@@ -199,13 +202,36 @@ mod tests {
                 .iter()
                 .find(|e| e.key == "kube-score/ignore")
                 .unwrap();
-            assert!(ks.value.contains("pod-networkpolicy"));
+            // the bundle has its own NetworkPolicy: no checker needs to be told otherwise
+            assert!(!ks.value.contains("pod-networkpolicy"));
+            assert!(!plan
+                .exemptions
+                .iter()
+                .any(|e| e.value.starts_with("CKV2_K8S_6") || e.key.contains("NetworkPolicy")));
             assert_eq!(
                 ks.value
                     .contains("container-security-context-user-group-id"),
                 preset == "nginx-static"
             );
         }
+    }
+
+    #[test]
+    fn only_an_opted_out_network_policy_is_exempted() {
+        let mut spec = spec_for("go");
+        spec.network_policy.enabled = false;
+        let plan = policy::plan(&spec, &Preset::builtin("go").unwrap());
+        let keys: Vec<&str> = plan.exemptions.iter().map(|e| e.key.as_str()).collect();
+        assert!(keys.contains(&"polaris.fairwinds.com/missingNetworkPolicy-exempt"));
+        assert!(plan.exemptions.iter().any(|e| e
+            .value
+            .starts_with("CKV2_K8S_6=networkPolicy.enabled is false")));
+        let ks = plan
+            .exemptions
+            .iter()
+            .find(|e| e.key == "kube-score/ignore")
+            .unwrap();
+        assert!(ks.value.contains("pod-networkpolicy"));
     }
 
     #[test]

@@ -35,7 +35,9 @@ pub fn shutdown(spec: &Spec, warnings: &mut Vec<String>) -> Shutdown {
             ),
         };
     }
-    let delay = pre_stop_seconds(spec.exposure);
+    // A named load balancer profile sizes the delay to its deregistration (policy::route).
+    let delay =
+        super::route::pre_stop_seconds(spec).unwrap_or_else(|| pre_stop_seconds(spec.exposure));
     let secs = delay.value;
     let (hook, how) = if spec.app_type == AppType::Nginx && spec.image_has_shell {
         let script =

@@ -77,6 +77,7 @@ fn new_writes_the_whole_bundle_and_says_what_next() {
             "deployment.yaml",
             "hpa.yaml",
             "kustomization.yaml",
+            "networkpolicy.yaml",
             "pdb.yaml",
             "service.yaml",
             "serviceaccount.yaml",
@@ -327,6 +328,7 @@ fn render_is_deterministic_and_streams_yaml_only() {
             "ServiceAccount",
             "Deployment",
             "Service",
+            "NetworkPolicy",
             "PodDisruptionBudget",
             "HorizontalPodAutoscaler"
         ]

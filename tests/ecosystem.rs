@@ -157,7 +157,7 @@ fn overlays_render_with_kubectl_kustomize_and_stay_clean() {
             .split("\n---\n")
             .map(|d| serde_yaml_ng::from_str(d).unwrap())
             .collect();
-        assert_eq!(docs.len(), 5, "{overlay}");
+        assert_eq!(docs.len(), 6, "{overlay}");
         assert!(
             docs.iter().all(|d| d["metadata"]["namespace"] == ns),
             "{overlay}"

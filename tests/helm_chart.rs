@@ -19,6 +19,7 @@ use serde_json::Value;
 use zerodown::plan::Plan;
 use zerodown::preset::Preset;
 use zerodown::render::chart::helm_timeout_seconds;
+use zerodown::route::{LoadBalancerProfile, LoadBalancerScheme, RouteAnswers, RouteKind};
 use zerodown::spec::{Answers, Cost, Exposure, HealthCheck, Spec, Traffic};
 use zerodown::{policy, render, specfile};
 
@@ -161,6 +162,60 @@ fn cases() -> Vec<Case> {
         a.kube_version = Some("1.37".into());
         a.cost = Some(Cost::Minimal);
     }));
+    // The route in: an ALB Ingress with TLS, an HTTPRoute to a Gateway in another namespace, an
+    // NLB with a narrowed source range, GKE NEGs, a plain Ingress with a class, and no policy.
+    v.push(case("go aws-alb ingress tls", "go", |a| {
+        a.exposure = Some(Exposure::LoadBalancer);
+        a.route = RouteAnswers {
+            load_balancer: Some(LoadBalancerProfile::AwsAlb),
+            scheme: Some(LoadBalancerScheme::InternetFacing),
+            hosts: vec!["api.example.com".into(), "www.example.com".into()],
+            tls_secret: Some("api-tls".into()),
+            ..RouteAnswers::default()
+        };
+    }));
+    v.push(case("spring-boot httproute", "spring-boot", |a| {
+        a.exposure = Some(Exposure::Ingress);
+        a.route = RouteAnswers {
+            kind: Some(RouteKind::HttpRoute),
+            hosts: vec!["orders.example.com".into()],
+            path: Some("/api".into()),
+            gateway: Some("public".into()),
+            gateway_namespace: Some("gateways".into()),
+            gateway_section: Some("https".into()),
+            allow_namespaces: vec!["web".into()],
+            ..RouteAnswers::default()
+        };
+    }));
+    v.push(case("node aws-nlb", "node", |a| {
+        a.exposure = Some(Exposure::LoadBalancer);
+        a.route = RouteAnswers {
+            load_balancer: Some(LoadBalancerProfile::AwsNlb),
+            allow_cidrs: vec!["10.0.0.0/16".into(), "fd00::/8".into()],
+            ..RouteAnswers::default()
+        };
+    }));
+    v.push(case("python gke-neg", "python-gunicorn", |a| {
+        a.exposure = Some(Exposure::LoadBalancer);
+        a.route = RouteAnswers {
+            load_balancer: Some(LoadBalancerProfile::GkeNeg),
+            hosts: vec!["*.example.com".into()],
+            ..RouteAnswers::default()
+        };
+    }));
+    v.push(case(
+        "generic ingress class, no network policy",
+        "generic",
+        |a| {
+            a.exposure = Some(Exposure::Ingress);
+            a.route = RouteAnswers {
+                hosts: vec!["app.example.com".into()],
+                class_name: Some("nginx".into()),
+                network_policy: Some(false),
+                ..RouteAnswers::default()
+            };
+        },
+    ));
     // The specs of real apps in examples/, under their own names and namespaces.
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut specs: Vec<PathBuf> = fs::read_dir(&examples)
@@ -367,7 +422,7 @@ fn every_preset_chart_lints_clean_and_renders_the_plain_bundle() {
         );
         checked += 1;
     }
-    assert_eq!(checked, Preset::all_builtin().len() + 5 + 6);
+    assert_eq!(checked, Preset::all_builtin().len() + 10 + 7);
 }
 
 #[test]
@@ -667,6 +722,7 @@ fn user_strings_stay_literal() {
         BTreeSet::from([
             "Deployment",
             "HorizontalPodAutoscaler",
+            "NetworkPolicy",
             "PodDisruptionBudget",
             "ServiceAccount"
         ]),
@@ -732,7 +788,7 @@ fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
-const CHART_FILES: [&str; 12] = [
+const CHART_FILES: [&str; 15] = [
     ".helmignore",
     "Chart.yaml",
     "README.md",
@@ -740,6 +796,9 @@ const CHART_FILES: [&str; 12] = [
     "templates/_helpers.tpl",
     "templates/deployment.yaml",
     "templates/hpa.yaml",
+    "templates/httproute.yaml",
+    "templates/ingress.yaml",
+    "templates/networkpolicy.yaml",
     "templates/pdb.yaml",
     "templates/service.yaml",
     "templates/serviceaccount.yaml",
@@ -765,6 +824,7 @@ fn new_with_helm_writes_the_chart_beside_the_bundle_and_render_keeps_it() {
         "deployment.yaml",
         "hpa.yaml",
         "kustomization.yaml",
+        "networkpolicy.yaml",
         "pdb.yaml",
         "service.yaml",
         "serviceaccount.yaml",

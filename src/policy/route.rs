@@ -441,7 +441,7 @@ pub fn route(spec: &Spec, pre_stop: u32, warnings: &mut Vec<String>) -> RoutePla
         let mut from = Vec::new();
         let reason;
         if spec.app_type.is_worker() {
-            reason = "nobody: a worker serves no port, so every inbound connection is refused (probes from the node are always allowed)".to_string();
+            reason = "a worker serves no port, so every inbound connection is refused (probes from the node are always allowed)".to_string();
         } else {
             match spec.exposure {
                 Exposure::Internal => {

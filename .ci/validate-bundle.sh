@@ -102,6 +102,9 @@ validate_dir() {
     if grep -qE '^apiVersion: *"?gateway\.networking\.k8s\.io/' "$f"; then gateway+=("$f"); else builtin+=("$f"); fi
   done
   if [ ${#gateway[@]} -gt 0 ]; then
+    # the other objects of those files (a helm template stream) still get the strict schemas
+    while IFS= read -r f; do builtin+=("$f"); done \
+      < <("$VENV/python" "$HERE/validate-httproute.py" --split-builtin "$WORK/$2-builtin" "${gateway[@]}")
     rc=0; out="$("$VENV/python" "$HERE/validate-httproute.py" "${gateway[@]}" 2>&1)" || rc=$?
     if [ "$rc" = 0 ]; then
       result httproute-crd PASS "$dir" "${#gateway[@]} file(s), strict CRD schema"

@@ -2,6 +2,8 @@
 """Validates Gateway API HTTPRoutes against the HTTPRoute CRD's own schema, made strict.
 
 Usage: validate-httproute.py FILE.yaml [FILE.yaml ...]
+       validate-httproute.py --split-builtin OUT_DIR FILE.yaml [...]   (the other objects of
+       those files, for kubernetes-validate; relative FILEs, written under OUT_DIR)
 
 kubernetes-validate knows only built-in kinds, so .ci/validate-bundle.sh hands every
 gateway.networking.k8s.io object here. The CRD comes from the Go module sigs.k8s.io/gateway-api
@@ -145,10 +147,28 @@ def self_test(validator):
     assert errors_of(validator, bad), "a bad hostname passed the schema"
 
 
+def split_builtin(out_dir, paths):
+    """Writes each file's documents outside the Gateway API group to OUT_DIR/FILE (for
+    kubernetes-validate, which has no schema for them); prints the files written."""
+    for path in paths:
+        with open(path) as f:
+            docs = [d for d in yaml.safe_load_all(f) if d]
+        keep = [d for d in docs if not str(d.get("apiVersion", "")).startswith(GROUP + "/")]
+        if keep:
+            dest = os.path.join(out_dir, path)
+            os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+            with open(dest, "w") as f:
+                yaml.safe_dump_all(keep, f, sort_keys=False)
+            print(dest)
+    return 0
+
+
 def main(paths):
     if not paths:
         print(__doc__.strip())
         return 2
+    if paths[0] == "--split-builtin":
+        return split_builtin(paths[1], paths[2:])
     schema = httproute_schema(download_crd())
     validator = jsonschema.Draft7Validator(schema)
     self_test(validator)

@@ -56,7 +56,8 @@ pub enum Cost {
 }
 
 /// How clients reach the pods; sizes the preStop delay (how long endpoint removal takes to
-/// reach every load balancer).
+/// reach every load balancer) and decides the route in (`route`, `loadBalancer`) and where the
+/// NetworkPolicy admits traffic from.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum,
 )]

@@ -579,6 +579,23 @@ fn guard_rails_refuse_values_that_cause_downtime() {
             &["--set", "lifecycle.preStop.sleep.seconds=60"],
             "zerodown guard: the preStop sleep (60s) does not end before terminationGracePeriodSeconds (20s)",
         ),
+        (
+            &["--set", "ingress.enabled=true"],
+            "zerodown guard: ingress.enabled needs at least one host in ingress.hosts",
+        ),
+        (
+            &["--set", "httpRoute.enabled=true", "--set", "httpRoute.hostnames[0]=a.example.com"],
+            "zerodown guard: httpRoute.enabled needs httpRoute.parentRefs",
+        ),
+        (
+            &["--set", "ingress.enabled=true", "--set", "ingress.hosts[0]=a.example.com", "--set", "service.enabled=false"],
+            "zerodown guard: ingress.enabled needs service.enabled",
+        ),
+        // the schema: host names, paths and peers are checked before anything renders
+        (&["--set", "ingress.hosts[0]=A_b"], "at '/ingress/hosts/0': 'A_b' does not match pattern"),
+        (&["--set", "ingress.path=api"], "at '/ingress/path': 'api' does not match"),
+        (&["--set", "httpRoute.parentRefs[0].port=80"], "additional properties 'port' not allowed"),
+        (&["--set", "networkPolicy.from[0].ipBlock.cidrs=x"], "additional properties 'cidrs' not allowed"),
     ];
     for (args, want) in cases {
         let out = template(&helm, &c, &chart, args);
@@ -606,6 +623,15 @@ fn guard_rails_refuse_values_that_cause_downtime() {
             "strategy.maxUnavailable=1",
         ][..],
         &["--set", "podDisruptionBudget.maxUnavailable=50%"][..],
+        &[
+            "--set",
+            "ingress.enabled=true",
+            "--set",
+            "ingress.hosts[0]=a.example.com",
+            "--set",
+            "ingress.className=nginx",
+        ][..],
+        &["--set", "networkPolicy.enabled=false"][..],
     ] {
         let out = template(&helm, &c, &chart, ok);
         assert!(out.status.success(), "{ok:?}: {}", text(&out));

@@ -456,7 +456,7 @@ pub fn route(spec: &Spec, pre_stop: u32, warnings: &mut Vec<String>) -> RoutePla
                     };
                     if np.ingress_namespace.is_none() {
                         warnings.push(format!(
-                            "the NetworkPolicy admits the ingress proxy from namespace `{ns}` ({}); if your controller or Gateway pods run elsewhere (e.g. envoy-gateway-system, traefik), pass --ingress-namespace, or the route gets no answer",
+                            "the NetworkPolicy admits the ingress proxy from namespace `{ns}` ({}); if your controller or Gateway pods run elsewhere (e.g. envoy-gateway-system, traefik), set networkPolicy.ingressNamespace in zerodown.yaml (--ingress-namespace), or the route gets no answer",
                             if spec.route.as_ref().is_some_and(|r| r.gateway.is_some()) { "the Gateway's" } else { "ingress-nginx's default" }
                         ));
                     }

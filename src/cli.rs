@@ -249,7 +249,7 @@ pub struct RouteArgs {
     /// URL path prefix routed to the service, e.g. /api [default: /]
     #[arg(long, value_name = "PATH")]
     pub path: Option<String>,
-    /// Ingress only: ingressClassName, e.g. nginx [default: the cluster's default class; alb for aws-alb, gce for gke-neg]
+    /// Ingress only: ingressClassName, e.g. nginx [default: the cluster's default class; alb for aws-alb; gke-neg: the gce annotation]
     #[arg(long, value_name = "CLASS")]
     pub ingress_class: Option<String>,
     /// Ingress only: the Secret with the TLS certificate for the hosts, e.g. api-tls

@@ -41,7 +41,7 @@ pub enum LoadBalancerProfile {
     /// AWS Network Load Balancer (AWS Load Balancer Controller): a LoadBalancer Service with IP
     /// targets.
     AwsNlb,
-    /// GKE container-native load balancing: a GKE Ingress (class `gce`) over network endpoint
+    /// GKE container-native load balancing: a GKE Ingress (annotation class `gce`) over network endpoint
     /// groups; the Service stays ClusterIP with the NEG annotation.
     GkeNeg,
     /// Any other cloud: a plain `type: LoadBalancer` Service.

@@ -22,6 +22,8 @@
 //!   and GKE injects the readiness gate `cloud.google.com/load-balancer-neg-ready` itself;
 //!   "Enabling connection draining" (Cloud Load Balancing docs): draining is off (0 s) unless a
 //!   BackendConfig sets `connectionDraining.drainingTimeoutSec`.
+//! - Google Cloud, "Use a custom Ingress controller" (GKE docs): GKE's own controller takes an
+//!   Ingress by the `kubernetes.io/ingress.class: gce` annotation on every GKE version.
 //! - Kubernetes docs, "Network Policies": traffic from the node a pod runs on (kubelet probes) is
 //!   always allowed; `kubernetes.io/metadata.name` is set on every namespace (1.22+).
 
@@ -333,7 +335,9 @@ pub fn route(spec: &Spec, pre_stop: u32, warnings: &mut Vec<String>) -> RoutePla
                 let (class_name, class_reason) = match (&r.class_name, profile) {
                     (Some(c), _) => (Some(c.clone()), "the class asked for (--ingress-class)".to_string()),
                     (None, Some(LoadBalancerProfile::AwsAlb)) => (Some("alb".into()), "alb: the AWS Load Balancer Controller's IngressClass".into()),
-                    (None, Some(LoadBalancerProfile::GkeNeg)) => (Some("gce".into()), "gce: GKE's external Application Load Balancer".into()),
+                    // GKE's Ingress controller is chosen by the kubernetes.io/ingress.class
+                    // annotation (below), which the API forbids beside ingressClassName.
+                    (None, Some(LoadBalancerProfile::GkeNeg)) => (None, "none: GKE's Ingress controller is chosen by the kubernetes.io/ingress.class annotation (GKE docs, Ingress; a cluster has no IngressClass gce by default)".into()),
                     (None, _) => (None, "none: the cluster's default IngressClass serves it (--ingress-class names one)".into()),
                 };
                 let mut annotations = Vec::new();
@@ -393,6 +397,9 @@ pub fn route(spec: &Spec, pre_stop: u32, warnings: &mut Vec<String>) -> RoutePla
                     }
                 }
                 if profile == Some(LoadBalancerProfile::GkeNeg) {
+                    if r.class_name.is_none() {
+                        annotations.push(annotation("kubernetes.io/ingress.class", "gce", "gce: GKE's external Application Load Balancer; GKE reads this annotation on every GKE version (GKE docs, Use a custom Ingress controller)"));
+                    }
                     notes.push("GKE connection draining is off unless a BackendConfig sets `connectionDraining.drainingTimeoutSec` (Cloud Load Balancing docs, Enabling connection draining); set it to preStop + drainSeconds and reference it from the Service (`cloud.google.com/backend-config`).".into());
                 }
                 let reason = match profile {
@@ -621,7 +628,12 @@ mod tests {
             value(&plan.service.annotations, "cloud.google.com/neg"),
             "{\"ingress\": true}"
         );
-        assert_eq!(plan.ingress.unwrap().class_name.as_deref(), Some("gce"));
+        let ing = plan.ingress.unwrap();
+        assert_eq!(ing.class_name, None);
+        assert_eq!(
+            value(&ing.annotations, "kubernetes.io/ingress.class"),
+            "gce"
+        );
         assert!(namespace_labels(&s).is_empty());
         assert_eq!(min_ready_seconds(&s), None);
 

@@ -5,7 +5,10 @@
 # except zerodown.yaml and kustomization.yaml (not Kubernetes objects) is checked, and the tools that
 # look across objects (Service->Pod, PDB, HPA, NetworkPolicy) see that bundle alone.
 #   1. kubernetes-validate --strict for Kubernetes 1.33.0 and 1.37.0 (unknown fields = error;
-#      an unknown kind/apiVersion, which the CLI only WARNs about, counts as an error too)
+#      an unknown kind/apiVersion, which the CLI only WARNs about, counts as an error too);
+#      Gateway API objects (gateway.networking.k8s.io, not in those schemas) instead go to
+#      .ci/validate-httproute.py: the HTTPRoute CRD's own schema from the pinned
+#      sigs.k8s.io/gateway-api module, made strict (needs go and the venv's jsonschema)
 #   2. kube-score score --output-format ci (fails on any CRITICAL or WARNING)
 #   3. kube-linter lint (default checks)
 #   4. polaris audit --audit-path (fails on any danger or warning)
@@ -93,8 +96,25 @@ validate_dir() {
   local rels=("${files[@]#"$stage"/}")
 
   # 1. strict schemas. --quiet prints only WARN/ERROR lines; any such line is a failure.
+  #    Gateway API objects have no schema there: the CRD's own, made strict, checks them.
+  local builtin=() gateway=()
+  for f in "${rels[@]}"; do
+    if grep -qE '^apiVersion: *"?gateway\.networking\.k8s\.io/' "$f"; then gateway+=("$f"); else builtin+=("$f"); fi
+  done
+  if [ ${#gateway[@]} -gt 0 ]; then
+    # the other objects of those files (a helm template stream) still get the strict schemas
+    while IFS= read -r f; do builtin+=("$f"); done \
+      < <("$VENV/python" "$HERE/validate-httproute.py" --split-builtin "$WORK/$2-builtin" "${gateway[@]}")
+    rc=0; out="$("$VENV/python" "$HERE/validate-httproute.py" "${gateway[@]}" 2>&1)" || rc=$?
+    if [ "$rc" = 0 ]; then
+      result httproute-crd PASS "$dir" "${#gateway[@]} file(s), strict CRD schema"
+    else
+      result httproute-crd FAIL "$dir" "(exit $rc)"; indent <<<"$out"
+    fi
+  fi
   for v in "${KUBE_VERSIONS[@]}"; do
-    rc=0; out="$("$VENV/kubernetes-validate" --strict --quiet -k "$v" "${rels[@]}" 2>&1)" || rc=$?
+    [ ${#builtin[@]} -gt 0 ] || break
+    rc=0; out="$("$VENV/kubernetes-validate" --strict --quiet -k "$v" "${builtin[@]}" 2>&1)" || rc=$?
     if [ "$rc" = 0 ] && ! grep -qE '^(WARN|ERROR|CRITICAL)' <<<"$out"; then
       result kubernetes-validate PASS "$dir" "k8s=$v strict"
     else

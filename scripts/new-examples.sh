@@ -8,11 +8,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q
 z=target/debug/zerodown
-rm -rf examples/podinfo examples/spring-petclinic examples/node-hello examples/superset examples/static-site examples/mailer-worker
+rm -rf examples/podinfo examples/go-alb examples/spring-petclinic examples/node-hello examples/superset examples/static-site examples/mailer-worker
 # stefanprodan/podinfo: Go, port 9898, /readyz and /healthz, distroless-like image.
 $z new podinfo --preset go --image ghcr.io/stefanprodan/podinfo:6.9.2 --port 9898 \
   --readiness-path /readyz --liveness-path /healthz --traffic spiky --cost balanced \
   --exposure ingress -n podinfo -o examples/podinfo
+# The same Go service behind an AWS ALB (AWS Load Balancer Controller, IP targets, TLS from ACM
+# by host); the NetworkPolicy admits the VPC's range, where the ALB's addresses are.
+$z new go-alb --preset go --image ghcr.io/stefanprodan/podinfo:6.9.2 --port 9898 \
+  --readiness-path /readyz --liveness-path /healthz --traffic spiky --cost balanced \
+  -n storefront --exposure load-balancer --load-balancer aws-alb --load-balancer-scheme internet-facing \
+  --host podinfo.example.com --tls-secret podinfo-tls --allow-cidr 10.0.0.0/16 -o examples/go-alb
 # spring-projects/spring-petclinic: Spring Boot with actuator probe groups, slow JVM start.
 $z new spring-petclinic --preset spring-boot --image docker.io/springcommunity/spring-petclinic:3.4.0 \
   --startup-seconds 25 --max-startup-seconds 90 --memory 768Mi --cost resilient \

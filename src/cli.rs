@@ -7,6 +7,7 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, FieldError, FieldErrors};
+use crate::route::{LoadBalancerProfile, LoadBalancerScheme, RouteAnswers, RouteKind};
 use crate::spec::{Answers, Cost, Exposure, HealthCheck, ResourceOverrides, Traffic};
 
 /// zerodown: a complete, zero-downtime Kubernetes bundle from a few answers about a service.
@@ -30,7 +31,7 @@ pub struct Cli {
 pub enum Command {
     /// Create a new bundle folder: from flags, or by a wizard in a terminal when NAME or --image is missing
     #[command(
-        after_help = "Examples:\n  zerodown new checkout --preset spring-boot \\\n      --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 \\\n      --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --port 9898 --liveness-path /healthz \\\n      --image ghcr.io/stefanprodan/podinfo:6.9.2\n  zerodown new mailer --preset worker -o deploy/mailer \\\n      --image registry.example.com/ops/mailer:2.0.1\n  # plus a Helm chart in checkout/chart/\n  zerodown new checkout --helm \\\n      --image registry.example.com/shop/checkout:1.4.2\n  # config and secrets by reference, workload identity, placement\n  zerodown new orders-api --preset spring-boot -n shop \\\n      --image registry.example.com/shop/orders-api:3.2.0 \\\n      --env SPRING_PROFILES_ACTIVE=prod \\\n      --env-secret SPRING_DATASOURCE_PASSWORD=orders-db:password \\\n      --env-from-secret orders-db --mount-configmap /config=orders-config \\\n      --service-account-annotation \\\n      eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/orders \\\n      --image-pull-secret regcred \\\n      --toleration dedicated=orders:NoSchedule"
+        after_help = "Examples:\n  zerodown new checkout --preset spring-boot \\\n      --image registry.example.com/shop/checkout:1.4.2 --port 8080 \\\n      --startup-seconds 45 --max-startup-seconds 120 \\\n      --traffic spiky --cost balanced -n shop\n  zerodown new podinfo --preset go --port 9898 --liveness-path /healthz \\\n      --image ghcr.io/stefanprodan/podinfo:6.9.2\n  zerodown new mailer --preset worker -o deploy/mailer \\\n      --image registry.example.com/ops/mailer:2.0.1\n  # plus a Helm chart in checkout/chart/\n  zerodown new checkout --helm \\\n      --image registry.example.com/shop/checkout:1.4.2\n  # config and secrets by reference, workload identity, placement\n  zerodown new orders-api --preset spring-boot -n shop \\\n      --image registry.example.com/shop/orders-api:3.2.0 \\\n      --env SPRING_PROFILES_ACTIVE=prod \\\n      --env-secret SPRING_DATASOURCE_PASSWORD=orders-db:password \\\n      --env-from-secret orders-db --mount-configmap /config=orders-config \\\n      --service-account-annotation \\\n      eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/orders \\\n      --image-pull-secret regcred \\\n      --toleration dedicated=orders:NoSchedule\n  # behind an AWS ALB (Ingress of class alb, IP targets)\n  zerodown new api --preset go --exposure load-balancer \\\n      --load-balancer aws-alb --host api.example.com \\\n      --tls-secret api-tls --image registry.example.com/shop/api:1.2.3\n  # through a Gateway in another namespace\n  zerodown new orders --exposure ingress --route httproute \\\n      --host orders.example.com --gateway public \\\n      --gateway-namespace gateways --gateway-section https \\\n      --image registry.example.com/shop/orders:2.0.0"
     )]
     New(Box<NewArgs>),
     /// Re-render bundles from their zerodown.yaml files
@@ -182,6 +183,8 @@ pub struct NewArgs {
     pub tuning: TuningArgs,
     #[command(flatten)]
     pub config: ConfigArgs,
+    #[command(flatten)]
+    pub route: RouteArgs,
     /// Output folder [default: ./NAME]
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
@@ -220,7 +223,7 @@ pub struct TuningArgs {
     /// Cost tolerance
     #[arg(long, value_enum)]
     pub cost: Option<Cost>,
-    /// How clients reach the pods (sizes the preStop delay)
+    /// How clients reach the pods: the preStop delay, the route in (--route, --load-balancer) and the NetworkPolicy
     #[arg(long, value_enum)]
     pub exposure: Option<Exposure>,
     /// Readiness endpoint (HTTP GET path)
@@ -502,6 +505,77 @@ impl ConfigArgs {
     }
 }
 
+/// The route in, the load balancer profile and the NetworkPolicy (`route`, `loadBalancer` and
+/// `networkPolicy` in zerodown.yaml).
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Route in and network policy")]
+pub struct RouteArgs {
+    /// The route object for --exposure ingress (or --load-balancer aws-alb/gke-neg) [default: ingress]
+    #[arg(long = "route", value_enum, value_name = "KIND")]
+    pub route_kind: Option<RouteKind>,
+    /// Host name the route answers for, e.g. api.example.com or *.example.com (repeatable)
+    #[arg(long = "host", value_name = "HOST", action = clap::ArgAction::Append)]
+    pub hosts: Vec<String>,
+    /// URL path prefix routed to the service, e.g. /api [default: /]
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    /// Ingress only: ingressClassName, e.g. nginx [default: the cluster's default class; alb for aws-alb; gke-neg: the gce annotation]
+    #[arg(long, value_name = "CLASS")]
+    pub ingress_class: Option<String>,
+    /// Ingress only: the Secret with the TLS certificate for the hosts, e.g. api-tls
+    #[arg(long, value_name = "SECRET")]
+    pub tls_secret: Option<String>,
+    /// HTTPRoute only: the Gateway to attach to, e.g. public (TLS is on its listener)
+    #[arg(long, value_name = "NAME")]
+    pub gateway: Option<String>,
+    /// HTTPRoute only: the Gateway's namespace, e.g. gateways [default: the service's]
+    #[arg(long, value_name = "NAMESPACE")]
+    pub gateway_namespace: Option<String>,
+    /// HTTPRoute only: the Gateway listener (sectionName), e.g. https
+    #[arg(long, value_name = "LISTENER")]
+    pub gateway_section: Option<String>,
+    /// Load balancer profile for --exposure load-balancer: Service, annotations and timing [default: generic]
+    #[arg(long, value_enum, value_name = "PROFILE")]
+    pub load_balancer: Option<LoadBalancerProfile>,
+    /// AWS profiles: internal (the controller's default) or internet-facing [default: internal]
+    #[arg(long, value_enum, value_name = "SCHEME")]
+    pub load_balancer_scheme: Option<LoadBalancerScheme>,
+    /// --exposure ingress: the namespace of the ingress controller or Gateway pods the NetworkPolicy admits, e.g. traefik [default: ingress-nginx; for an HTTPRoute the Gateway's]
+    #[arg(long, value_name = "NAMESPACE")]
+    pub ingress_namespace: Option<String>,
+    /// Another namespace whose pods may call the service, e.g. web (repeatable)
+    #[arg(long = "allow-namespace", value_name = "NAMESPACE", action = clap::ArgAction::Append)]
+    pub allow_namespaces: Vec<String>,
+    /// --exposure load-balancer: a source range the NetworkPolicy admits, e.g. the VPC's 10.0.0.0/16 (repeatable) [default: 0.0.0.0/0 and ::/0]
+    #[arg(long = "allow-cidr", value_name = "CIDR", action = clap::ArgAction::Append)]
+    pub allow_cidrs: Vec<String>,
+    /// No NetworkPolicy in the bundle (the team has its own)
+    #[arg(long)]
+    pub no_network_policy: bool,
+}
+
+impl RouteArgs {
+    /// The route answers these flags give.
+    pub fn answers(&self) -> RouteAnswers {
+        RouteAnswers {
+            kind: self.route_kind,
+            hosts: self.hosts.clone(),
+            path: self.path.clone(),
+            class_name: self.ingress_class.clone(),
+            tls_secret: self.tls_secret.clone(),
+            gateway: self.gateway.clone(),
+            gateway_namespace: self.gateway_namespace.clone(),
+            gateway_section: self.gateway_section.clone(),
+            load_balancer: self.load_balancer,
+            scheme: self.load_balancer_scheme,
+            network_policy: self.no_network_policy.then_some(false),
+            ingress_namespace: self.ingress_namespace.clone(),
+            allow_namespaces: self.allow_namespaces.clone(),
+            allow_cidrs: self.allow_cidrs.clone(),
+        }
+    }
+}
+
 /// Flags of `zerodown render`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
@@ -636,6 +710,7 @@ impl NewArgs {
             pin_digest: t.pin_digest.clone(),
             lint_annotations: t.lint_annotations.clone(),
             config,
+            route: self.route.answers(),
         })
     }
 }
@@ -743,6 +818,21 @@ pub fn flag_for(field: &str) -> Option<&'static str> {
         "nodeSelector" => "--node-selector",
         "tolerations" | "tolerations.key" | "tolerations.value" => "--toleration",
         "priorityClassName" => "--priority-class",
+        "route" => "--route/--host/--path/--ingress-class/--tls-secret/--gateway",
+        "route.kind" => "--route",
+        "route.hosts" => "--host",
+        "route.path" => "--path",
+        "route.className" => "--ingress-class",
+        "route.tlsSecret" => "--tls-secret",
+        "route.gateway" | "route.gateway.name" => "--gateway",
+        "route.gateway.namespace" => "--gateway-namespace",
+        "route.gateway.sectionName" => "--gateway-section",
+        "loadBalancer.profile" => "--load-balancer",
+        "loadBalancer.scheme" => "--load-balancer-scheme",
+        "networkPolicy.enabled" => "--no-network-policy",
+        "networkPolicy.ingressNamespace" => "--ingress-namespace",
+        "networkPolicy.allowNamespaces" => "--allow-namespace",
+        "networkPolicy.allowCidrs" => "--allow-cidr",
         _ => return None,
     })
 }

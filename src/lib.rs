@@ -15,6 +15,7 @@ pub mod plan;
 pub mod policy;
 pub mod preset;
 pub mod render;
+pub mod route;
 pub mod spec;
 pub mod spec_errors;
 pub mod specfile;

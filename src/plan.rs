@@ -303,6 +303,8 @@ pub struct Plan {
     pub security: Security,
     /// Whether a Service is emitted (every app type but workers).
     pub service: Decision<bool>,
+    /// The route in: Service type and annotations, Ingress or HTTPRoute, NetworkPolicy.
+    pub route: crate::policy::route::RoutePlan,
     pub exemptions: Vec<Exemption>,
     /// Every rule of kube-score, checkov or Polaris the bundle departs from on purpose, with its
     /// reason (in the bundle README whether or not it is annotated).
@@ -485,13 +487,69 @@ impl Plan {
             "Service",
             "(object)",
             if self.service.value {
-                "ClusterIP, port http"
+                format!("{}, port http", self.route.service.service_type.value)
             } else {
-                "(none)"
-            }
-            .into(),
+                "(none)".into()
+            },
             &self.service.reason,
         );
+        for a in &self.route.service.annotations {
+            add(
+                "Service",
+                "annotations",
+                format!("{}: {}", a.value.0, a.value.1),
+                &a.reason,
+            );
+        }
+        if let Some(i) = &self.route.ingress {
+            add(
+                "Ingress",
+                "(object)",
+                format!("{} host(s), path prefix", i.hosts.len()),
+                &i.reason,
+            );
+            add(
+                "Ingress",
+                "ingressClassName",
+                i.class_name
+                    .clone()
+                    .unwrap_or_else(|| "(default class)".into()),
+                &i.class_reason,
+            );
+            for a in &i.annotations {
+                add(
+                    "Ingress",
+                    "annotations",
+                    format!("{}: {}", a.value.0, a.value.1),
+                    &a.reason,
+                );
+            }
+        }
+        if let Some(h) = &self.route.http_route {
+            add(
+                "HTTPRoute",
+                "(object)",
+                format!("{} hostname(s), path prefix", h.hosts.len()),
+                &h.reason,
+            );
+        }
+        if let Some(n) = &self.route.network_policy {
+            let what = if n.from.value.is_empty() {
+                "ingress denied".to_string()
+            } else {
+                format!("ingress to port http from {} source(s)", n.from.value.len())
+            };
+            add("NetworkPolicy", "ingress", what, &n.from.reason);
+            add("NetworkPolicy", "egress", "open".into(), &n.egress_reason);
+        }
+        for l in &self.route.namespace_labels {
+            add(
+                "Namespace",
+                "labels",
+                format!("{}: {}", l.value.0, l.value.1),
+                &l.reason,
+            );
+        }
         add(
             "PodDisruptionBudget",
             "maxUnavailable",

@@ -57,7 +57,8 @@ pub enum Cost {
 }
 
 /// How clients reach the pods; sizes the preStop delay (how long endpoint removal takes to
-/// reach every load balancer).
+/// reach every load balancer) and decides the route in (`route`, `loadBalancer`) and where the
+/// NetworkPolicy admits traffic from.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum,
 )]
@@ -326,6 +327,19 @@ pub struct Spec {
     /// `restricted` labels (default `true`); `false` when namespaces are made elsewhere.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub namespace_object: bool,
+    /// The route in (an Ingress or an HTTPRoute) for `exposure: ingress`, or for the aws-alb and
+    /// gke-neg load balancers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<crate::route::Route>,
+    /// The cloud load balancer profile for `exposure: load-balancer` (absent: `generic`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<crate::route::LoadBalancer>,
+    /// The NetworkPolicy that admits traffic from where the exposure says it comes.
+    #[serde(
+        default = "crate::route::NetworkPolicy::enabled",
+        skip_serializing_if = "crate::route::is_default_network_policy"
+    )]
+    pub network_policy: crate::route::NetworkPolicy,
 }
 
 fn yes() -> bool {
@@ -374,6 +388,8 @@ pub struct Answers {
     pub lint_annotations: Vec<Linter>,
     /// Environment, mounts, identity, placement and the namespace object.
     pub config: crate::config::ConfigAnswers,
+    /// The route in, the load balancer profile and the NetworkPolicy.
+    pub route: crate::route::RouteAnswers,
 }
 
 impl Answers {
@@ -411,6 +427,7 @@ impl Answers {
             pin_digest: None,
             lint_annotations: spec.lint_annotations.clone(),
             config: crate::config::ConfigAnswers::from_spec(spec),
+            route: crate::route::RouteAnswers::from_spec(spec),
         }
     }
 
@@ -646,6 +663,8 @@ impl Answers {
             }
         }
         self.config.validate(&mounts, &mut errs, warnings);
+        let exposure = self.exposure.unwrap_or(preset.exposure);
+        let routing = crate::route::resolve(self.route, exposure, app_type, &mut errs);
         if errs.is_empty() {
             let c = self.config;
             Ok(Spec {
@@ -664,7 +683,7 @@ impl Answers {
                 drain_seconds,
                 traffic: self.traffic.unwrap_or(preset.traffic),
                 cost: self.cost.unwrap_or(preset.cost),
-                exposure: self.exposure.unwrap_or(preset.exposure),
+                exposure,
                 resources,
                 image_has_shell: self.image_has_shell.unwrap_or(preset.image_has_shell),
                 run_as_user,
@@ -693,6 +712,9 @@ impl Answers {
                 tolerations: c.tolerations,
                 priority_class_name: c.priority_class_name,
                 namespace_object: c.namespace_object.unwrap_or(true),
+                route: routing.route,
+                load_balancer: routing.load_balancer,
+                network_policy: routing.network_policy,
             })
         } else {
             Err(errs)

@@ -79,6 +79,7 @@ fn new_writes_the_whole_bundle_and_says_what_next() {
             "hpa.yaml",
             "kustomization.yaml",
             "namespace.yaml",
+            "networkpolicy.yaml",
             "pdb.yaml",
             "service.yaml",
             "serviceaccount.yaml",
@@ -337,6 +338,7 @@ fn render_is_deterministic_and_streams_yaml_only() {
             "ServiceAccount",
             "Deployment",
             "Service",
+            "NetworkPolicy",
             "PodDisruptionBudget",
             "HorizontalPodAutoscaler"
         ]

@@ -436,7 +436,7 @@ fn the_custom_layer_is_the_users_render_never_touches_it_and_check_sees_it() {
         .args(["check", ".", "--fail-on", "info"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("in 7 objects from 1 file"));
+        .stdout(predicate::str::contains("in 8 objects from 1 file"));
 
     // A user patch that fights the HPA: render --check and check both see it.
     let fighting = format!(

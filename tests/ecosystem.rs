@@ -157,8 +157,8 @@ fn overlays_render_with_kubectl_kustomize_and_stay_clean() {
             .split("\n---\n")
             .map(|d| serde_yaml_ng::from_str(d).unwrap())
             .collect();
-        // The Namespace, renamed by the overlay's namespace field, then the five objects in it.
-        assert_eq!(docs.len(), 6, "{overlay}");
+        // The Namespace, renamed by the overlay's namespace field, then the six objects in it.
+        assert_eq!(docs.len(), 7, "{overlay}");
         assert_eq!(docs[0]["kind"], "Namespace", "{overlay}");
         assert_eq!(docs[0]["metadata"]["name"], ns, "{overlay}");
         assert!(

@@ -35,6 +35,7 @@ fn every_example_is_up_to_date() {
     assert_eq!(
         seen,
         [
+            "go-alb",
             "mailer-worker",
             "node-hello",
             "orders-api",

@@ -19,6 +19,7 @@ use serde_json::Value;
 use zerodown::plan::Plan;
 use zerodown::preset::Preset;
 use zerodown::render::chart::helm_timeout_seconds;
+use zerodown::route::{LoadBalancerProfile, LoadBalancerScheme, RouteAnswers, RouteKind};
 use zerodown::spec::{Answers, Cost, Exposure, HealthCheck, Spec, Traffic};
 use zerodown::{policy, render, specfile};
 
@@ -172,6 +173,60 @@ fn cases() -> Vec<Case> {
         a.config.namespace_object = Some(false);
         a.config.pod_labels.insert("team".into(), "orders".into());
     }));
+    // The route in: an ALB Ingress with TLS, an HTTPRoute to a Gateway in another namespace, an
+    // NLB with a narrowed source range, GKE NEGs, a plain Ingress with a class, and no policy.
+    v.push(case("go aws-alb ingress tls", "go", |a| {
+        a.exposure = Some(Exposure::LoadBalancer);
+        a.route = RouteAnswers {
+            load_balancer: Some(LoadBalancerProfile::AwsAlb),
+            scheme: Some(LoadBalancerScheme::InternetFacing),
+            hosts: vec!["api.example.com".into(), "www.example.com".into()],
+            tls_secret: Some("api-tls".into()),
+            ..RouteAnswers::default()
+        };
+    }));
+    v.push(case("spring-boot httproute", "spring-boot", |a| {
+        a.exposure = Some(Exposure::Ingress);
+        a.route = RouteAnswers {
+            kind: Some(RouteKind::HttpRoute),
+            hosts: vec!["orders.example.com".into()],
+            path: Some("/api".into()),
+            gateway: Some("public".into()),
+            gateway_namespace: Some("gateways".into()),
+            gateway_section: Some("https".into()),
+            allow_namespaces: vec!["web".into()],
+            ..RouteAnswers::default()
+        };
+    }));
+    v.push(case("node aws-nlb", "node", |a| {
+        a.exposure = Some(Exposure::LoadBalancer);
+        a.route = RouteAnswers {
+            load_balancer: Some(LoadBalancerProfile::AwsNlb),
+            allow_cidrs: vec!["10.0.0.0/16".into(), "fd00::/8".into()],
+            ..RouteAnswers::default()
+        };
+    }));
+    v.push(case("python gke-neg", "python-gunicorn", |a| {
+        a.exposure = Some(Exposure::LoadBalancer);
+        a.route = RouteAnswers {
+            load_balancer: Some(LoadBalancerProfile::GkeNeg),
+            hosts: vec!["*.example.com".into()],
+            ..RouteAnswers::default()
+        };
+    }));
+    v.push(case(
+        "generic ingress class, no network policy",
+        "generic",
+        |a| {
+            a.exposure = Some(Exposure::Ingress);
+            a.route = RouteAnswers {
+                hosts: vec!["app.example.com".into()],
+                class_name: Some("nginx".into()),
+                network_policy: Some(false),
+                ..RouteAnswers::default()
+            };
+        },
+    ));
     // The specs of real apps in examples/, under their own names and namespaces.
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut specs: Vec<PathBuf> = fs::read_dir(&examples)
@@ -513,7 +568,7 @@ fn every_preset_chart_lints_clean_and_renders_the_plain_bundle() {
         );
         checked += 1;
     }
-    assert_eq!(checked, Preset::all_builtin().len() + 7 + 7);
+    assert_eq!(checked, Preset::all_builtin().len() + 12 + 8);
 }
 
 #[test]
@@ -670,6 +725,23 @@ fn guard_rails_refuse_values_that_cause_downtime() {
             &["--set", "lifecycle.preStop.sleep.seconds=60"],
             "zerodown guard: the preStop sleep (60s) does not end before terminationGracePeriodSeconds (20s)",
         ),
+        (
+            &["--set", "ingress.enabled=true"],
+            "zerodown guard: ingress.enabled needs at least one host in ingress.hosts",
+        ),
+        (
+            &["--set", "httpRoute.enabled=true", "--set", "httpRoute.hostnames[0]=a.example.com"],
+            "zerodown guard: httpRoute.enabled needs httpRoute.parentRefs",
+        ),
+        (
+            &["--set", "ingress.enabled=true", "--set", "ingress.hosts[0]=a.example.com", "--set", "service.enabled=false"],
+            "zerodown guard: ingress.enabled needs service.enabled",
+        ),
+        // the schema: host names, paths and peers are checked before anything renders
+        (&["--set", "ingress.hosts[0]=A_b"], "at '/ingress/hosts/0': 'A_b' does not match pattern"),
+        (&["--set", "ingress.path=api"], "at '/ingress/path': 'api' does not match"),
+        (&["--set", "httpRoute.parentRefs[0].port=80"], "additional properties 'port' not allowed"),
+        (&["--set", "networkPolicy.from[0].ipBlock.cidrs=x"], "additional properties 'cidrs' not allowed"),
     ];
     for (args, want) in cases {
         let out = template(&helm, &c, &chart, args);
@@ -697,6 +769,15 @@ fn guard_rails_refuse_values_that_cause_downtime() {
             "strategy.maxUnavailable=1",
         ][..],
         &["--set", "podDisruptionBudget.maxUnavailable=50%"][..],
+        &[
+            "--set",
+            "ingress.enabled=true",
+            "--set",
+            "ingress.hosts[0]=a.example.com",
+            "--set",
+            "ingress.className=nginx",
+        ][..],
+        &["--set", "networkPolicy.enabled=false"][..],
     ] {
         let out = template(&helm, &c, &chart, ok);
         assert!(out.status.success(), "{ok:?}: {}", text(&out));
@@ -829,6 +910,7 @@ fn user_strings_stay_literal() {
         BTreeSet::from([
             "Deployment",
             "HorizontalPodAutoscaler",
+            "NetworkPolicy",
             "PodDisruptionBudget",
             "ServiceAccount"
         ]),
@@ -894,7 +976,7 @@ fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
-const CHART_FILES: [&str; 13] = [
+const CHART_FILES: [&str; 16] = [
     ".helmignore",
     "Chart.yaml",
     "README.md",
@@ -902,7 +984,10 @@ const CHART_FILES: [&str; 13] = [
     "templates/_helpers.tpl",
     "templates/deployment.yaml",
     "templates/hpa.yaml",
+    "templates/httproute.yaml",
+    "templates/ingress.yaml",
     "templates/namespace.yaml",
+    "templates/networkpolicy.yaml",
     "templates/pdb.yaml",
     "templates/service.yaml",
     "templates/serviceaccount.yaml",
@@ -930,6 +1015,7 @@ fn new_with_helm_writes_the_chart_beside_the_bundle_and_render_keeps_it() {
         "hpa.yaml",
         "kustomization.yaml",
         "namespace.yaml",
+        "networkpolicy.yaml",
         "pdb.yaml",
         "service.yaml",
         "serviceaccount.yaml",

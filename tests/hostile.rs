@@ -256,6 +256,12 @@ fn cases() -> Vec<Case> {
         new_app("memory: NaN", &["--memory", "NaNGi"], &["`--memory`", "NaNGi"]),
         new_app("memory: no unit", &["--memory", "512"], &["`--memory`", "\"512\"", "e.g. 512Mi or 1Gi"]),
         new_app("memory: above 1 TiB", &["--memory", "2000Gi"], &["`resources.memoryMiB` (--memory)", "2048000", "from 16 to 1048576 MiB"]),
+        // ---- flags: the route in -----------------------------------------------------------------
+        new_app("host: YAML injection", &["--exposure", "ingress", "--host", "a.example.com\nkind: Secret"], &["`route.hosts` (--host)", "must be a DNS name"]),
+        new_app("host: Helm template", &["--exposure", "ingress", "--host", "{{ .Release.Name }}"], &["`route.hosts` (--host)", "must be a DNS name"]),
+        new_app("path: comment and braces", &["--exposure", "ingress", "--host", "a.example.com", "--path", "/a # {{ x }}"], &["`route.path` (--path)", "must be a URL path"]),
+        new_app("gateway: quote", &["--exposure", "ingress", "--route", "httproute", "--host", "a.example.com", "--gateway", "gw\"x"], &["`route.gateway.name` (--gateway)", "DNS-1123 subdomain"]),
+        new_app("cidr: not a network", &["--exposure", "load-balancer", "--allow-cidr", "0.0.0.0/0\n- ipBlock"], &["`networkPolicy.allowCidrs` (--allow-cidr)", "must be a CIDR"]),
         // ---- flags: names, namespaces, images ---------------------------------------------------
         flags("name: empty", &["", "--image", IMAGE], 2, &["`name` (NAME)", "\"\"", "must not be empty"]),
         flags("name: YAML injection", &["a\nkind: Secret", "--image", IMAGE], 2, &["`name` (NAME)", "\"a\\nkind: Secret\"", "DNS-1123"]),
@@ -477,6 +483,11 @@ fn assert_quoted(dir: &Path, scalar: &str) -> Result<(), String> {
         dir.join("service.yaml")
             .exists()
             .then(|| "Service".to_string()),
+    )
+    .chain(
+        dir.join("networkpolicy.yaml")
+            .exists()
+            .then(|| "NetworkPolicy".to_string()),
     )
     .collect();
     if kinds != expected {

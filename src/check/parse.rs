@@ -25,7 +25,8 @@ const AUDITED: &[(&str, &str)] = &[
     ("autoscaling", "HorizontalPodAutoscaler"),
 ];
 
-/// API groups served by Kubernetes itself: other kinds in them are skipped without a note.
+/// API groups served by Kubernetes itself (and the Gateway API of SIG Network): other kinds in
+/// them are skipped without a note.
 const BUILTIN_GROUPS: &[&str] = &[
     "",
     "apps",
@@ -51,6 +52,9 @@ const BUILTIN_GROUPS: &[&str] = &[
     "authorization.k8s.io",
     "internal.apiserver.k8s.io",
     "storagemigration.k8s.io",
+    // The Gateway API (HTTPRoute, Gateway) is Kubernetes SIG Network's own routing API, installed
+    // as CRDs: routes are not workloads, so they are skipped like Ingresses are.
+    "gateway.networking.k8s.io",
 ];
 
 /// Result of parsing all sources.

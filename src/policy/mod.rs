@@ -9,6 +9,7 @@ pub mod overlays;
 pub mod probes;
 pub mod resources;
 pub mod rollout;
+pub mod route;
 pub mod security;
 pub mod shutdown;
 pub mod spread;
@@ -83,16 +84,15 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
 
+    let pre_stop = shutdown.pre_stop.value.as_ref().map_or(0, |p| p.seconds());
+    let route = route::route(spec, pre_stop, &mut warnings);
     let service = if spec.app_type.is_worker() {
         decide(
             false,
             "a worker takes work from a queue, not from clients: no Service, no port",
         )
     } else {
-        decide(
-            true,
-            "ClusterIP Service on the named port `http`; only Ready pods get traffic",
-        )
+        decide(true, route.service.service_type.reason.clone())
     };
     if let Some(port) = spec.port.filter(|p| *p < 1024) {
         warnings.push(format!(
@@ -131,6 +131,7 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
         hpa,
         security: security::security(spec),
         service,
+        route,
         exemptions,
         departures,
         warnings,
@@ -138,6 +139,14 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
         config: config::config(spec),
         namespace_object: config::namespace(spec),
     };
+    // The load balancer's namespace labels (the AWS controller's readiness-gate injection).
+    if let Some(ns) = plan.namespace_object.as_mut() {
+        for d in route::namespace_labels(spec) {
+            let (key, value) = d.value;
+            ns.labels
+                .push(decide(config::Label { key, value }, d.reason));
+        }
+    }
     // Last, over every tuned env var and exemption the policies above made.
     config::apply_overrides(&mut plan);
     plan

@@ -38,10 +38,15 @@ pub fn rollout(
         decide(IntOrPercent::Int(1), "1: a new pod starts before an old one stops, at the cost of one extra pod during a rollout")
     };
     let min_ready = (spec.startup_seconds.div_ceil(3)).clamp(5, 30);
-    let min_ready_seconds = decide(
-        min_ready,
-        format!("{min_ready}: a new pod must stay Ready this long before it counts as available, which catches pods that crash just after starting"),
-    );
+    let min_ready_seconds = match super::route::min_ready_seconds(spec) {
+        // A load balancer that health-checks each pod needs longer than the crash window.
+        Some(lb) if lb.value > min_ready => lb,
+        _ => decide(
+            min_ready,
+            format!("{min_ready}: a new pod must stay Ready this long before it counts as available, which catches pods that crash just after starting"),
+        ),
+    };
+    let min_ready = min_ready_seconds.value;
     let budget = probes.startup.value.seconds_to_fail();
     let deadline = round_up(budget + min_ready + 60, 30).max(300);
     let progress_deadline_seconds = decide(

@@ -107,10 +107,29 @@ pub fn exemptions(
             "pinned by version tag; pass a digest in the image to pin the exact build".into(),
         );
     }
-    let netpol = "a NetworkPolicy must name the real peers (callers and dependencies) and depends on the cluster's CNI; zerodown cannot know them, add one beside this bundle".to_string();
-    add(Tool::KubeScore, "pod-networkpolicy", netpol.clone());
-    add(Tool::Checkov, "CKV2_K8S_6", netpol.clone());
-    add(Tool::Polaris, "missingNetworkPolicy", netpol);
+    if !spec.network_policy.enabled {
+        // The team opted out (networkPolicy.enabled: false) and applies its own policies.
+        let netpol = "networkPolicy.enabled is false in zerodown.yaml: the team applies its own NetworkPolicies beside this bundle".to_string();
+        add(Tool::KubeScore, "pod-networkpolicy", netpol.clone());
+        add(Tool::Checkov, "CKV2_K8S_6", netpol.clone());
+        add(Tool::Polaris, "missingNetworkPolicy", netpol);
+    } else {
+        // Polaris 10.2's check wants the policy's podSelector.matchLabels to hold exactly one of
+        // the pod's labels (a JSON-schema oneOf over them, pkg/config/checks/missingNetworkPolicy.yaml),
+        // so a selector of name and instance, the one the Service and the PDB use, never passes.
+        add(
+            Tool::Polaris,
+            "missingNetworkPolicy",
+            "the bundle's NetworkPolicy selects the pods by name and instance with ingress and egress rules; Polaris 10.2 accepts only a podSelector that names exactly one pod label".into(),
+        );
+    }
+    if spec.priority_class_name.is_none() {
+        add(
+            Tool::Polaris,
+            "priorityClassNotSet",
+            "PriorityClasses are cluster objects the platform team defines; set one with --priority-class (priorityClassName) when the cluster has them".into(),
+        );
+    }
     add(
         Tool::Polaris,
         "deploymentMissingReplicas",
@@ -239,7 +258,16 @@ mod tests {
                 .iter()
                 .find(|e| e.key == "kube-score/ignore")
                 .unwrap();
-            assert!(ks.value.contains("pod-networkpolicy"));
+            // the bundle has its own NetworkPolicy: kube-score and checkov accept it; only Polaris
+            // (whose check wants a one-label podSelector) is told, with the reason
+            assert!(!ks.value.contains("pod-networkpolicy"));
+            assert!(!plan
+                .exemptions
+                .iter()
+                .any(|e| e.value.starts_with("CKV2_K8S_6")));
+            assert!(plan.exemptions.iter().any(|e| e.key
+                == "exemption.zerodown.dev/polaris.missingNetworkPolicy"
+                && e.value.contains("exactly one pod label")));
             assert_eq!(
                 ks.value
                     .contains("container-security-context-user-group-id"),
@@ -277,6 +305,25 @@ mod tests {
             checkov.departures.iter().filter(|d| d.annotated).count(),
             checkov.exemptions.len()
         );
+    }
+
+    #[test]
+    fn only_an_opted_out_network_policy_is_exempted() {
+        let mut spec = spec_for("go");
+        spec.network_policy.enabled = false;
+        spec.lint_annotations = vec![Linter::KubeScore, Linter::Checkov, Linter::Polaris];
+        let plan = policy::plan(&spec, &Preset::builtin("go").unwrap());
+        let keys: Vec<&str> = plan.exemptions.iter().map(|e| e.key.as_str()).collect();
+        assert!(keys.contains(&"polaris.fairwinds.com/missingNetworkPolicy-exempt"));
+        assert!(plan.exemptions.iter().any(|e| e
+            .value
+            .starts_with("CKV2_K8S_6=networkPolicy.enabled is false")));
+        let ks = plan
+            .exemptions
+            .iter()
+            .find(|e| e.key == "kube-score/ignore")
+            .unwrap();
+        assert!(ks.value.contains("pod-networkpolicy"));
     }
 
     #[test]

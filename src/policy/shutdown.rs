@@ -9,7 +9,8 @@ use crate::spec::{AppType, Exposure, Spec};
 pub const GRACE_MARGIN_SECONDS: u32 = 5;
 
 /// The preStop delay for an exposure, in seconds: how long endpoint removal takes to reach
-/// every proxy in front of the pod.
+/// every proxy in front of the pod. A named load balancer profile overrides it with its own
+/// deregistration timing (`policy::route::pre_stop_seconds`).
 pub fn pre_stop_seconds(exposure: Exposure) -> Decision<u32> {
     match exposure {
         Exposure::Internal => decide(5, "5s: kube-proxy on every node drops the pod's endpoint within a few seconds"),
@@ -35,7 +36,9 @@ pub fn shutdown(spec: &Spec, warnings: &mut Vec<String>) -> Shutdown {
             ),
         };
     }
-    let delay = pre_stop_seconds(spec.exposure);
+    // A named load balancer profile sizes the delay to its deregistration (policy::route).
+    let delay =
+        super::route::pre_stop_seconds(spec).unwrap_or_else(|| pre_stop_seconds(spec.exposure));
     let secs = delay.value;
     let (hook, how) = if spec.app_type == AppType::Nginx && spec.image_has_shell {
         let script =
@@ -92,6 +95,31 @@ mod tests {
         let s = shutdown(&spec, &mut vec![]);
         assert_eq!(s.pre_stop.value, Some(PreStop::Sleep { seconds: 15 }));
         assert_eq!(s.termination_grace_period_seconds.value, 15 + 20 + 5);
+    }
+
+    #[test]
+    fn a_load_balancer_profile_sizes_the_delay_and_the_grace_covers_it() {
+        use crate::route::{LoadBalancer, LoadBalancerProfile};
+        for (profile, pre_stop) in [
+            (LoadBalancerProfile::AwsAlb, 30),
+            (LoadBalancerProfile::AwsNlb, 40),
+            (LoadBalancerProfile::GkeNeg, 30),
+            (LoadBalancerProfile::Generic, 15),
+        ] {
+            let mut spec = spec_for("go");
+            spec.exposure = Exposure::LoadBalancer;
+            spec.load_balancer = Some(LoadBalancer {
+                profile,
+                scheme: None,
+            });
+            let s = shutdown(&spec, &mut vec![]);
+            assert_eq!(s.pre_stop.value, Some(PreStop::Sleep { seconds: pre_stop }));
+            assert_eq!(
+                s.termination_grace_period_seconds.value,
+                pre_stop + spec.drain_seconds + GRACE_MARGIN_SECONDS,
+                "{profile:?}"
+            );
+        }
     }
 
     #[test]

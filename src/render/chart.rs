@@ -26,7 +26,7 @@ pub const CHART_DIR: &str = "chart";
 const TIMEOUT_ROUNDING_SECONDS: u32 = 30;
 
 /// The static chart files, `(path in the chart, text, header style)`, embedded at build time.
-const STATIC_FILES: [(&str, &str, Header); 9] = [
+const STATIC_FILES: [(&str, &str, Header); 12] = [
     (
         "templates/namespace.yaml",
         include_str!("../../templates/chart/templates/namespace.yaml"),
@@ -60,6 +60,21 @@ const STATIC_FILES: [(&str, &str, Header); 9] = [
     (
         "templates/service.yaml",
         include_str!("../../templates/chart/templates/service.yaml"),
+        Header::GoTemplate,
+    ),
+    (
+        "templates/ingress.yaml",
+        include_str!("../../templates/chart/templates/ingress.yaml"),
+        Header::GoTemplate,
+    ),
+    (
+        "templates/httproute.yaml",
+        include_str!("../../templates/chart/templates/httproute.yaml"),
+        Header::GoTemplate,
+    ),
+    (
+        "templates/networkpolicy.yaml",
+        include_str!("../../templates/chart/templates/networkpolicy.yaml"),
         Header::GoTemplate,
     ),
     (
@@ -458,6 +473,159 @@ fn toleration(t: &crate::policy::config::Toleration) -> Value {
     Value::Object(v)
 }
 
+/// The Service's annotations: the load balancer's (each with its reason) and the exemptions.
+fn service_annotations(plan: &Plan) -> Entry {
+    let mut values = Map::new();
+    let mut comment = vec!["Annotations of the Service.".to_string()];
+    for a in &plan.route.service.annotations {
+        values.insert(a.value.0.clone(), Value::String(a.value.1.clone()));
+        comment.push(format!("{}: {}", a.value.0, a.reason));
+    }
+    for e in plan
+        .exemptions
+        .iter()
+        .filter(|e| e.object == Object::Service)
+    {
+        values.insert(e.key.clone(), Value::String(e.value.clone()));
+    }
+    Entry {
+        key: "annotations",
+        comment,
+        node: Node::Leaf(Value::Object(values)),
+    }
+}
+
+/// `ingress`: the Ingress of the plan, or disabled.
+fn ingress_values(plan: &Plan) -> Entry {
+    let Some(i) = &plan.route.ingress else {
+        return map(
+            "ingress",
+            &["An Ingress (networking.k8s.io/v1) to the Service's port http; off: the exposure has none."],
+            vec![
+                leaf("enabled", &[], false),
+                leaf("className", &[], ""),
+                leaf("annotations", &[], json!({})),
+                leaf("hosts", &[], json!([])),
+                leaf("path", &[], "/"),
+                leaf("tlsSecretName", &[], ""),
+            ],
+        );
+    };
+    let mut ann = Map::new();
+    let mut ann_comment = vec!["Annotations for the ingress controller.".to_string()];
+    for a in &i.annotations {
+        ann.insert(a.value.0.clone(), Value::String(a.value.1.clone()));
+        ann_comment.push(format!("{}: {}", a.value.0, a.reason));
+    }
+    map(
+        "ingress",
+        &[&format!("An Ingress (networking.k8s.io/v1): {}.", i.reason)],
+        vec![
+            leaf("enabled", &[], true),
+            leaf(
+                "className",
+                &[&format!(
+                    "ingressClassName {}; \"\": the default class.",
+                    i.class_reason
+                )],
+                i.class_name.clone().unwrap_or_default(),
+            ),
+            Entry {
+                key: "annotations",
+                comment: ann_comment,
+                node: Node::Leaf(Value::Object(ann)),
+            },
+            leaf("hosts", &["Host names, one rule each."], &i.hosts),
+            leaf("path", &["Path prefix (pathType Prefix)."], &i.path),
+            leaf(
+                "tlsSecretName",
+                &["The TLS Secret for all hosts; \"\": no tls."],
+                i.tls_secret.clone().unwrap_or_default(),
+            ),
+        ],
+    )
+}
+
+/// `httpRoute`: the HTTPRoute of the plan, or disabled.
+fn http_route_values(plan: &Plan) -> Entry {
+    let Some(h) = &plan.route.http_route else {
+        return map(
+            "httpRoute",
+            &["A Gateway API HTTPRoute (gateway.networking.k8s.io/v1) to the Service's port; off: the exposure has none."],
+            vec![
+                leaf("enabled", &[], false),
+                leaf("parentRefs", &[], json!([])),
+                leaf("hostnames", &[], json!([])),
+                leaf("path", &[], "/"),
+            ],
+        );
+    };
+    let mut parent = Map::new();
+    parent.insert("name".into(), json!(h.gateway));
+    if let Some(ns) = &h.gateway_namespace {
+        parent.insert("namespace".into(), json!(ns));
+    }
+    if let Some(s) = &h.section_name {
+        parent.insert("sectionName".into(), json!(s));
+    }
+    map(
+        "httpRoute",
+        &[&format!("A Gateway API HTTPRoute (gateway.networking.k8s.io/v1): {}; TLS is on the Gateway's listener.", h.reason)],
+        vec![
+            leaf("enabled", &[], true),
+            leaf(
+                "parentRefs",
+                &["The Gateway (name, namespace, sectionName = its listener)."],
+                vec![Value::Object(parent)],
+            ),
+            leaf("hostnames", &["Host names the route answers for."], &h.hosts),
+            leaf("path", &["Path prefix (PathPrefix)."], &h.path),
+        ],
+    )
+}
+
+/// `networkPolicy`: the peers as NetworkPolicy `from` entries, or disabled.
+fn network_policy_values(plan: &Plan) -> Entry {
+    use crate::policy::route::Peer;
+    let Some(n) = &plan.route.network_policy else {
+        return map(
+            "networkPolicy",
+            &["A NetworkPolicy over the pods; off: the team writes its own (networkPolicy.enabled: false in zerodown.yaml)."],
+            vec![leaf("enabled", &[], false), leaf("from", &[], json!([]))],
+        );
+    };
+    let from: Vec<Value> = n
+        .from
+        .value
+        .iter()
+        .map(|p| match p {
+            Peer::SameNamespace => json!({"podSelector": {}}),
+            Peer::Namespace(ns) => {
+                json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}})
+            }
+            Peer::Cidr(c) => json!({"ipBlock": {"cidr": c}}),
+        })
+        .collect();
+    map(
+        "networkPolicy",
+        &["A NetworkPolicy over the pods: ingress to port http from `from` only, egress open."],
+        vec![
+            leaf("enabled", &[], true),
+            leaf(
+                "from",
+                &[
+                    &format!(
+                        "Sources (NetworkPolicyPeer objects): {}; []: all ingress denied.",
+                        n.from.reason
+                    ),
+                    &n.egress_reason,
+                ],
+                from,
+            ),
+        ],
+    )
+}
+
 /// Every value of the chart, in the order the Deployment shows them, then the other objects.
 pub fn values(plan: &Plan) -> Result<Vec<Entry>, Error> {
     let (repository, tag, digest) = split_image(&plan.image);
@@ -759,11 +927,14 @@ pub fn values(plan: &Plan) -> Result<Vec<Entry>, Error> {
             &[&plan.service.reason],
             vec![
                 leaf("enabled", &[], plan.service.value),
-                leaf("type", &[], "ClusterIP"),
+                leaf("type", &[], &plan.route.service.service_type.value),
                 leaf("port", &[], plan.port),
-                annotations(plan, Object::Service, "Service"),
+                service_annotations(plan),
             ],
         ),
+        ingress_values(plan),
+        http_route_values(plan),
+        network_policy_values(plan),
         map(
             "serviceAccount",
             &["A ServiceAccount of its own, so RBAC grants never leak to or from other workloads."],

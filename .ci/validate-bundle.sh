@@ -5,7 +5,9 @@
 # except zerodown.yaml and kustomization.yaml (not Kubernetes objects) is checked, and the tools that
 # look across objects (Service->Pod, PDB, HPA, NetworkPolicy) see that bundle alone.
 #   1. kubernetes-validate --strict for Kubernetes 1.33.0 and 1.37.0 (unknown fields = error;
-#      an unknown kind/apiVersion, which the CLI only WARNs about, counts as an error too)
+#      an unknown kind/apiVersion, which the CLI only WARNs about, counts as an error too);
+#      custom resources of a CRD listed in CRDS below (KEDA ScaledObject) are validated instead
+#      against that CRD's published schema, strictly, by .ci/crd-validate.py
 #   2. kube-score score --output-format ci (fails on any CRITICAL or WARNING)
 #   3. kube-linter lint (default checks)
 #   4. polaris audit --audit-path (fails on any danger or warning)
@@ -24,6 +26,11 @@ VENV="$ROOT/venv/bin" BIN="$ROOT/bin"
 OPTIONAL=" ${ZERODOWN_TOOLS_OPTIONAL:-} "
 KUBE_VERSIONS=(1.33.0 1.37.0)
 KUBE_SCORE_VERSION=v1.33   # oldest supported cluster (kube-score defaults to v1.18)
+# Custom resources a bundle may hold: "API_GROUP KIND GO_MODULE@VERSION CRD_PATH_IN_MODULE".
+# The CRD comes from the project's Go module (go mod download, into the tools cache).
+CRDS=(
+  "keda.sh ScaledObject github.com/kedacore/keda/v2@v2.21.0 config/crd/bases/keda.sh_scaledobjects.yaml"
+)
 
 if [ $# -lt 1 ]; then
   sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2
@@ -93,8 +100,33 @@ validate_dir() {
   local rels=("${files[@]#"$stage"/}")
 
   # 1. strict schemas. --quiet prints only WARN/ERROR lines; any such line is a failure.
+  #    Files holding a listed custom resource go to crd-validate.py instead (one kind per file).
+  local builtin=() crd group kind module path crd_files
+  for f in "${rels[@]}"; do
+    crd=""
+    for c in "${CRDS[@]}"; do
+      read -r group kind _ _ <<<"$c"
+      if grep -qE "^apiVersion: ${group//./\\.}/" "$f" && grep -qE "^kind: $kind\$" "$f"; then crd=1; fi
+    done
+    [ -n "$crd" ] || builtin+=("$f")
+  done
+  for c in "${CRDS[@]}"; do
+    read -r group kind module path <<<"$c"
+    crd_files=()
+    for f in "${rels[@]}"; do
+      if grep -qE "^apiVersion: ${group//./\\.}/" "$f" && grep -qE "^kind: $kind\$" "$f"; then crd_files+=("$f"); fi
+    done
+    [ ${#crd_files[@]} -gt 0 ] || continue
+    rc=0; out="$(ZERODOWN_TOOLS="$ROOT" "$VENV/python" "$HERE/crd-validate.py" "$module" "$path" "${crd_files[@]}" 2>&1)" || rc=$?
+    if [ "$rc" = 0 ]; then
+      result crd-validate PASS "$dir" "$kind strict ($module)"
+    else
+      result crd-validate FAIL "$dir" "$kind strict ($module, exit $rc)"; indent <<<"$out"
+    fi
+  done
   for v in "${KUBE_VERSIONS[@]}"; do
-    rc=0; out="$("$VENV/kubernetes-validate" --strict --quiet -k "$v" "${rels[@]}" 2>&1)" || rc=$?
+    [ ${#builtin[@]} -gt 0 ] || break
+    rc=0; out="$("$VENV/kubernetes-validate" --strict --quiet -k "$v" "${builtin[@]}" 2>&1)" || rc=$?
     if [ "$rc" = 0 ] && ! grep -qE '^(WARN|ERROR|CRITICAL)' <<<"$out"; then
       result kubernetes-validate PASS "$dir" "k8s=$v strict"
     else

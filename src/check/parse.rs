@@ -23,6 +23,8 @@ const AUDITED: &[(&str, &str)] = &[
     ("", "Service"),
     ("policy", "PodDisruptionBudget"),
     ("autoscaling", "HorizontalPodAutoscaler"),
+    // KEDA's ScaledObject owns its target's scale (through the HPA it makes).
+    ("keda.sh", "ScaledObject"),
 ];
 
 /// API groups served by Kubernetes itself: other kinds in them are skipped without a note.
@@ -590,7 +592,8 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
             InputErrorKind::UnknownKind,
             format!(
                 "{kind} ({api}) is not a kind zerodown audits; skipped (audited: Deployment, \
-                 StatefulSet, DaemonSet, Pod, Service, PodDisruptionBudget, HorizontalPodAutoscaler)"
+                 StatefulSet, DaemonSet, Pod, Service, PodDisruptionBudget, HorizontalPodAutoscaler, \
+                 ScaledObject)"
             ),
         ));
     }

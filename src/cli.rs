@@ -246,9 +246,10 @@ pub struct KedaArgs {
     /// e.g. kafka.kafka:9092,orders,order-worker,50
     #[arg(long, value_name = "BOOTSTRAP,TOPIC,GROUP,LAG")]
     pub keda_kafka: Vec<String>,
-    /// Scale on a RabbitMQ queue's length: HOST_ENV,QUEUE,LENGTH (HOST_ENV: the container variable
-    /// holding the amqp:// URL; LENGTH: messages waiting per pod), e.g. RABBITMQ_URL,mail,20
-    #[arg(long, value_name = "HOST_ENV,QUEUE,LENGTH")]
+    /// Scale on a RabbitMQ queue's length: QUEUE,LENGTH[,HOST_ENV] (LENGTH: messages waiting per
+    /// pod; the broker URL comes from --keda-auth's TriggerAuthentication, or from HOST_ENV, the
+    /// container variable holding the amqp:// URL), e.g. mail,20 --keda-auth rabbitmq-auth
+    #[arg(long, value_name = "QUEUE,LENGTH[,HOST_ENV]")]
     pub keda_rabbitmq: Vec<String>,
     /// Scale on an AWS SQS queue: QUEUE_URL,REGION,LENGTH (messages per pod),
     /// e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/mail,eu-west-1,10
@@ -286,7 +287,13 @@ impl KedaArgs {
             Option<&'static str>,
             &'static [(&'static str, &'static str)],
         );
-        let shapes: [(&Vec<String>, Shape); 5] = [
+        // RabbitMQ takes the variable holding the broker URL as an optional third field.
+        let (rabbit_with_host, rabbit_short): (Vec<String>, Vec<String>) = self
+            .keda_rabbitmq
+            .iter()
+            .cloned()
+            .partition(|v| v.split(',').count() == 3);
+        let shapes: [(&Vec<String>, Shape); 6] = [
             (
                 &self.keda_kafka,
                 (
@@ -298,11 +305,21 @@ impl KedaArgs {
                 ),
             ),
             (
-                &self.keda_rabbitmq,
+                &rabbit_short,
                 (
                     "--keda-rabbitmq",
                     TriggerType::Rabbitmq,
-                    &["hostFromEnv", "queueName", "value"],
+                    &["queueName", "value"],
+                    None,
+                    &[("mode", "QueueLength")],
+                ),
+            ),
+            (
+                &rabbit_with_host,
+                (
+                    "--keda-rabbitmq",
+                    TriggerType::Rabbitmq,
+                    &["queueName", "value", "hostFromEnv"],
                     None,
                     &[("mode", "QueueLength")],
                 ),

@@ -35,6 +35,7 @@ fn every_example_is_up_to_date() {
     assert_eq!(
         seen,
         [
+            "kafka-worker",
             "mailer-worker",
             "node-hello",
             "podinfo",

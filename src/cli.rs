@@ -617,6 +617,11 @@ pub fn flag_for(field: &str) -> Option<&'static str> {
         "kubeVersion" => "--kube-version",
         "overlays" => "--overlays",
         "registryMirror" => "--registry-mirror",
+        "runtime" => "--runtime",
+        "scaling.keda.maxReplicaCount" => "--keda-max-replicas",
+        "scaling.keda.pollingInterval" => "--keda-polling-interval",
+        "scaling.keda.cooldownPeriod" => "--keda-cooldown-period",
+        f if f.starts_with("scaling.keda.triggers") => "--keda-*",
         _ => return None,
     })
 }

@@ -104,7 +104,7 @@ fn rules(kind: TriggerType) -> (&'static [Needs], &'static [&'static str], &'sta
         TriggerType::Rabbitmq => (
             &[
                 Needs { keys: &["queueName"], what: "the queue" },
-                Needs { keys: &["host", "hostFromEnv"], what: "the broker URL, or hostFromEnv naming the container variable that holds it (or an authenticationRef)" },
+                Needs { keys: &["host", "hostFromEnv"], what: "the broker URL, the container variable holding it, or an authenticationRef (--keda-auth) whose TriggerAuthentication supplies it" },
             ],
             &["value", "activationValue"],
             "RabbitMQ Queue",
@@ -284,8 +284,8 @@ pub fn trigger_from_flag(
             flag,
             value,
             format!(
-                "must be {} separated by commas, each non-empty",
-                fields.join(",").to_uppercase()
+                "must be {} (the KEDA metadata keys it fills), separated by commas, each non-empty",
+                fields.join(",")
             ),
         )
     };

@@ -31,6 +31,7 @@ KUBE_SCORE_VERSION=v1.33   # oldest supported cluster (kube-score defaults to v1
 CRDS=(
   "keda.sh ScaledObject github.com/kedacore/keda/v2@v2.21.0 config/crd/bases/keda.sh_scaledobjects.yaml"
 )
+CRD_KINDS=(); for c in "${CRDS[@]}"; do read -r g k _ _ <<<"$c"; CRD_KINDS+=("$g:$k"); done
 
 if [ $# -lt 1 ]; then
   sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2
@@ -65,6 +66,30 @@ for res in data.get("Results") or []:
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
+# split_crds.py FILE GROUP:KIND... -> moves each document of a listed custom resource kind out of
+# FILE (a staged copy) into FILE.<n>.yaml, text untouched, and prints those paths; FILE keeps the
+# other documents (and is removed when none are left). A `helm template` stream mixes both.
+cat >"$WORK/split_crds.py" <<'PY'
+import re, sys
+path, kinds = sys.argv[1], [k.split(":", 1) for k in sys.argv[2:]]
+text = open(path).read()
+docs = re.split(r"(?m)^---[ \t]*\n", text)
+def is_crd(d):
+    return any(re.search(rf"(?m)^apiVersion: {re.escape(g)}/", d) and re.search(rf"(?m)^kind: {re.escape(k)}[ \t]*$", d)
+               for g, k in kinds)
+crds = [d for d in docs if is_crd(d)]
+if not crds:
+    sys.exit(0)
+rest = [d for d in docs if not is_crd(d) and d.strip()]
+for i, d in enumerate(crds, 1):
+    out = f"{path[:-5]}.{i}.yaml"
+    open(out, "w").write(d)
+    print(out)
+if rest:
+    open(path, "w").write("---\n".join(d.rstrip("\n") + "\n" for d in rest))
+else:
+    import os; os.remove(path); print(f"REMOVED {path}")
+PY
 FAILED=0
 
 indent() { sed 's/^/    /'; }
@@ -90,7 +115,14 @@ validate_dir() {
     rel="${f#"$dir"/}"
     mkdir -p "$stage/$(dirname "$rel")"
     cp "$f" "$stage/$rel"
-    files+=("$stage/$rel")
+    local keep=1 line
+    while IFS= read -r line; do
+      case "$line" in
+        "REMOVED "*) keep="" ;;
+        *) files+=("$line") ;;
+      esac
+    done < <("$VENV/python" "$WORK/split_crds.py" "$stage/$rel" "${CRD_KINDS[@]}")
+    [ -z "$keep" ] || files+=("$stage/$rel")
   done < <(find "$dir" -type f -name '*.yaml' ! -name zerodown.yaml ! -name kustomization.yaml -print0 | sort -z)
   if [ ${#files[@]} -eq 0 ]; then
     result bundle FAIL "$dir" "(no *.yaml objects found)"; return
@@ -100,7 +132,8 @@ validate_dir() {
   local rels=("${files[@]#"$stage"/}")
 
   # 1. strict schemas. --quiet prints only WARN/ERROR lines; any such line is a failure.
-  #    Files holding a listed custom resource go to crd-validate.py instead (one kind per file).
+  #    Documents of a listed custom resource were split into files of their own when staged;
+  #    they go to crd-validate.py instead.
   local builtin=() crd group kind module path crd_files
   for f in "${rels[@]}"; do
     crd=""

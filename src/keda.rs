@@ -349,9 +349,7 @@ mod tests {
     fn errors(k: &Keda) -> Vec<String> {
         let mut e = FieldErrors::default();
         validate(k, 3, &mut e);
-        e.0.iter()
-            .map(|f| format!("{}: {}", f.field, f.to_string()))
-            .collect()
+        e.0.iter().map(|f| format!("{}: {}", f.field, f)).collect()
     }
 
     #[test]

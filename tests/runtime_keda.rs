@@ -357,3 +357,74 @@ fn a_shell_probe_on_an_image_without_a_shell_is_refused() {
         "both probes are named: {stderr}"
     );
 }
+
+/// `zerodown check` over hand-written manifests: a ScaledObject owns its target's scale.
+#[test]
+fn check_knows_that_a_scaled_object_owns_the_scale() {
+    let deployment = |replicas: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w\n  namespace: q\nspec:\n{replicas}  selector:\n    matchLabels: {{app: w}}\n  template:\n    metadata:\n      labels: {{app: w}}\n    spec:\n      containers:\n        - name: w\n          image: registry.example.com/w:1.0.0\n"
+        )
+    };
+    let so = |min: &str| {
+        format!("---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: w\n  namespace: q\nspec:\n  scaleTargetRef: {{name: w}}\n{min}  triggers:\n    - type: kafka\n      metadata: {{bootstrapServers: 'k:9092', consumerGroup: g}}\n")
+    };
+    let check = |stream: String| -> serde_json::Value {
+        let out = Command::cargo_bin("zerodown")
+            .unwrap()
+            .args(["check", "-", "--format", "json", "--fail-on", "error"])
+            .write_stdin(stream)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let rules = |v: &serde_json::Value| -> Vec<(String, String)> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f["rule"].as_str().unwrap(),
+                    "hpa-missing"
+                        | "hpa-replicas-conflict"
+                        | "replicas-below-two"
+                        | "hpa-duplicate-target"
+                )
+            })
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().into(),
+                    f["severity"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    // Beside a ScaledObject with minReplicaCount 2: no hpa-missing, nothing about replicas.
+    let v = check(deployment("") + &so("  minReplicaCount: 2\n"));
+    assert_eq!(rules(&v), vec![]);
+    // A fixed spec.replicas beside it is a conflict, whatever its value.
+    let v = check(deployment("  replicas: 3\n") + &so("  minReplicaCount: 2\n"));
+    assert_eq!(
+        rules(&v),
+        vec![("hpa-replicas-conflict".to_string(), "error".to_string())]
+    );
+    let msg = v["findings"][0]["message"].as_str().unwrap().to_string();
+    assert!(
+        msg.contains("ScaledObject 'w' manages its scale (minReplicaCount 2)"),
+        "{msg}"
+    );
+    // KEDA's default minReplicaCount is 0: the workload can scale to nothing.
+    let v = check(deployment("") + &so(""));
+    assert_eq!(
+        rules(&v),
+        vec![("replicas-below-two".to_string(), "warning".to_string())]
+    );
+    // An HPA of its own beside the ScaledObject is a second autoscaler.
+    let hpa = "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: w\n  namespace: q\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: w}\n  minReplicas: 2\n  maxReplicas: 4\n";
+    let v = check(deployment("") + &so("  minReplicaCount: 2\n") + hpa);
+    assert_eq!(
+        rules(&v),
+        vec![("hpa-duplicate-target".to_string(), "error".to_string())]
+    );
+}

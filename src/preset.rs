@@ -38,6 +38,10 @@ pub struct Preset {
     pub description: String,
     /// Runtime family.
     pub app_type: AppType,
+    /// The runtime or framework whose shutdown and memory the bundle configures by environment
+    /// (absent: the one the app type implies, if any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<crate::runtime::Runtime>,
     /// Default serving port; absent for workers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
@@ -133,6 +137,16 @@ impl Preset {
             return Err(bad(
                 "port",
                 "a worker preset has no port; every other preset needs one".into(),
+            ));
+        }
+        if let Some(r) = p.runtime.filter(|r| !r.fits(p.app_type)) {
+            return Err(bad(
+                "runtime",
+                format!(
+                    "`{}` does not fit app type `{}`",
+                    crate::spec::enum_name(&r),
+                    crate::spec::enum_name(&p.app_type)
+                ),
             ));
         }
         if p.port == Some(0) {

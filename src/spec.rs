@@ -340,6 +340,13 @@ pub struct Spec {
         skip_serializing_if = "crate::route::is_default_network_policy"
     )]
     pub network_policy: crate::route::NetworkPolicy,
+    /// The runtime or framework whose shutdown and memory the bundle configures by environment
+    /// [default: the preset's]; e.g. `go` for a Go queue worker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<crate::runtime::Runtime>,
+    /// Scaling on work instead of CPU: a KEDA ScaledObject replaces the HPA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<crate::keda::Scaling>,
 }
 
 fn yes() -> bool {
@@ -390,6 +397,8 @@ pub struct Answers {
     pub config: crate::config::ConfigAnswers,
     /// The route in, the load balancer profile and the NetworkPolicy.
     pub route: crate::route::RouteAnswers,
+    pub runtime: Option<crate::runtime::Runtime>,
+    pub scaling: Option<crate::keda::Scaling>,
 }
 
 impl Answers {
@@ -428,6 +437,8 @@ impl Answers {
             lint_annotations: spec.lint_annotations.clone(),
             config: crate::config::ConfigAnswers::from_spec(spec),
             route: crate::route::RouteAnswers::from_spec(spec),
+            runtime: spec.runtime,
+            scaling: spec.scaling.clone(),
         }
     }
 
@@ -665,6 +676,42 @@ impl Answers {
         self.config.validate(&mounts, &mut errs, warnings);
         let exposure = self.exposure.unwrap_or(preset.exposure);
         let routing = crate::route::resolve(self.route, exposure, app_type, &mut errs);
+        let image_has_shell = self.image_has_shell.unwrap_or(preset.image_has_shell);
+        check_shell_probes(&readiness, &liveness, image_has_shell, &mut errs);
+        if let Some(r) = self.runtime.filter(|r| !r.fits(app_type)) {
+            let fitting = crate::runtime::Runtime::names_fitting(app_type);
+            errs.push(FieldError::new(
+                "runtime",
+                enum_name(&r),
+                if fitting.is_empty() {
+                    format!("app type `{}` takes no runtime", enum_name(&app_type))
+                } else {
+                    format!(
+                        "app type `{}` runs on {}",
+                        enum_name(&app_type),
+                        fitting.join(", ")
+                    )
+                },
+            ));
+        }
+        if let Some(s) = &self.scaling {
+            let replicas = crate::policy::rollout::replicas(
+                self.cost.unwrap_or(preset.cost),
+                self.traffic.unwrap_or(preset.traffic),
+            )
+            .value;
+            crate::keda::validate(&s.keda, replicas, &mut errs);
+            if !overlays.is_empty() {
+                errs.push(
+                    FieldError::new(
+                        "overlays",
+                        overlays.join(","),
+                        "overlays patch the HorizontalPodAutoscaler, which a KEDA ScaledObject replaces; zerodown does not yet write overlays for a ScaledObject".into(),
+                    )
+                    .help("drop --overlays, or scale on CPU without the KEDA trigger"),
+                );
+            }
+        }
         if errs.is_empty() {
             let c = self.config;
             Ok(Spec {
@@ -685,7 +732,7 @@ impl Answers {
                 cost: self.cost.unwrap_or(preset.cost),
                 exposure,
                 resources,
-                image_has_shell: self.image_has_shell.unwrap_or(preset.image_has_shell),
+                image_has_shell,
                 run_as_user,
                 writable_dirs,
                 part_of,
@@ -715,6 +762,8 @@ impl Answers {
                 route: routing.route,
                 load_balancer: routing.load_balancer,
                 network_policy: routing.network_policy,
+                runtime: self.runtime,
+                scaling: self.scaling,
             })
         } else {
             Err(errs)
@@ -866,6 +915,35 @@ fn check_health(field: &str, h: &HealthCheck, app_type: AppType, errs: &mut Fiel
                     h,
                     "a worker has no port to connect to".into(),
                 ));
+            }
+        }
+    }
+}
+
+/// Exec probes that run a shell (`sh`, `bash`) need one in the image: with `imageHasShell: false`
+/// (distroless, scratch) the kubelet cannot start them and the probe fails for ever.
+fn check_shell_probes(
+    readiness: &HealthCheck,
+    liveness: &HealthCheck,
+    image_has_shell: bool,
+    errs: &mut FieldErrors,
+) {
+    if image_has_shell {
+        return;
+    }
+    for (field, h) in [("readiness", readiness), ("liveness", liveness)] {
+        if let HealthCheck::Exec { command } = h {
+            let prog = command.first().map(String::as_str).unwrap_or("");
+            let base = prog.rsplit('/').next().unwrap_or(prog);
+            if matches!(base, "sh" | "bash" | "ash" | "dash") {
+                errs.push(
+                    FieldError::new(
+                        field,
+                        h,
+                        format!("runs `{prog}`, but imageHasShell is false (a distroless or scratch image has no shell), so the probe can never pass"),
+                    )
+                    .help(format!("pass --{field}-command with a binary of your image that exits non-zero when the heartbeat is stale (e.g. `/app/healthcheck --max-age 30s`), or set imageHasShell: true if the image has /bin/sh")),
+                );
             }
         }
     }

@@ -88,6 +88,8 @@ fn flags_put_references_never_values_into_the_manifests() {
         c["env"],
         serde_json::json!([
             {"name": "JAVA_TOOL_OPTIONS", "value": "-XX:MaxRAMPercentage=75.0"},
+            {"name": "SERVER_SHUTDOWN", "value": "graceful"},
+            {"name": "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "value": "20s"},
             {"name": "SPRING_PROFILES_ACTIVE", "value": "prod"},
             {"name": "SPRING_DATASOURCE_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "orders-db", "key": "password"}}},
         ])
@@ -160,7 +162,12 @@ fn a_user_variable_replaces_a_tuned_one_with_a_warning() {
     let d = yaml(&tmp.path().join("api/deployment.yaml"));
     assert_eq!(
         d["spec"]["template"]["spec"]["containers"][0]["env"],
-        serde_json::json!([{"name": "JAVA_TOOL_OPTIONS", "value": "-XX:MaxRAMPercentage=60.0"}])
+        serde_json::json!([
+            // the other tuned variables stay; the user's one takes the place of the tuned one
+            {"name": "SERVER_SHUTDOWN", "value": "graceful"},
+            {"name": "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "value": "20s"},
+            {"name": "JAVA_TOOL_OPTIONS", "value": "-XX:MaxRAMPercentage=60.0"},
+        ])
     );
 }
 

@@ -36,6 +36,7 @@ fn every_example_is_up_to_date() {
         seen,
         [
             "go-alb",
+            "kafka-worker",
             "mailer-worker",
             "node-hello",
             "orders-api",

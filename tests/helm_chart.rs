@@ -227,6 +227,27 @@ fn cases() -> Vec<Case> {
             };
         },
     ));
+    v.push(case("worker on KEDA, every trigger type", "worker", |a| {
+        let flags = zerodown::cli::KedaArgs {
+            keda_kafka: vec!["kafka:9092,orders,order-worker,50".into()],
+            keda_rabbitmq: vec!["mail,20".into(), "audit,50,RABBITMQ_URL".into()],
+            keda_sqs: vec![
+                "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs,eu-west-1,10".into(),
+            ],
+            keda_redis: vec!["redis:6379,jobs,5".into()],
+            keda_prometheus: vec![
+                "http://prometheus:9090,sum(queue_depth{a=\"b\",c=\"d\"}),100".into(),
+            ],
+            keda_auth: Some("queue-auth".into()),
+            keda_max_replicas: Some(20),
+            keda_polling_interval: Some(15),
+            keda_cooldown_period: None,
+        };
+        let mut errs = zerodown::error::FieldErrors::default();
+        a.scaling = flags.scaling(&mut errs);
+        assert!(errs.is_empty(), "{errs}");
+        a.runtime = Some(zerodown::runtime::Runtime::Go);
+    }));
     // The specs of real apps in examples/, under their own names and namespaces.
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut specs: Vec<PathBuf> = fs::read_dir(&examples)
@@ -568,7 +589,7 @@ fn every_preset_chart_lints_clean_and_renders_the_plain_bundle() {
         );
         checked += 1;
     }
-    assert_eq!(checked, Preset::all_builtin().len() + 12 + 8);
+    assert_eq!(checked, Preset::all_builtin().len() + 13 + 9);
 }
 
 #[test]
@@ -676,6 +697,78 @@ fn replicas_only_without_autoscaling() {
         d["spec"]["selector"]["matchLabels"]["app.kubernetes.io/instance"],
         "rel"
     );
+}
+
+/// A chart with KEDA on renders a ScaledObject and no HPA, never both, and no replicas field;
+/// the guard rails refuse both autoscalers on, a floor below 2 and a floor above the maximum.
+#[test]
+fn keda_replaces_the_hpa_in_the_chart() {
+    let Some(helm) = helm() else { return };
+    let c = case("worker keda", "worker", |a| {
+        let flags = zerodown::cli::KedaArgs {
+            keda_kafka: vec!["kafka:9092,orders,order-worker,50".into()],
+            ..Default::default()
+        };
+        a.scaling = flags.scaling(&mut zerodown::error::FieldErrors::default());
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let chart = write_bundle(&c, tmp.path()).join("chart");
+    let kinds = |out: &Output| -> Vec<String> {
+        let mut k: Vec<String> = documents(&String::from_utf8_lossy(&out.stdout))
+            .iter()
+            .map(|d| d["kind"].as_str().unwrap().to_string())
+            .collect();
+        k.sort();
+        k
+    };
+    let out = template(&helm, &c, &chart, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        kinds(&out),
+        [
+            "Deployment",
+            "NetworkPolicy",
+            "PodDisruptionBudget",
+            "ScaledObject",
+            "ServiceAccount"
+        ]
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("\n  replicas:"));
+    let off = template(&helm, &c, &chart, &["--set", "keda.enabled=false"]);
+    assert!(off.status.success(), "{}", text(&off));
+    assert_eq!(
+        kinds(&off),
+        [
+            "Deployment",
+            "NetworkPolicy",
+            "PodDisruptionBudget",
+            "ServiceAccount"
+        ]
+    );
+    assert!(String::from_utf8_lossy(&off.stdout).contains("\n  replicas: 3\n"));
+    for (args, want) in [
+        (
+            &["--set", "autoscaling.enabled=true"][..],
+            "zerodown guard: keda.enabled and autoscaling.enabled are both true",
+        ),
+        (
+            &["--set", "keda.minReplicaCount=1"][..],
+            "zerodown guard: keda.minReplicaCount is 1 with podDisruptionBudget.enabled",
+        ),
+        (
+            &["--set", "keda.minReplicaCount=30"][..],
+            "zerodown guard: keda.minReplicaCount (30) is above keda.maxReplicaCount (9)",
+        ),
+        (&["--set", "keda.pollingInterval=0"][..], "pollingInterval"),
+    ] {
+        let out = template(&helm, &c, &chart, args);
+        assert!(!out.status.success(), "{args:?} rendered");
+        assert!(
+            text(&out).contains(want),
+            "{args:?}: wanted {want:?} in {}",
+            text(&out)
+        );
+    }
 }
 
 #[test]
@@ -976,7 +1069,7 @@ fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
-const CHART_FILES: [&str; 16] = [
+const CHART_FILES: [&str; 17] = [
     ".helmignore",
     "Chart.yaml",
     "README.md",
@@ -989,6 +1082,7 @@ const CHART_FILES: [&str; 16] = [
     "templates/namespace.yaml",
     "templates/networkpolicy.yaml",
     "templates/pdb.yaml",
+    "templates/scaledobject.yaml",
     "templates/service.yaml",
     "templates/serviceaccount.yaml",
     "values.schema.json",

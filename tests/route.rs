@@ -143,7 +143,7 @@ fn validate_with_the_real_checkers(dirs: &[PathBuf]) {
         ("kubernetes-validate", 2 * dirs.len()),
         ("kube-score", dirs.len()),
         ("checkov", dirs.len()),
-        ("httproute-crd", 1),
+        ("crd-validate", 1),
     ] {
         assert_eq!(
             text.matches(&format!("[{tool}] PASS")).count(),

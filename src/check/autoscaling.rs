@@ -10,35 +10,52 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for (wi, w) in ctx.workloads.iter().enumerate() {
         let hpas = &ctx.hpas_of[wi];
         if let (Some(r), Some(h)) = (w.spec_replicas, ctx.hpa_of(wi)) {
+            // A ScaledObject's HPA is KEDA's, made at run time: a fixed count beside it is a
+            // conflict whatever its value (KEDA docs, ScaledObject spec: it owns the scale).
             out.push(
                 ctx.finding("hpa-replicas-conflict", w.idx)
-                    .severity(if r < h.min {
+                    .severity(if r < h.min || h.keda {
                         Severity::Error
                     } else {
                         Severity::Warning
                     })
                     .at(ctx.path_line(w.idx, &["spec", "replicas"]))
                     .message(format!(
-                        "{} sets spec.replicas: {r} but HPA '{}' manages its scale (minReplicas {}); each apply or upgrade resets it to {r} and terminates pods; remove spec.replicas",
+                        "{} sets spec.replicas: {r} but {} manages its scale ({}); each apply or upgrade resets it to {r} and terminates pods; remove spec.replicas",
                         w.obj.display(),
-                        h.obj.name,
-                        h.min
+                        h.label(),
+                        h.min_field()
                     )),
             );
         }
         // Objects of one kind, namespace and name are one object (the same manifest in several
         // files, e.g. per environment), so only distinct names count.
+        // A ScaledObject is an HPA too (KEDA makes one), so an HPA beside it is a second one.
+        let with_keda = hpas.iter().any(|&h| ctx.hpas[h].keda);
         let names: std::collections::BTreeSet<String> = hpas
             .iter()
-            .map(|&h| format!("'{}'", ctx.hpas[h].obj.name))
+            .map(|&h| {
+                let h = &ctx.hpas[h];
+                if with_keda {
+                    h.label()
+                } else {
+                    format!("'{}'", h.obj.name)
+                }
+            })
             .collect();
         if names.len() > 1 {
             out.push(
                 ctx.finding("hpa-duplicate-target", w.idx).message(format!(
-                    "{} is targeted by {} HPAs ({}); they fight over its scale and the controller stops scaling (AmbiguousSelector)",
+                    "{} is targeted by {} {} ({}); they fight over its scale and the controller stops scaling (AmbiguousSelector{})",
                     w.obj.display(),
                     names.len(),
-                    names.into_iter().collect::<Vec<_>>().join(", ")
+                    if with_keda { "autoscalers" } else { "HPAs" },
+                    names.into_iter().collect::<Vec<_>>().join(", "),
+                    if with_keda {
+                        "; KEDA makes an HPA for a ScaledObject and refuses one whose target already has an HPA"
+                    } else {
+                        ""
+                    }
                 )),
             );
         }
@@ -60,8 +77,8 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     ctx.finding("hpa-target-missing", h.idx)
                         .at(ctx.path_line(h.idx, &["spec", "scaleTargetRef"]))
                         .message(format!(
-                            "HPA '{}' targets {} '{}', which is not among the audited manifests of namespace '{}'; if it does not exist the HPA does nothing (FailedGetScale)",
-                            h.obj.name, h.target_kind, h.target_name, h.obj.namespace
+                            "{} targets {} '{}', which is not among the audited manifests of namespace '{}'; if it does not exist it scales nothing (FailedGetScale)",
+                            h.label(), h.target_kind, h.target_name, h.obj.namespace
                         )),
                 );
             }

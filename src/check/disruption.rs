@@ -115,7 +115,7 @@ fn zero_disruptions(ctx: &Ctx<'_>, pi: usize, out: &mut Vec<Finding>) {
     let hpa_note = counted
         .iter()
         .find_map(|&(w, r)| ctx.hpa_of(w).filter(|h| h.min == r))
-        .map(|h| format!(" (HPA '{}' minReplicas {})", h.obj.name, h.min))
+        .map(|h| format!(" ({})", h.min_text()))
         .unwrap_or_default();
     let name = &pdb.obj.name;
     let field = if min_available.is_some() {

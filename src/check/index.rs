@@ -162,6 +162,9 @@ impl<'a> Views<'a> {
                 "Service" => v.services.push(Service::from_object(i, o)),
                 "PodDisruptionBudget" => v.pdbs.push(Pdb::from_object(i, o)),
                 "HorizontalPodAutoscaler" => v.hpas.push(Hpa::from_object(i, o)),
+                "ScaledObject" if o.api_version.starts_with("keda.sh/") => {
+                    v.hpas.push(Hpa::from_scaled_object(i, o))
+                }
                 _ => v.workloads.extend(Workload::from_object(i, o)),
             }
         }

@@ -1040,6 +1040,9 @@ pub(crate) struct Hpa<'a> {
     /// `maxReplicas`.
     pub max: Option<i64>,
     pub metrics: Vec<ResourceMetric>,
+    /// A KEDA ScaledObject (keda.sh): it owns its target's scale through an HPA it creates at
+    /// run time (`keda-hpa-<name>`), so it stands for that HPA here.
+    pub keda: bool,
 }
 
 impl<'a> Hpa<'a> {
@@ -1110,7 +1113,47 @@ impl<'a> Hpa<'a> {
             min: int_at(v, "/spec/minReplicas").unwrap_or(1),
             max: int_at(v, "/spec/maxReplicas"),
             metrics,
+            keda: false,
         }
+    }
+
+    /// A KEDA ScaledObject as the scaler of its target (KEDA docs, "Scaling Deployments,
+    /// StatefulSets & Custom Resources": `scaleTargetRef.kind` defaults to Deployment,
+    /// `minReplicaCount` to 0, `maxReplicaCount` to 100). Its triggers are external metrics, so
+    /// no resource metric is recorded.
+    pub fn from_scaled_object(idx: usize, obj: &'a Object) -> Self {
+        let v = &obj.value;
+        Hpa {
+            idx,
+            obj,
+            target_kind: str_at(v, "/spec/scaleTargetRef/kind").unwrap_or("Deployment"),
+            target_name: str_at(v, "/spec/scaleTargetRef/name").unwrap_or(""),
+            min: int_at(v, "/spec/minReplicaCount").unwrap_or(0),
+            max: Some(int_at(v, "/spec/maxReplicaCount").unwrap_or(100)),
+            metrics: Vec::new(),
+            keda: true,
+        }
+    }
+
+    /// `HPA 'name' minReplicas N` or `ScaledObject 'name' minReplicaCount N`, for messages.
+    pub fn min_text(&self) -> String {
+        format!("{} {}", self.label(), self.min_field())
+    }
+
+    /// `minReplicas N` or `minReplicaCount N`.
+    pub fn min_field(&self) -> String {
+        let field = if self.keda {
+            "minReplicaCount"
+        } else {
+            "minReplicas"
+        };
+        format!("{field} {}", self.min)
+    }
+
+    /// `HPA 'name'` or `ScaledObject 'name'`, for messages.
+    pub fn label(&self) -> String {
+        let kind = if self.keda { "ScaledObject" } else { "HPA" };
+        format!("{kind} '{}'", self.obj.name)
     }
 }
 

@@ -23,6 +23,8 @@ const AUDITED: &[(&str, &str)] = &[
     ("", "Service"),
     ("policy", "PodDisruptionBudget"),
     ("autoscaling", "HorizontalPodAutoscaler"),
+    // KEDA's ScaledObject owns its target's scale (through the HPA it makes).
+    ("keda.sh", "ScaledObject"),
 ];
 
 /// API groups served by Kubernetes itself (and the Gateway API of SIG Network): other kinds in
@@ -594,7 +596,8 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
             InputErrorKind::UnknownKind,
             format!(
                 "{kind} ({api}) is not a kind zerodown audits; skipped (audited: Deployment, \
-                 StatefulSet, DaemonSet, Pod, Service, PodDisruptionBudget, HorizontalPodAutoscaler)"
+                 StatefulSet, DaemonSet, Pod, Service, PodDisruptionBudget, HorizontalPodAutoscaler, \
+                 ScaledObject)"
             ),
         ));
     }

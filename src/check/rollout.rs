@@ -129,10 +129,9 @@ fn single_replica(ctx: &Ctx<'_>, wi: usize, out: &mut Vec<Finding>) {
         Some(h) => (
             h.min,
             format!(
-                "can scale down to {} (HPA '{}' minReplicas {})",
+                "can scale down to {} ({})",
                 replicas_word(h.min),
-                h.obj.name,
-                h.min
+                h.min_text()
             ),
         ),
         None => match w.spec_replicas {

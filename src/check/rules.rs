@@ -404,7 +404,8 @@ workload blocks node drains. AlwaysAllow (KEP-3017, GA in 1.31) lets drains evic
         "When an HPA manages a Deployment or StatefulSet, every `kubectl apply` or `helm upgrade` that \
 carries spec.replicas resets the scale to that value, terminating pods the HPA had added until its \
 next sync. Error when spec.replicas is below the HPA's minReplicas (every apply drops capacity), \
-warning otherwise. Migrating a live workload: hand the field over first (kubectl apply \
+warning otherwise; always an error beside a KEDA ScaledObject, which owns the scale through the HPA it \
+makes. Migrating a live workload: hand the field over first (kubectl apply \
 edit-last-applied), or the first apply without it drops to 1 once.",
         "https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling",
     ),
@@ -444,10 +445,11 @@ namespace (the target may legitimately live elsewhere otherwise).",
         "hpa-duplicate-target",
         E,
         "autoscaling",
-        "more than one HPA targets the same workload",
-        "keep exactly one HPA per workload and merge the metrics into it",
+        "more than one HPA (or KEDA ScaledObject) targets the same workload",
+        "keep exactly one autoscaler per workload: merge the metrics into one HPA, or delete the HPA beside a ScaledObject",
         "Two HPAs on the same workload fight over its scale; the controller detects the overlap and \
-stops scaling (AmbiguousSelector / ScalingDisabled).",
+stops scaling (AmbiguousSelector / ScalingDisabled). A KEDA ScaledObject makes an HPA of its own, so an \
+HPA beside it is a second one (KEDA's admission webhook refuses the pair).",
         "https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#autoscaling-on-multiple-metrics-and-custom-metrics",
     ),
     // ---- image ---------------------------------------------------------------------------

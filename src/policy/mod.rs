@@ -5,11 +5,13 @@ pub mod autoscaling;
 pub mod config;
 pub mod disruption;
 pub mod image;
+pub mod keda;
 pub mod overlays;
 pub mod probes;
 pub mod resources;
 pub mod rollout;
 pub mod route;
+pub mod runtime;
 pub mod security;
 pub mod shutdown;
 pub mod spread;
@@ -32,18 +34,23 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
     let mut warnings = Vec::new();
     let replicas = rollout::replicas(spec.cost, spec.traffic);
     let hpa = autoscaling::hpa(spec.traffic, spec.cost, replicas.value);
-    let spread = spread::spread(spec.cost, hpa.max_replicas.value);
+    let keda = keda::scaled_object(spec, &hpa);
+    // The most pods the Deployment can run: KEDA's maximum when it scales, else the HPA's.
+    let max_replicas = keda
+        .as_ref()
+        .map_or(hpa.max_replicas.value, |k| k.max_replica_count.value);
+    let spread = spread::spread(spec.cost, max_replicas);
     let probes = probes::probes(spec);
     let rollout = rollout::rollout(
         spec,
         replicas,
         &probes,
-        hpa.max_replicas.value,
+        max_replicas,
         spread.hard_anti_affinity.value,
     );
     let shutdown = shutdown::shutdown(spec, &mut warnings);
     let resources = resources::resources(spec, &mut warnings);
-    let env = resources::env(spec);
+    let env = runtime::env(spec, runtime::effective(spec, preset));
     let pull = image::pull_policy(image.as_ref());
     let mirror = image
         .as_ref()
@@ -102,9 +109,12 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
     if spread.hard_anti_affinity.value {
         warnings.push(format!(
             "cost: resilient puts at most one pod on a node: scaling to maxReplicas ({}) and rolling out needs at least {} schedulable nodes, or pods stay Pending",
-            hpa.max_replicas.value,
-            hpa.max_replicas.value + 1
+            max_replicas,
+            max_replicas + 1
         ));
+    }
+    if spec.app_type.is_worker() && keda.is_none() {
+        warnings.push("a queue worker scales on CPU here, which a consumer waiting on its broker barely uses while the backlog grows; scale it on the queue with a KEDA trigger (--keda-kafka, --keda-rabbitmq, --keda-sqs, --keda-redis or --keda-prometheus)".into());
     }
     let (exemptions, departures) = security::exemptions(spec, image.as_ref(), &spread, &shutdown);
     let mut plan = Plan {
@@ -129,6 +139,7 @@ pub fn plan(spec: &Spec, preset: &Preset) -> Plan {
         spread,
         pdb: disruption::pdb(),
         hpa,
+        keda,
         security: security::security(spec),
         service,
         route,

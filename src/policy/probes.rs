@@ -185,6 +185,43 @@ mod tests {
         );
     }
 
+    /// The worker preset's heartbeat probes fail once the heartbeat is older than the probe's
+    /// failure window (periodSeconds x failureThreshold): readiness 15 s, liveness 30 s. They are
+    /// data in presets/worker.yaml, so this keeps the two in step.
+    #[test]
+    fn worker_heartbeat_ages_match_the_probe_windows() {
+        let spec = spec_for("worker");
+        let age = |h: &HealthCheck| -> u32 {
+            let HealthCheck::Exec { command } = h else {
+                panic!("{h:?}")
+            };
+            assert_eq!(command[..2], ["/bin/sh".to_string(), "-c".to_string()]);
+            assert!(
+                command[2].starts_with("f=/tmp/heartbeat; [ -f \"$f\" ] && "),
+                "{}",
+                command[2]
+            );
+            command[2]
+                .rsplit("-lt ")
+                .next()
+                .unwrap()
+                .trim_end_matches(" ]")
+                .parse()
+                .unwrap()
+        };
+        assert_eq!(
+            age(&spec.readiness),
+            READINESS_PERIOD_SECONDS * READINESS_FAILURE_THRESHOLD
+        );
+        assert_eq!(age(&spec.readiness), 15);
+        assert_eq!(
+            age(&spec.liveness),
+            LIVENESS_PERIOD_SECONDS * LIVENESS_FAILURE_THRESHOLD
+        );
+        assert_eq!(age(&spec.liveness), 30);
+        assert!(spec.image_has_shell, "the default probes need /bin/sh");
+    }
+
     #[test]
     fn liveness_trips_later_than_readiness() {
         for preset in ["generic", "spring-boot", "nginx-static", "worker"] {

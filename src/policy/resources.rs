@@ -1,8 +1,8 @@
 //! Resources: requests the scheduler and HPA rely on, limits that stop one pod from starving a
-//! node, and heap flags that keep runtimes under the memory limit (Kubernetes docs, "Resource
-//! Management for Pods and Containers").
+//! node (Kubernetes docs, "Resource Management for Pods and Containers"); the heap and memory-limit
+//! variables that fit runtimes to the limit are in [`super::runtime`].
 
-use crate::plan::{decide, Decision, EnvVar, ResourceValues};
+use crate::plan::{decide, Decision, ResourceValues};
 use crate::spec::{AppType, Spec};
 
 /// The container's requests and limits as quantities. Memory request = limit (memory cannot be
@@ -37,24 +37,6 @@ pub fn resources(spec: &Spec, warnings: &mut Vec<String>) -> Decision<ResourceVa
     )
 }
 
-/// Environment variables that fit the runtime's heap to the memory limit.
-pub fn env(spec: &Spec) -> Vec<Decision<EnvVar>> {
-    match spec.app_type {
-        AppType::Jvm => vec![decide(
-            EnvVar { name: "JAVA_TOOL_OPTIONS".into(), value: "-XX:MaxRAMPercentage=75.0".into() },
-            "heap at 75% of the memory limit leaves headroom for metaspace, threads and direct buffers, so the JVM does not outgrow the limit and get OOM-killed",
-        )],
-        AppType::Node => {
-            let heap = spec.resources.memory_mib * 3 / 4;
-            vec![decide(
-                EnvVar { name: "NODE_OPTIONS".into(), value: format!("--max-old-space-size={heap}") },
-                format!("V8 heap {heap} MiB = 75% of the {} MiB limit, so Node collects garbage before the kernel OOM-kills the pod", spec.resources.memory_mib),
-            )]
-        }
-        _ => vec![],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,15 +61,6 @@ mod tests {
             ),
             ("512Mi", "1024Mi")
         );
-        let env = env(&spec);
-        assert_eq!(env[0].value.value, "-XX:MaxRAMPercentage=75.0");
-    }
-
-    #[test]
-    fn node_heap_is_three_quarters_of_the_limit() {
-        let mut spec = spec_for("node");
-        spec.resources.memory_mib = 1000;
-        assert_eq!(env(&spec)[0].value.value, "--max-old-space-size=750");
     }
 
     #[test]

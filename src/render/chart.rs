@@ -26,7 +26,7 @@ pub const CHART_DIR: &str = "chart";
 const TIMEOUT_ROUNDING_SECONDS: u32 = 30;
 
 /// The static chart files, `(path in the chart, text, header style)`, embedded at build time.
-const STATIC_FILES: [(&str, &str, Header); 12] = [
+const STATIC_FILES: [(&str, &str, Header); 13] = [
     (
         "templates/namespace.yaml",
         include_str!("../../templates/chart/templates/namespace.yaml"),
@@ -87,6 +87,11 @@ const STATIC_FILES: [(&str, &str, Header); 12] = [
         include_str!("../../templates/chart/templates/hpa.yaml"),
         Header::GoTemplate,
     ),
+    (
+        "templates/scaledobject.yaml",
+        include_str!("../../templates/chart/templates/scaledobject.yaml"),
+        Header::GoTemplate,
+    ),
 ];
 
 /// NOTES.txt is a template too, shown after install and upgrade.
@@ -97,7 +102,10 @@ const NOTES: &str = include_str!("../../templates/chart/templates/NOTES.txt");
 /// a healthy rollout of the HPA's maximum in steps of `maxSurge` pods, each taking the typical
 /// startup (the startup probe's initial delay) + `minReadySeconds`; rounded up to 30 s.
 pub fn helm_timeout_seconds(plan: &Plan) -> u32 {
-    let pods = plan.hpa.max_replicas.value;
+    let pods = plan
+        .keda
+        .as_ref()
+        .map_or(plan.hpa.max_replicas.value, |k| k.max_replica_count.value);
     let step = match &plan.rollout.max_surge.value {
         IntOrPercent::Int(n) => *n,
         IntOrPercent::Percent(p) => {
@@ -967,7 +975,15 @@ pub fn values(plan: &Plan) -> Result<Vec<Entry>, Error> {
             "autoscaling",
             &["HorizontalPodAutoscaler (autoscaling/v2); it needs the metrics API (metrics-server)."],
             vec![
-                leaf("enabled", &[], true),
+                leaf(
+                    "enabled",
+                    &[if plan.keda.is_some() {
+                        "false: the KEDA ScaledObject below scales this Deployment (KEDA makes its own HPA)."
+                    } else {
+                        "true: the HPA owns the replica count."
+                    }],
+                    plan.keda.is_none(),
+                ),
                 leaf("minReplicas", &[&hpa.min_replicas.reason], hpa.min_replicas.value),
                 leaf("maxReplicas", &[&hpa.max_replicas.reason], hpa.max_replicas.value),
                 leaf(
@@ -986,7 +1002,51 @@ pub fn values(plan: &Plan) -> Result<Vec<Entry>, Error> {
                 annotations(plan, Object::Hpa, "HorizontalPodAutoscaler"),
             ],
         ),
+        keda(plan),
     ])
+}
+
+/// The `keda` values: `enabled: false` alone without KEDA scaling (the templates read the flag).
+fn keda(plan: &Plan) -> Entry {
+    let Some(k) = &plan.keda else {
+        return map(
+            "keda",
+            &["KEDA ScaledObject (keda.sh/v1alpha1) instead of the HPA; off: this bundle scales on CPU."],
+            vec![leaf("enabled", &[], false)],
+        );
+    };
+    let triggers: Vec<Value> = k
+        .triggers
+        .value
+        .iter()
+        .map(|t| {
+            let mut o = json!({"type": crate::spec::enum_name(&t.kind), "metadata": t.metadata});
+            if let Some(a) = &t.authentication_ref {
+                o["authenticationRef"] = json!({"name": a.name});
+            }
+            o
+        })
+        .collect();
+    map(
+        "keda",
+        &["KEDA ScaledObject (keda.sh/v1alpha1): scales on the backlog; KEDA must be installed. Never together with autoscaling.enabled."],
+        vec![
+            leaf("enabled", &[], true),
+            leaf("minReplicaCount", &[&k.min_replica_count.reason], k.min_replica_count.value),
+            leaf("maxReplicaCount", &[&k.max_replica_count.reason], k.max_replica_count.value),
+            leaf("pollingInterval", &[&k.polling_interval.reason], k.polling_interval.value),
+            leaf("cooldownPeriod", &[&k.cooldown_period.reason], k.cooldown_period.value),
+            map(
+                "behavior",
+                &["advanced.horizontalPodAutoscalerConfig.behavior of the HPA KEDA makes."],
+                vec![
+                    scaling("scaleUp", &k.scale_up.reason, &k.scale_up.value),
+                    scaling("scaleDown", &k.scale_down.reason, &k.scale_down.value),
+                ],
+            ),
+            leaf("triggers", &[&k.triggers.reason], triggers),
+        ],
+    )
 }
 
 // ---- Chart.yaml and README ----------------------------------------------------------------------

@@ -44,6 +44,7 @@ pub fn verify(file: &str, yaml: &str) -> Result<(), Error> {
         ("gateway.networking.k8s.io/v1", "HTTPRoute") => {
             round_trip::<gateway::HttpRoute>(file, value)
         }
+        ("keda.sh/v1alpha1", "ScaledObject") => round_trip::<keda::ScaledObject>(file, value),
         _ => Err(Error::Internal(format!(
             "{file}: unexpected object {api_version}/{kind}"
         ))),
@@ -54,7 +55,7 @@ pub fn verify(file: &str, yaml: &str) -> Result<(), Error> {
 /// exactly the fields zerodown emits, named and shaped as in the Gateway API v1 HTTPRoute CRD
 /// (`HTTPRouteSpec`, `ParentReference`, `HTTPRouteRule`, `HTTPRouteMatch`, `HTTPPathMatch`,
 /// `HTTPBackendRef`), each struct refusing unknown fields. CI also validates the emitted routes
-/// against the CRD's own schema (`.ci/validate-httproute.py`).
+/// against the CRD's own schema (`.ci/crd-validate.py`).
 pub mod gateway {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
     use serde::{Deserialize, Serialize};
@@ -127,6 +128,82 @@ pub mod gateway {
     pub struct HttpBackendRef {
         pub name: String,
         pub port: u16,
+    }
+}
+
+/// KEDA's ScaledObject (keda.sh/v1alpha1), which k8s-openapi lacks: exactly the fields the
+/// bundle writes, each as the CRD spells it (KEDA `config/crd/bases/keda.sh_scaledobjects.yaml`,
+/// checked in CI by `.ci/crd-validate.py`). Unknown fields are refused, so a template slip
+/// fails here as it would for a built-in kind.
+pub mod keda {
+    use std::collections::BTreeMap;
+
+    use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    use serde::{Deserialize, Serialize};
+
+    /// The object.
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct ScaledObject {
+        pub api_version: String,
+        pub kind: String,
+        pub metadata: ObjectMeta,
+        pub spec: Spec,
+    }
+
+    /// `spec`.
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct Spec {
+        pub scale_target_ref: ScaleTargetRef,
+        pub min_replica_count: i32,
+        pub max_replica_count: i32,
+        pub polling_interval: i32,
+        pub cooldown_period: i32,
+        pub advanced: Advanced,
+        pub triggers: Vec<Trigger>,
+    }
+
+    /// `spec.scaleTargetRef`.
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct ScaleTargetRef {
+        pub api_version: String,
+        pub kind: String,
+        pub name: String,
+    }
+
+    /// `spec.advanced`.
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct Advanced {
+        pub horizontal_pod_autoscaler_config: HpaConfig,
+    }
+
+    /// `spec.advanced.horizontalPodAutoscalerConfig`: the HPA's own behavior type.
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct HpaConfig {
+        pub behavior: HorizontalPodAutoscalerBehavior,
+    }
+
+    /// One `spec.triggers[]` item.
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct Trigger {
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub metadata: BTreeMap<String, String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub authentication_ref: Option<AuthenticationRef>,
+    }
+
+    /// `authenticationRef`.
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct AuthenticationRef {
+        pub name: String,
     }
 }
 
@@ -254,6 +331,22 @@ mod tests {
         let nested = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: a\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabel: {a: b}\n";
         let e = verify("pdb.yaml", nested).unwrap_err().to_string();
         assert!(e.contains("`spec.selector.matchLabel`"), "{e}");
+    }
+
+    #[test]
+    fn scaled_objects_are_checked_field_by_field() {
+        let so = "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: a\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: a}\n  minReplicaCount: 2\n  maxReplicaCount: 6\n  pollingInterval: 30\n  cooldownPeriod: 300\n  advanced:\n    horizontalPodAutoscalerConfig:\n      behavior:\n        scaleDown: {stabilizationWindowSeconds: 300}\n  triggers:\n    - type: kafka\n      metadata: {bootstrapServers: 'k:9092', consumerGroup: g}\n";
+        verify("scaledobject.yaml", so).unwrap();
+        let typo = so.replace("minReplicaCount", "minReplicas");
+        let e = verify("scaledobject.yaml", &typo).unwrap_err().to_string();
+        assert!(e.contains("minReplicas"), "{e}");
+        let nested = so.replace("stabilizationWindowSeconds", "stabilizationWindow");
+        assert!(verify("scaledobject.yaml", &nested).is_err());
+        let number = so.replace("consumerGroup: g", "lagThreshold: 5");
+        assert!(
+            verify("scaledobject.yaml", &number).is_err(),
+            "metadata values are strings"
+        );
     }
 
     #[test]

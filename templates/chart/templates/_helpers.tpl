@@ -125,7 +125,9 @@ initialDelaySeconds) + minReadySeconds; rounded up to 30 s.
 */}}
 {{- define "zerodown.helmTimeoutSeconds" -}}
 {{- $pods := .Values.replicaCount | int }}
-{{- if .Values.autoscaling.enabled }}
+{{- if .Values.keda.enabled }}
+{{- $pods = .Values.keda.maxReplicaCount | int }}
+{{- else if .Values.autoscaling.enabled }}
 {{- $pods = .Values.autoscaling.maxReplicas | int }}
 {{- end }}
 {{- $surge := toString .Values.strategy.maxSurge }}
@@ -161,6 +163,16 @@ value's type and range; these rules look across values.
 {{- end }}
 {{- if and (eq (include "zerodown.isZero" .Values.strategy.maxSurge) "true") (eq (include "zerodown.isZero" .Values.strategy.maxUnavailable) "true") }}
 {{- fail "zerodown guard: strategy.maxSurge and strategy.maxUnavailable are both 0: the rollout can neither add nor remove a pod and never progresses; set strategy.maxSurge to 1 (and keep maxUnavailable 0 so capacity never drops)" }}
+{{- end }}
+{{- $keda := .Values.keda }}
+{{- if and $keda.enabled $as.enabled }}
+{{- fail "zerodown guard: keda.enabled and autoscaling.enabled are both true: KEDA makes its own HPA for the Deployment, and two HPAs fight over its scale; set autoscaling.enabled=false" }}
+{{- end }}
+{{- if and $pdb.enabled $keda.enabled (lt ($keda.minReplicaCount | int) 2) }}
+{{- fail (printf "zerodown guard: keda.minReplicaCount is %d with podDisruptionBudget.enabled: a node drain can evict the only pod (or there is none to take work); set keda.minReplicaCount to 2 or more" ($keda.minReplicaCount | int)) }}
+{{- end }}
+{{- if and $keda.enabled (gt ($keda.minReplicaCount | int) ($keda.maxReplicaCount | int)) }}
+{{- fail (printf "zerodown guard: keda.minReplicaCount (%d) is above keda.maxReplicaCount (%d); raise maxReplicaCount" ($keda.minReplicaCount | int) ($keda.maxReplicaCount | int)) }}
 {{- end }}
 {{- if and $as.enabled (gt ($as.minReplicas | int) ($as.maxReplicas | int)) }}
 {{- fail (printf "zerodown guard: autoscaling.minReplicas (%d) is above autoscaling.maxReplicas (%d); raise maxReplicas" ($as.minReplicas | int) ($as.maxReplicas | int)) }}

@@ -271,11 +271,11 @@ fn new_wizard(args: NewArgs) -> Result<i32, Error> {
         (preset_flag.0, &preset_flag.1),
         args.output.as_deref(),
     );
-    if wizard::config_flags(&spec).is_some() {
+    if wizard::replay_is_exact(&spec) {
         eprintln!("To create the same bundle from a script or CI:\n  {replay}");
     } else {
         eprintln!(
-            "note: some of the configuration in {}/zerodown.yaml has no flag (an optional reference, a prefix, mount items, tolerationSeconds or the order of env vars), so no single command recreates it: keep that file and run `zerodown render` there",
+            "note: some of {}/zerodown.yaml has no flag (an optional reference, a prefix, mount items, tolerationSeconds, the order of env vars or a KEDA trigger's extra metadata), so no single command recreates it: keep that file and run `zerodown render` there",
             dir.display()
         );
     }

@@ -401,6 +401,17 @@ pub fn run(p: &mut dyn Prompter, start: Start, presets: &[Preset]) -> Result<Out
         )?);
     }
 
+    // 6c. The route in, from the exposure: the load balancer profile, the route object and its
+    // host (no host: no route object); skipped when route flags were given.
+    let exposure = a.exposure.unwrap_or(preset.exposure);
+    if !worker && start.answers.route == crate::route::RouteAnswers::default() {
+        ask_route(p, exposure, &mut a.route)?;
+    }
+    // 6d. A worker scales on its backlog (KEDA) or on CPU.
+    if worker && start.answers.scaling.is_none() {
+        a.scaling = ask_scaling(p, a.scaling.take())?;
+    }
+
     // 6a. What the service reads and who it is. One question opens the rest, so the common path
     // stays short; configuration given by flags is not asked again. Entries take the flags'
     // syntax and go through the same parser.
@@ -531,6 +542,161 @@ pub fn config_flags(spec: &Spec) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// The `new` flags that give `spec`'s route, load balancer and NetworkPolicy, or `None` when
+/// some of it has no flag; checked by parsing them back, as [`config_flags`] is.
+pub fn route_flags(spec: &Spec) -> Option<Vec<String>> {
+    let r = crate::route::RouteAnswers::from_spec(spec);
+    let mut out: Vec<String> = Vec::new();
+    let mut one = |f: &str, v: Option<String>| {
+        if let Some(v) = v {
+            out.push(f.to_string());
+            out.push(v);
+        }
+    };
+    one("--route", r.kind.map(|k| crate::spec::enum_name(&k)));
+    for h in &r.hosts {
+        one("--host", Some(h.clone()));
+    }
+    one("--path", r.path.clone().filter(|_| spec.route.is_some()));
+    one("--ingress-class", r.class_name.clone());
+    one("--tls-secret", r.tls_secret.clone());
+    one("--gateway", r.gateway.clone());
+    one("--gateway-namespace", r.gateway_namespace.clone());
+    one("--gateway-section", r.gateway_section.clone());
+    one(
+        "--load-balancer",
+        r.load_balancer.map(|l| crate::spec::enum_name(&l)),
+    );
+    one(
+        "--load-balancer-scheme",
+        r.scheme.map(|l| crate::spec::enum_name(&l)),
+    );
+    one("--ingress-namespace", r.ingress_namespace.clone());
+    for n in &r.allow_namespaces {
+        one("--allow-namespace", Some(n.clone()));
+    }
+    for c in &r.allow_cidrs {
+        one("--allow-cidr", Some(c.clone()));
+    }
+    if r.network_policy == Some(false) {
+        out.push("--no-network-policy".into());
+    }
+    // Parsed back, the flags must give the spec's route exactly.
+    let argv: Vec<String> = std::iter::once("zerodown".to_string())
+        .chain(out.iter().cloned())
+        .collect();
+    let parsed = <RouteFlags as clap::Parser>::try_parse_from(&argv).ok()?;
+    let mut errs = crate::error::FieldErrors::default();
+    let back = crate::route::resolve(
+        parsed.route.answers(),
+        spec.exposure,
+        spec.app_type,
+        &mut errs,
+    );
+    (errs.is_empty()
+        && back.route == spec.route
+        && back.load_balancer == spec.load_balancer
+        && back.network_policy == spec.network_policy)
+        .then_some(out)
+}
+
+/// The route flags alone, to parse [`route_flags`] back.
+#[derive(clap::Parser)]
+struct RouteFlags {
+    #[command(flatten)]
+    route: crate::cli::RouteArgs,
+}
+
+/// The `--keda-*` flags that give `spec`'s ScaledObject, or `None` when it has none or some of
+/// it has no flag (metadata beyond the flags' fields, one trigger with credentials and one
+/// without, an order of triggers the flags cannot make); checked by parsing them back.
+pub fn keda_flags(spec: &Spec) -> Option<Vec<String>> {
+    use crate::keda::TriggerType as T;
+    let k = &spec.scaling.as_ref()?.keda;
+    let mut a = crate::cli::KedaArgs::default();
+    let get = |t: &crate::keda::Trigger, keys: &[&str]| -> Option<String> {
+        keys.iter()
+            .map(|key| t.metadata.get(*key).cloned())
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.join(","))
+    };
+    for t in &k.triggers {
+        match t.kind {
+            T::Kafka => a.keda_kafka.push(get(
+                t,
+                &["bootstrapServers", "topic", "consumerGroup", "lagThreshold"],
+            )?),
+            T::Rabbitmq => {
+                let with_host = t.metadata.contains_key("hostFromEnv");
+                let keys: &[&str] = if with_host {
+                    &["queueName", "value", "hostFromEnv"]
+                } else {
+                    &["queueName", "value"]
+                };
+                a.keda_rabbitmq.push(get(t, keys)?)
+            }
+            T::AwsSqsQueue => a
+                .keda_sqs
+                .push(get(t, &["queueURL", "awsRegion", "queueLength"])?),
+            T::Redis => a
+                .keda_redis
+                .push(get(t, &["address", "listName", "listLength"])?),
+            T::Prometheus => a
+                .keda_prometheus
+                .push(get(t, &["serverAddress", "query", "threshold"])?),
+        }
+    }
+    a.keda_auth = k
+        .triggers
+        .first()
+        .and_then(|t| t.authentication_ref.as_ref())
+        .map(|r| r.name.clone());
+    a.keda_max_replicas = k.max_replica_count;
+    a.keda_polling_interval = k.polling_interval;
+    a.keda_cooldown_period = k.cooldown_period;
+    let mut errs = crate::error::FieldErrors::default();
+    if a.scaling(&mut errs).as_ref() != spec.scaling.as_ref() || !errs.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut each = |f: &str, vs: &[String]| {
+        for v in vs {
+            out.push(f.to_string());
+            out.push(v.clone());
+        }
+    };
+    each("--keda-kafka", &a.keda_kafka);
+    each("--keda-rabbitmq", &a.keda_rabbitmq);
+    each("--keda-sqs", &a.keda_sqs);
+    each("--keda-redis", &a.keda_redis);
+    each("--keda-prometheus", &a.keda_prometheus);
+    let mut opt = |f: &str, v: Option<String>| {
+        if let Some(v) = v {
+            out.push(f.to_string());
+            out.push(v);
+        }
+    };
+    opt("--keda-auth", a.keda_auth.clone());
+    opt(
+        "--keda-max-replicas",
+        a.keda_max_replicas.map(|n| n.to_string()),
+    );
+    opt(
+        "--keda-polling-interval",
+        a.keda_polling_interval.map(|n| n.to_string()),
+    );
+    opt(
+        "--keda-cooldown-period",
+        a.keda_cooldown_period.map(|n| n.to_string()),
+    );
+    Some(out)
+}
+
+/// Whether [`replay_command`] reproduces `spec` exactly (every part of it has a flag).
+pub fn replay_is_exact(spec: &Spec) -> bool {
+    config_flags(spec).is_some() && (spec.scaling.is_none() || keda_flags(spec).is_some())
+}
+
 /// Splits a comma-separated answer into its entries (trimmed, empty ones dropped).
 fn entries(v: &str) -> Vec<String> {
     v.split(',')
@@ -551,6 +717,204 @@ fn check_entries(v: &str, set: fn(&mut crate::cli::ConfigArgs, Vec<String>)) -> 
     } else {
         Err(errs.to_string())
     }
+}
+
+/// The route questions for `exposure`: the load balancer profile (load-balancer), the route
+/// object (ingress, or an ALB / GKE load balancer that works through an Ingress) and its hosts,
+/// TLS Secret or Gateway. Pre-fills from `r` (a `--from` spec) and replaces those answers.
+fn ask_route(
+    p: &mut dyn Prompter,
+    exposure: Exposure,
+    r: &mut crate::route::RouteAnswers,
+) -> Result<(), Cancelled> {
+    use crate::route::{profile_uses_route, LoadBalancerProfile as L, RouteKind};
+    let mut through_route = exposure == Exposure::Ingress;
+    if exposure == Exposure::LoadBalancer {
+        let options = [L::Generic, L::AwsAlb, L::AwsNlb, L::GkeNeg];
+        let items: Vec<String> = options
+            .iter()
+            .map(|l| {
+                let what = match l {
+                    L::Generic => "generic   type LoadBalancer, preStop 15s",
+                    L::AwsAlb => {
+                        "aws-alb   AWS ALB (Ingress, IP targets, readiness gates), preStop 30s"
+                    }
+                    L::AwsNlb => "aws-nlb   AWS NLB (IP targets, readiness gates), preStop 40s",
+                    L::GkeNeg => "gke-neg   GKE container-native LB (NEG), preStop 30s",
+                };
+                what.to_string()
+            })
+            .collect();
+        let profile = pick(
+            p,
+            "Load balancer",
+            &options,
+            &items,
+            r.load_balancer.unwrap_or(L::Generic),
+        )?;
+        r.load_balancer = Some(profile);
+        through_route = profile_uses_route(profile);
+        if profile == L::AwsAlb || profile == L::AwsNlb {
+            r.kind = None;
+        }
+    }
+    if !through_route {
+        return Ok(());
+    }
+    let kind = if exposure == Exposure::Ingress {
+        let options = [RouteKind::Ingress, RouteKind::HttpRoute];
+        let items = vec![
+            "ingress    an Ingress for the cluster's ingress controller".to_string(),
+            "httproute  a Gateway API HTTPRoute attached to a Gateway".to_string(),
+        ];
+        let k = pick(
+            p,
+            "Route object",
+            &options,
+            &items,
+            r.kind.unwrap_or(RouteKind::Ingress),
+        )?;
+        r.kind = Some(k);
+        k
+    } else {
+        RouteKind::Ingress
+    };
+    let hosts = p.input(
+        "Host names the route answers for (comma-separated; empty: no route object)",
+        &r.hosts.join(","),
+        &|v| {
+            for h in entries(v) {
+                crate::route::check_host(&h).map_err(|e| format!("host `{h}` {e}"))?;
+            }
+            Ok(())
+        },
+    )?;
+    r.hosts = entries(&hosts);
+    if r.hosts.is_empty() {
+        return Ok(());
+    }
+    let name_ok = |v: &str| {
+        if v.trim().is_empty() {
+            Ok(())
+        } else {
+            crate::config::check_dns_subdomain(v.trim()).map_err(|e| format!("the name {e}"))
+        }
+    };
+    if kind == RouteKind::HttpRoute {
+        let g = p.input(
+            "Gateway name",
+            r.gateway.as_deref().unwrap_or("gateway"),
+            &|v| {
+                if v.trim().is_empty() {
+                    Err("an HTTPRoute attaches to a Gateway: give its name".into())
+                } else {
+                    name_ok(v)
+                }
+            },
+        )?;
+        r.gateway = Some(g.trim().to_string());
+        let ns = p.input(
+            "Gateway namespace (empty: the service's)",
+            r.gateway_namespace.as_deref().unwrap_or(""),
+            &name_ok,
+        )?;
+        r.gateway_namespace = Some(ns.trim().to_string()).filter(|n| !n.is_empty());
+    } else {
+        let tls = p.input(
+            "TLS Secret for the hosts (empty: none)",
+            r.tls_secret.as_deref().unwrap_or(""),
+            &name_ok,
+        )?;
+        r.tls_secret = Some(tls.trim().to_string()).filter(|t| !t.is_empty());
+    }
+    Ok(())
+}
+
+/// A worker's scaling: CPU (the HPA) or a KEDA trigger in its flag's syntax, checked by the
+/// same parser as `--keda-*`; then the TriggerAuthentication.
+fn ask_scaling(
+    p: &mut dyn Prompter,
+    current: Option<crate::keda::Scaling>,
+) -> Result<Option<crate::keda::Scaling>, Cancelled> {
+    type Set = fn(&mut crate::cli::KedaArgs, String);
+    let options: [(&str, &str, Set); 6] = [
+        (
+            "cpu",
+            "CPU (an HPA): only when the work is CPU-bound",
+            |_, _| {},
+        ),
+        (
+            "kafka",
+            "BOOTSTRAP,TOPIC,GROUP,LAG  consumer lag",
+            |a, v| a.keda_kafka = vec![v],
+        ),
+        (
+            "rabbitmq",
+            "QUEUE,LENGTH[,HOST_ENV]  queue length",
+            |a, v| a.keda_rabbitmq = vec![v],
+        ),
+        ("sqs", "QUEUE_URL,REGION,LENGTH  AWS SQS", |a, v| {
+            a.keda_sqs = vec![v]
+        }),
+        ("redis", "ADDRESS,LIST,LENGTH  a Redis list", |a, v| {
+            a.keda_redis = vec![v]
+        }),
+        (
+            "prometheus",
+            "SERVER,QUERY,THRESHOLD  a Prometheus query",
+            |a, v| a.keda_prometheus = vec![v],
+        ),
+    ];
+    let items: Vec<String> = options
+        .iter()
+        .map(|(n, d, _)| format!("{n:<11}{d}"))
+        .collect();
+    let default = match current
+        .as_ref()
+        .and_then(|s| s.keda.triggers.first())
+        .map(|t| t.kind)
+    {
+        None => 0,
+        Some(crate::keda::TriggerType::Kafka) => 1,
+        Some(crate::keda::TriggerType::Rabbitmq) => 2,
+        Some(crate::keda::TriggerType::AwsSqsQueue) => 3,
+        Some(crate::keda::TriggerType::Redis) => 4,
+        Some(crate::keda::TriggerType::Prometheus) => 5,
+    };
+    let i = p.select("Scale on (KEDA replaces the HPA)", &items, default)?;
+    if i == 0 {
+        return Ok(None);
+    }
+    let (name, shape, set) = options[i];
+    let shape = shape.split_whitespace().next().unwrap_or("");
+    let parse = |v: &str, auth: Option<String>| {
+        let mut a = crate::cli::KedaArgs::default();
+        set(&mut a, v.trim().to_string());
+        a.keda_auth = auth;
+        let mut errs = crate::error::FieldErrors::default();
+        let s = a.scaling(&mut errs);
+        if errs.is_empty() {
+            Ok(s)
+        } else {
+            Err(errs.to_string())
+        }
+    };
+    let v = p.input(&format!("KEDA {name} trigger, {shape}"), "", &|v| {
+        parse(v, None).map(|_| ())
+    })?;
+    let auth = p.input(
+        "TriggerAuthentication with the credentials (empty: none)",
+        "",
+        &|v| {
+            if v.trim().is_empty() {
+                Ok(())
+            } else {
+                crate::config::check_dns_subdomain(v.trim()).map_err(|e| format!("the name {e}"))
+            }
+        },
+    )?;
+    let auth = Some(auth.trim().to_string()).filter(|a| !a.is_empty());
+    parse(&v, auth).map_err(|_| Cancelled)
 }
 
 /// The configuration questions: env vars from Secret keys, whole Secrets as env, ConfigMaps as
@@ -663,6 +1027,15 @@ fn merge(mut base: Answers, flags: Answers) -> Answers {
     }
     if flags.config != crate::config::ConfigAnswers::default() {
         base.config = flags.config.clone();
+    }
+    if flags.route != crate::route::RouteAnswers::default() {
+        base.route = flags.route.clone();
+    }
+    if flags.scaling.is_some() {
+        base.scaling = flags.scaling.clone();
+    }
+    if flags.runtime.is_some() {
+        base.runtime = flags.runtime;
     }
     take!(
         registry_mirror,
@@ -844,6 +1217,16 @@ pub fn replay_command(spec: &Spec, preset_flag: (&str, &str), dir: Option<&Path>
     }
     if let Some(config) = config_flags(spec) {
         args.extend(config);
+    }
+    if let Some(route) = route_flags(spec) {
+        args.extend(route);
+    }
+    if let Some(keda) = keda_flags(spec) {
+        args.extend(keda);
+    }
+    if let Some(r) = spec.runtime {
+        args.push("--runtime".into());
+        args.push(crate::spec::enum_name(&r));
     }
     if !spec.lint_annotations.is_empty() {
         args.push("--lint-annotations".into());
@@ -1097,7 +1480,7 @@ mod tests {
         let w: &'static str = Box::leak(worker.to_string().into_boxed_str());
         // app type, name, namespace, image, readiness, liveness, startup, worst case, drain
         let mut s = Script::new(&[
-            w, "mailer", "", "", "", "", "", "", "99999", "900", "", "", "", "",
+            w, "mailer", "", "", "", "", "", "", "99999", "900", "", "", "", "", "",
         ]);
         let spec = resolve(run(&mut s, Start::default(), &presets).unwrap());
         assert_eq!(spec.drain_seconds, 900);
@@ -1123,7 +1506,7 @@ mod tests {
             .unwrap()
             .to_string();
         let w: &'static str = Box::leak(worker.into_boxed_str());
-        let mut s = Script::new(&[w, "mailer", "", "", "", "", "", "", "", "", "", "", ""]);
+        let mut s = Script::new(&[w, "mailer", "", "", "", "", "", "", "", "", "", "", "", ""]);
         let spec = resolve(run(&mut s, Start::default(), &presets).unwrap());
         assert_eq!(spec.port, None);
         assert!(

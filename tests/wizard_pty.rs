@@ -186,9 +186,22 @@ fn a_jvm_service() {
     choose(
         &mut p,
         "Exposure",
-        "load-balancer behind a cloud load balancer (IP targets): preStop 15s",
-        &format!("{DOWN}{DOWN}"),
+        "ingress       behind an ingress controller or Gateway: preStop 10s",
+        DOWN,
     );
+    choose(
+        &mut p,
+        "Route object",
+        "httproute  a Gateway API HTTPRoute",
+        DOWN,
+    );
+    answer(
+        &mut p,
+        "Host names the route answers for",
+        "checkout.example.com",
+    );
+    answer(&mut p, "Gateway name", "public");
+    answer(&mut p, "Gateway namespace", "gateways");
     confirm(&mut p, "Add Secrets, config files", "y");
     answer(
         &mut p,
@@ -210,7 +223,12 @@ fn a_jvm_service() {
     replay(&mut p, &tmp.path().join("replay"));
     let d = fs::read_to_string(tmp.path().join("checkout/deployment.yaml")).unwrap();
     assert!(d.contains("requiredDuringSchedulingIgnoredDuringExecution"));
-    assert!(d.contains("seconds: 15\n"), "load-balancer preStop");
+    assert!(d.contains("seconds: 10\n"), "ingress preStop");
+    let route = fs::read_to_string(tmp.path().join("checkout/httproute.yaml")).unwrap();
+    assert!(
+        route.contains("\"checkout.example.com\"") && route.contains("namespace: \"gateways\""),
+        "{route}"
+    );
     assert!(d.contains("initialDelaySeconds: 45\n"));
     assert!(
         d.contains("name: \"checkout-db\"") && d.contains("mountPath: \"/config\""),
@@ -250,6 +268,14 @@ fn a_worker_skips_port_and_exposure() {
     assert!(!before.contains("Port the app"), "{before}");
     p.send(ENTER).unwrap();
     p.flush().unwrap();
+    choose(
+        &mut p,
+        "Scale on",
+        "kafka      BOOTSTRAP,TOPIC,GROUP,LAG",
+        DOWN,
+    );
+    answer(&mut p, "KEDA kafka trigger", "kafka:9092,mail,mailer,50");
+    answer(&mut p, "TriggerAuthentication", "kafka-sasl");
     confirm(&mut p, "Add Secrets, config files", "n");
     confirm(&mut p, "Add a Helm chart", "n");
     let (before, _) = p.exp_regex("Write the bundle to mailer/\\?").unwrap();
@@ -258,6 +284,15 @@ fn a_worker_skips_port_and_exposure() {
     p.flush().unwrap();
     replay(&mut p, &tmp.path().join("replay"));
     assert!(!tmp.path().join("mailer/service.yaml").exists());
+    assert!(
+        !tmp.path().join("mailer/hpa.yaml").exists(),
+        "KEDA replaces the HPA"
+    );
+    let so = fs::read_to_string(tmp.path().join("mailer/scaledobject.yaml")).unwrap();
+    assert!(
+        so.contains("\"bootstrapServers\": \"kafka:9092\"") && so.contains("name: \"kafka-sasl\""),
+        "{so}"
+    );
     let spec = fs::read_to_string(tmp.path().join("mailer/zerodown.yaml")).unwrap();
     assert!(spec.contains("drainSeconds: 900\n"), "{spec}");
     assert_same_bundle(
@@ -515,4 +550,54 @@ fn from_refuses_to_replace_a_hand_edited_file_of_the_bundle() {
         spec_before,
         "nothing written"
     );
+}
+
+#[test]
+fn a_go_service_behind_an_aws_alb() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut p = spawn(tmp.path(), "");
+    answer(&mut p, "App type", &DOWN.repeat(4)); // go
+    answer(&mut p, "Name (", "api");
+    answer(&mut p, "Namespace (", "shop");
+    answer(&mut p, "Image (", "registry.example.com/shop/api:1.2.3");
+    for prompt in [
+        "Port the app",
+        "Readiness endpoint",
+        "Liveness endpoint",
+        "Typical startup",
+        "Worst-case startup",
+        "Drain time after SIGTERM",
+        "Traffic",
+        "Cost tolerance",
+    ] {
+        answer(&mut p, prompt, "");
+    }
+    choose(
+        &mut p,
+        "Exposure",
+        "load-balancer behind a cloud load balancer",
+        &format!("{DOWN}{DOWN}"),
+    );
+    choose(&mut p, "Load balancer", "aws-alb   AWS ALB", DOWN);
+    answer(
+        &mut p,
+        "Host names the route answers for",
+        "api.example.com",
+    );
+    answer(&mut p, "TLS Secret for the hosts", "api-tls");
+    confirm(&mut p, "Add Secrets, config files", "n");
+    confirm(&mut p, "Add a Helm chart", "y");
+    confirm(&mut p, "Write the bundle to api/?", "y");
+    replay(&mut p, &tmp.path().join("replay"));
+    let ing = fs::read_to_string(tmp.path().join("api/ingress.yaml")).unwrap();
+    assert!(
+        ing.contains("ingressClassName: \"alb\"") && ing.contains("\"api-tls\""),
+        "{ing}"
+    );
+    let ns = fs::read_to_string(tmp.path().join("api/namespace.yaml")).unwrap();
+    assert!(
+        ns.contains("elbv2.k8s.aws/pod-readiness-gate-inject"),
+        "{ns}"
+    );
+    assert_same_bundle(&tmp.path().join("api"), &tmp.path().join("replay/api"));
 }

@@ -34,8 +34,9 @@ GO_SPECS=(
   "kube-linter|golang.stackrox.io/kube-linter/cmd/kube-linter@v0.8.3|github.com/stackrox/kube-linter/cmd/kube-linter@v0.8.3|modbuild:github.com/stackrox/kube-linter@v0.8.3:./cmd/kube-linter:-X golang.stackrox.io/kube-linter/internal/version.version=v0.8.3"
   # polaris tags v10.x without a /v10 module path: install the commit of tag v10.2.2.
   # NOTE (2026-11): the module proxy reachable here refuses this (403 "This module version is not
-  # available", also for @latest and the version list); set ZERODOWN_TOOLS_OPTIONAL=polaris to go on.
-  "polaris|github.com/fairwindsops/polaris@dafa0b74fc09a9505849b0a6f8c78f1c364d0112"
+  # available", also for @latest and the version list); the fallback builds the same tag's
+  # unmodified source from shared/tools/polaris/ (beside the checkout) with its deps from the proxy.
+  "polaris|github.com/fairwindsops/polaris@dafa0b74fc09a9505849b0a6f8c78f1c364d0112|srcbuild:$(cd "$(dirname "$0")/.." && pwd)/../shared/tools/polaris/build.sh"
   "helm|helm.sh/helm/v4/cmd/helm@v4.2.4"
 )
 
@@ -75,6 +76,14 @@ go_try() { # NAME SPEC: go install SPEC, or modbuild:MOD@VER:PKGDIR:LDFLAGS-extr
       dir="$(cd "$ROOT" && go mod download -json "$mod" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
       [ -n "$dir" ] && [ -f "$dir/go.mod" ] || { echo "no module dir for $mod"; return 1; }
       (cd "$dir" && go build -mod=readonly -trimpath -ldflags "$LDFLAGS $ldx" -o "$BIN/$name" "$pkg")
+      ;;
+    srcbuild:*)
+      # the tool's unmodified source shipped beside the checkout (shared/tools/NAME/build.sh,
+      # deps from the module proxy), for a module the proxy refuses
+      local script="${spec#srcbuild:}"
+      [ -f "$script" ] || { echo "no $script"; return 1; }
+      echo "+ bash $script $BIN/$name"
+      POLARIS_BUILD_HOME="$ROOT/polaris-build" bash "$script" "$BIN/$name"
       ;;
     *)
       echo "+ go install $spec"

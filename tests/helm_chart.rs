@@ -173,6 +173,23 @@ fn cases() -> Vec<Case> {
         a.config.namespace_object = Some(false);
         a.config.pod_labels.insert("team".into(), "orders".into());
     }));
+    // Strings that Helm's YAML 1.1 reads as booleans or numbers (found by a breaker: `on`
+    // failed the chart's schema, a label key `y` became `'true'`).
+    v.push(case("node with YAML 1.1 lookalike strings", "node", |a| {
+        for (n, v) in [("Y", "on"), ("N", "1"), ("R", "1_0"), ("S", "yes")] {
+            a.config.env.push(zerodown::config::EnvVarSpec {
+                name: n.into(),
+                value: Some(v.into()),
+                secret_key_ref: None,
+                config_map_key_ref: None,
+            });
+        }
+        a.config.pod_labels.insert("y".into(), "x".into());
+        a.config.pod_labels.insert("x".into(), "1_000".into());
+        a.config
+            .service_account_annotations
+            .insert("b.io/z".into(), "no".into());
+    }));
     // The route in: an ALB Ingress with TLS, an HTTPRoute to a Gateway in another namespace, an
     // NLB with a narrowed source range, GKE NEGs, a plain Ingress with a class, and no policy.
     v.push(case("go aws-alb ingress tls", "go", |a| {
@@ -589,7 +606,7 @@ fn every_preset_chart_lints_clean_and_renders_the_plain_bundle() {
         );
         checked += 1;
     }
-    assert_eq!(checked, Preset::all_builtin().len() + 13 + 9);
+    assert_eq!(checked, Preset::all_builtin().len() + 14 + 9);
 }
 
 #[test]

@@ -247,7 +247,14 @@ fn emit(entries: &[Entry], indent: usize, out: &mut String) -> Result<(), Error>
                     Value::Array(a) => !a.is_empty(),
                     _ => false,
                 };
-                if block {
+                if block && holds_yaml11_ambiguity(v) {
+                    // Helm reads values.yaml as YAML 1.1, where `on`, `yes`, `y` or `1_000` are
+                    // not strings: such a value goes out as JSON (valid YAML, every string
+                    // quoted), so the chart renders what the plain bundle has.
+                    let json = serde_json::to_string(v)
+                        .map_err(|err| Error::Internal(format!("values.yaml: {err}")))?;
+                    out.push_str(&format!("{pad}{}: {json}\n", e.key));
+                } else if block {
                     let text = serde_yaml_ng::to_string(v)
                         .map_err(|err| Error::Internal(format!("values.yaml: {err}")))?;
                     // Sequences start at their key's column, as serde writes nested ones, so
@@ -281,9 +288,47 @@ fn inline(v: &Value) -> Result<String, Error> {
         .map_err(|err| Error::Internal(format!("values.yaml: {err}")))?;
     let text = text.trim_end_matches('\n');
     Ok(match v {
-        Value::String(s) if text.contains('\n') => quote(s),
+        Value::String(s) if text.contains('\n') || misread_by_yaml11(s) => quote(s),
         _ => text.to_string(),
     })
+}
+
+/// Whether a plain YAML scalar `s` means something else than the string in YAML 1.1, which Helm
+/// (sigs.k8s.io/yaml over go-yaml) uses for values: its booleans (`y`, `yes`, `on`, `off`, ...),
+/// null, and numbers with `_`, sexagesimal `:`, `0b`/`0x`/octal forms. Over-approximates: a
+/// quoted string is always read right.
+pub fn yaml11_ambiguous(s: &str) -> bool {
+    const WORDS: [&str; 22] = [
+        "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", "", "Y", "N", "Yes",
+        "No", "On", "Off", "YES", "NO", "ON", "OFF", "Null",
+    ];
+    if WORDS.contains(&s) || ["true", "false", "null", "yes", "no", "on", "off"].contains(&s.to_ascii_lowercase().as_str()) {
+        return true;
+    }
+    let first = s.chars().next().unwrap_or(' ');
+    (first.is_ascii_digit() || "+-.".contains(first))
+        && s.chars().any(|c| c.is_ascii_digit())
+        && s.chars().all(|c| c.is_ascii_hexdigit() || "_.:+-xXoObB".contains(c))
+}
+
+/// Whether serde writes `s` as a plain scalar that YAML 1.1 reads as something else (it quotes
+/// what YAML 1.2 would misread, such as `true` or `1.0`, but not `on` or `1_000`).
+fn misread_by_yaml11(s: &str) -> bool {
+    yaml11_ambiguous(s)
+        && serde_yaml_ng::to_string(&Value::String(s.to_string()))
+            .is_ok_and(|t| t.trim_end_matches('\n') == s)
+}
+
+/// Whether any string (key or value) in `v` would be misread by Helm's YAML 1.1.
+fn holds_yaml11_ambiguity(v: &Value) -> bool {
+    match v {
+        Value::String(s) => misread_by_yaml11(s),
+        Value::Array(a) => a.iter().any(holds_yaml11_ambiguity),
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, x)| misread_by_yaml11(k) || holds_yaml11_ambiguity(x)),
+        _ => false,
+    }
 }
 
 /// The values.yaml body (without the generated-file header): a short preface, then the tree.

@@ -290,6 +290,8 @@ impl ConfigAnswers {
                     &m.path,
                     "must be an absolute directory path other than '/', without spaces, ':' or control characters".into(),
                 ));
+            } else if let Err(why) = crate::spec::check_mount_dir(&m.path) {
+                errs.push(FieldError::new("mounts.path", &m.path, why));
             } else if let Some(clash) = writable
                 .iter()
                 .copied()

@@ -1022,8 +1022,43 @@ fn check_abs_path(p: &str) -> Result<(), String> {
     {
         Err("must be an absolute directory path other than '/', without spaces or control characters".into())
     } else {
-        Ok(())
+        check_mount_dir(p)
     }
+}
+
+/// Folders a volume must never hide: the root's system directories (the binaries, libraries and
+/// `/etc` the image needs) and the kernel's `/proc`, `/sys` and `/dev` (and all below them).
+const SYSTEM_DIRS: [&str; 13] = [
+    "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys",
+    "/usr", "/var",
+];
+
+/// Checks that an absolute mount path names its folder one way only (no `.`, `..` or empty
+/// segment: `/x/../tmp` is `/tmp`, which a text comparison with the other mounts misses) and is
+/// not a system folder (a read-only volume over `/etc` or `/proc` breaks the container).
+pub fn check_mount_dir(p: &str) -> Result<(), String> {
+    let trimmed = p.trim_end_matches('/');
+    if trimmed
+        .split('/')
+        .skip(1)
+        .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+    {
+        return Err(
+            "must name its folder directly: no '.', '..' or '//' in the path (e.g. /config)"
+                .into(),
+        );
+    }
+    let kernel = ["/proc", "/sys", "/dev"];
+    if SYSTEM_DIRS.contains(&trimmed)
+        || kernel
+            .iter()
+            .any(|k| trimmed.starts_with(&format!("{k}/")))
+    {
+        return Err(format!(
+            "is a system folder: a volume there hides what the image or the kernel puts in it; use a folder of the app's own, e.g. /config or {trimmed}/app if it is not under /proc, /sys or /dev"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -541,3 +541,51 @@ fn overlays_keep_the_custom_layer_in_base() {
         .iter()
         .all(|d| d["kind"] == "Namespace" || d["metadata"]["namespace"] == "shop-staging"));
 }
+
+/// A mount path must name its folder one way and not be a system folder: `/x/../tmp` is `/tmp`
+/// (a read-only ConfigMap over the writable emptyDir), `/.` is `/`, `/a//b` is `/a/b`, and
+/// `/etc` or `/proc/x` hide what the image or the kernel put there (found by a breaker).
+#[test]
+fn mount_paths_are_one_folder_one_way_and_never_a_system_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (flag, path) in [
+        ("--mount-configmap", "/x/../tmp"),
+        ("--mount-configmap", "/."),
+        ("--mount-configmap", "/a/.."),
+        ("--mount-secret", "/a//b"),
+        ("--mount-configmap", "/etc"),
+        ("--mount-configmap", "/proc/self"),
+        ("--mount-configmap", "/dev"),
+        ("--mount-configmap", "/usr/"),
+    ] {
+        let value = format!("{path}=cm");
+        let out = zerodown(tmp.path())
+            .args(["new", "api", "--no-input", "--image", "r.example.com/a/api:1.0.0"])
+            .args([flag, value.as_str()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {err}");
+        assert!(err.contains("mounts.path") && err.contains(path), "{path}: {err}");
+        assert!(!tmp.path().join("api").exists(), "{path}: nothing written");
+    }
+    // a folder of the app's own under /etc is fine, and so is one under /var's app folders
+    zerodown(tmp.path())
+        .args(["new", "api", "--no-input", "--image", "r.example.com/a/api:1.0.0"])
+        .args(["--mount-configmap", "/etc/nginx/conf.d=nginx", "--mount-secret", "/var/run/tls=tls"])
+        .assert()
+        .success();
+    // writableDirs follow the same rule
+    let out = zerodown(tmp.path())
+        .args(["new", "api2", "--no-input", "--image", "r.example.com/a/api:1.0.0"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let spec = tmp.path().join("api2/zerodown.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, format!("{text}writableDirs:\n- /cache/../tmp\n")).unwrap();
+    let out = zerodown(&tmp.path().join("api2")).arg("render").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("writableDirs") && err.contains("'..'"), "{err}");
+}

@@ -680,6 +680,7 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
             drifted += drift.len();
         }
         let mut layer_problems = 0;
+        let mut unaudited = 0;
         for (dir, plain) in rendered.iter().filter_map(|r| r.layer.as_ref()) {
             match layer_findings(dir, plain) {
                 Ok(findings) => {
@@ -696,12 +697,21 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
                         .count();
                 }
                 Err(why) => {
-                    let _ = writeln!(err, "note: {why}");
+                    // A layer that changes the bundle but cannot be built (or audited) is not
+                    // "up to date": `kubectl apply -k` would fail or apply something unchecked.
+                    let _ = writeln!(err, "error: {why}");
+                    unaudited += 1;
                 }
             }
         }
-        if drifted == 0 && layer_problems == 0 {
+        if drifted == 0 && layer_problems == 0 && unaudited == 0 {
             return Ok(EXIT_OK);
+        }
+        if unaudited > 0 {
+            let _ = writeln!(
+                err,
+                "error: {unaudited} custom/ layer(s) could not be built or audited; fix the layer (`kubectl kustomize DIR` shows why), or install kubectl (ZERODOWN_KUBECTL names it)"
+            );
         }
         if drifted > 0 {
             let _ = writeln!(
@@ -774,13 +784,19 @@ fn layer_findings(dir: &Path, plain: &str) -> Result<Vec<crate::check::Finding>,
     }
     let built =
         kustomize(dir).map_err(|e| format!("`kubectl kustomize {}` failed: {e}", dir.display()))?;
+    if built.trim().is_empty() {
+        return Err(format!(
+            "`kubectl kustomize {}` built nothing (is ZERODOWN_KUBECTL a real kubectl?)",
+            dir.display()
+        ));
+    }
     let key =
         |f: &crate::check::Finding| (f.rule, f.kind.clone(), f.namespace.clone(), f.name.clone());
     let before: std::collections::HashSet<_> = check_sources(&[Source::new("plain", plain)])
         .active()
         .map(key)
         .collect();
-    let name = format!("{} (kubectl kustomize)", dir.display());
+    let name = format!("{}{}", dir.display(), crate::check::KUSTOMIZE_SUFFIX);
     Ok(check_sources(&[Source::new(name, built)])
         .active()
         .filter(|f| !before.contains(&key(f)))

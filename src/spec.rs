@@ -1044,15 +1044,12 @@ pub fn check_mount_dir(p: &str) -> Result<(), String> {
         .any(|seg| seg.is_empty() || seg == "." || seg == "..")
     {
         return Err(
-            "must name its folder directly: no '.', '..' or '//' in the path (e.g. /config)"
-                .into(),
+            "must name its folder directly: no '.', '..' or '//' in the path (e.g. /config)".into(),
         );
     }
     let kernel = ["/proc", "/sys", "/dev"];
     if SYSTEM_DIRS.contains(&trimmed)
-        || kernel
-            .iter()
-            .any(|k| trimmed.starts_with(&format!("{k}/")))
+        || kernel.iter().any(|k| trimmed.starts_with(&format!("{k}/")))
     {
         return Err(format!(
             "is a system folder: a volume there hides what the image or the kernel puts in it; use a folder of the app's own, e.g. /config or {trimmed}/app if it is not under /proc, /sys or /dev"

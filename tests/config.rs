@@ -485,11 +485,12 @@ fn without_kubectl_check_audits_the_files_and_skips_the_component() {
         .stdout(predicate::str::contains(
             "kustomize Component ./custom skipped",
         ));
+    // a layer that changes the bundle and cannot be audited fails the drift check
     zerodown(&dir)
         .env("PATH", "")
         .args(["render", "--check"])
         .assert()
-        .success()
+        .code(1)
         .stderr(predicate::str::contains(
             "kubectl was not found (set ZERODOWN_KUBECTL)",
         ));
@@ -560,32 +561,119 @@ fn mount_paths_are_one_folder_one_way_and_never_a_system_folder() {
     ] {
         let value = format!("{path}=cm");
         let out = zerodown(tmp.path())
-            .args(["new", "api", "--no-input", "--image", "r.example.com/a/api:1.0.0"])
+            .args([
+                "new",
+                "api",
+                "--no-input",
+                "--image",
+                "r.example.com/a/api:1.0.0",
+            ])
             .args([flag, value.as_str()])
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{path}: {err}");
-        assert!(err.contains("mounts.path") && err.contains(path), "{path}: {err}");
+        assert!(
+            err.contains("mounts.path") && err.contains(path),
+            "{path}: {err}"
+        );
         assert!(!tmp.path().join("api").exists(), "{path}: nothing written");
     }
     // a folder of the app's own under /etc is fine, and so is one under /var's app folders
     zerodown(tmp.path())
-        .args(["new", "api", "--no-input", "--image", "r.example.com/a/api:1.0.0"])
-        .args(["--mount-configmap", "/etc/nginx/conf.d=nginx", "--mount-secret", "/var/run/tls=tls"])
+        .args([
+            "new",
+            "api",
+            "--no-input",
+            "--image",
+            "r.example.com/a/api:1.0.0",
+        ])
+        .args([
+            "--mount-configmap",
+            "/etc/nginx/conf.d=nginx",
+            "--mount-secret",
+            "/var/run/tls=tls",
+        ])
         .assert()
         .success();
     // writableDirs follow the same rule
     let out = zerodown(tmp.path())
-        .args(["new", "api2", "--no-input", "--image", "r.example.com/a/api:1.0.0"])
+        .args([
+            "new",
+            "api2",
+            "--no-input",
+            "--image",
+            "r.example.com/a/api:1.0.0",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
     let spec = tmp.path().join("api2/zerodown.yaml");
     let text = std::fs::read_to_string(&spec).unwrap();
     std::fs::write(&spec, format!("{text}writableDirs:\n- /cache/../tmp\n")).unwrap();
-    let out = zerodown(&tmp.path().join("api2")).arg("render").output().unwrap();
+    let out = zerodown(&tmp.path().join("api2"))
+        .arg("render")
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("writableDirs") && err.contains("'..'"), "{err}");
+    assert!(
+        err.contains("writableDirs") && err.contains("'..'"),
+        "{err}"
+    );
+}
+
+/// The layer gate holds when a value carries a literal `{{ ... }}` (a rendered bundle is not a
+/// Helm template), when the layer cannot be built, and when kubectl is missing or builds
+/// nothing: `render --check` fails instead of saying "up to date" (found by a breaker).
+#[test]
+fn render_check_fails_when_the_custom_layer_cannot_be_audited() {
+    let Some(kubectl) = kubectl() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    zerodown(tmp.path())
+        .args([
+            "new",
+            "orders-api",
+            "--preset",
+            "spring-boot",
+            "--no-input",
+            "-n",
+            "shop",
+        ])
+        .args(["--image", "r.example.com/shop/orders-api:1.0.0"])
+        .args(["--env", "GREETING=hello {{ .Values.name }}"])
+        .assert()
+        .success();
+    let dir = tmp.path().join("orders-api");
+    // a literal template in a value is audited as a value
+    zerodown(&dir)
+        .env("ZERODOWN_KUBECTL", &kubectl)
+        .args(["check", ".", "--fail-on", "info"])
+        .assert()
+        .success();
+    let layer = dir.join("custom/kustomization.yaml");
+    let fighting = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: []\npatches:\n  - target:\n      kind: Deployment\n      name: orders-api\n    patch: |-\n      - op: add\n        path: /spec/replicas\n        value: 1\n";
+    fs::write(&layer, fighting).unwrap();
+    zerodown(&dir)
+        .env("ZERODOWN_KUBECTL", &kubectl)
+        .args(["render", "--check"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "[hpa-replicas-conflict] (added by the custom/ layer)",
+        ));
+    for (kubectl, layer_text, why) in [
+        (kubectl.clone(), "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - nothere.yaml\n".to_string(), "failed"),
+        (PathBuf::from("/nonexistent/kubectl"), fighting.to_string(), "cannot run /nonexistent/kubectl"),
+        (PathBuf::from("/bin/true"), fighting.to_string(), "built nothing"),
+    ] {
+        fs::write(&layer, &layer_text).unwrap();
+        zerodown(&dir)
+            .env("ZERODOWN_KUBECTL", &kubectl)
+            .args(["render", "--check"])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(why))
+            .stderr(predicate::str::contains("could not be built or audited"));
+    }
 }

@@ -61,7 +61,7 @@ pub fn load_paths(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Source>, Vec<
                 // `kubectl apply -k` would apply, not the files one by one.
                 match kustomize(p) {
                     Ok(text) => push_text(
-                        &format!("{name} (kubectl kustomize)"),
+                        &format!("{name}{}", super::parse::KUSTOMIZE_SUFFIX),
                         text.into_bytes(),
                         &mut sources,
                         &mut errors,

@@ -36,6 +36,7 @@ mod suppress;
 
 pub use load::{kubectl, kustomize, load_paths};
 pub use model::{Finding, InputError, InputErrorKind, Severity, Suppressed};
+pub use parse::KUSTOMIZE_SUFFIX;
 pub use report::{Report, Summary};
 pub use rules::{explain, rule_doc, rules, suggest, RuleDoc, RULES};
 pub use suppress::PREFIX as SUPPRESS_ANNOTATION_PREFIX;

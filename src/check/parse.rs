@@ -301,8 +301,25 @@ fn first_look(doc: &str, first_line: usize) -> FirstLook {
     }
 }
 
+/// Whether `src` is rendered output rather than a chart's template source: a file zerodown
+/// generated (its header), a `helm template` stream (its `# Source:` lines) or what `kubectl
+/// kustomize` built. In those, a literal `{{ ... }}` is a value (an env var holding a Go
+/// template, a Prometheus query), never a directive still to be rendered.
+fn is_rendered(src: &Source) -> bool {
+    src.text
+        .lines()
+        .next()
+        .is_some_and(|l| l.contains(crate::render::MARKER))
+        || src.text.lines().any(|l| l.starts_with("# Source: "))
+        || src.name.ends_with(KUSTOMIZE_SUFFIX)
+}
+
+/// The suffix of a source name that `kubectl kustomize` built (`DIR (kubectl kustomize)`).
+pub const KUSTOMIZE_SUFFIX: &str = " (kubectl kustomize)";
+
 fn parse_source(si: usize, src: &Source, out: &mut Parsed, parallel_from: usize) {
     let text = src.text.as_str();
+    let rendered = is_rendered(src);
     let chunks = split_documents(text);
     let n = chunks.len();
     let look = |ch: &Chunk| first_look(&text[ch.start..ch.end], ch.line);
@@ -354,8 +371,11 @@ fn parse_source(si: usize, src: &Source, out: &mut Parsed, parallel_from: usize)
             Some(_) => Ok(serde_yaml_ng::Value::Null),
             None => serde_yaml_ng::from_str(doc),
         };
-        let helm = helm_directive_line(doc, ch.line)
-            .or_else(|| doc.contains("{{").then_some(content_line));
+        let helm = if rendered {
+            None
+        } else {
+            helm_directive_line(doc, ch.line).or_else(|| doc.contains("{{").then_some(content_line))
+        };
         let mut value = match yaml {
             Ok(v) => v,
             Err(e) => {
@@ -420,8 +440,12 @@ fn parse_source(si: usize, src: &Source, out: &mut Parsed, parallel_from: usize)
                 "empty (null) document skipped",
             )),
             Value::Object(_) => {
-                if let (Some(line), true) = (helm_directive_line(doc, ch.line), is_audited(&value))
-                {
+                let directive = if rendered {
+                    None
+                } else {
+                    helm_directive_line(doc, ch.line)
+                };
+                if let (Some(line), true) = (directive, is_audited(&value)) {
                     if !helm_reported {
                         helm_reported = true;
                         out.input_errors.push(InputError::new(

@@ -302,13 +302,17 @@ pub fn yaml11_ambiguous(s: &str) -> bool {
         "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", "", "Y", "N", "Yes",
         "No", "On", "Off", "YES", "NO", "ON", "OFF", "Null",
     ];
-    if WORDS.contains(&s) || ["true", "false", "null", "yes", "no", "on", "off"].contains(&s.to_ascii_lowercase().as_str()) {
+    if WORDS.contains(&s)
+        || ["true", "false", "null", "yes", "no", "on", "off"]
+            .contains(&s.to_ascii_lowercase().as_str())
+    {
         return true;
     }
     let first = s.chars().next().unwrap_or(' ');
     (first.is_ascii_digit() || "+-.".contains(first))
         && s.chars().any(|c| c.is_ascii_digit())
-        && s.chars().all(|c| c.is_ascii_hexdigit() || "_.:+-xXoObB".contains(c))
+        && s.chars()
+            .all(|c| c.is_ascii_hexdigit() || "_.:+-xXoObB".contains(c))
 }
 
 /// Whether serde writes `s` as a plain scalar that YAML 1.1 reads as something else (it quotes

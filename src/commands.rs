@@ -630,11 +630,17 @@ fn render_cmd(args: RenderArgs) -> Result<i32, Error> {
     }
     for r in &rendered {
         for p in &r.retired_edited {
+            let why = if p.ends_with("hpa.yaml") {
+                " (a KEDA ScaledObject scales it now: two autoscalers on one Deployment fight over its scale)"
+            } else if p.ends_with("scaledobject.yaml") {
+                " (the HPA scales it now: two autoscalers on one Deployment fight over its scale)"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 err,
-                "warning: {} is no longer part of the bundle ({} scales it now) but was edited by hand, so zerodown leaves it; delete it: two autoscalers on one Deployment fight over its scale",
+                "warning: {} is no longer part of the bundle{why} but was edited by hand, so zerodown leaves it; delete it, since `kubectl apply -f` of the folder would still apply it",
                 p.display(),
-                if p.ends_with("hpa.yaml") { "a KEDA ScaledObject" } else { "the HPA" }
             );
         }
     }
@@ -804,26 +810,40 @@ fn layer_findings(dir: &Path, plain: &str) -> Result<Vec<crate::check::Finding>,
         .collect())
 }
 
-/// The autoscaler manifests a bundle can hold, only one at a time.
-const AUTOSCALER_FILES: [&str; 2] = ["hpa.yaml", "scaledobject.yaml"];
+/// Manifests a bundle has only for some answers (an autoscaler, the route, the NetworkPolicy,
+/// the Namespace, the Service), each in the bundle folder or in `base/` (with overlays).
+const OPTIONAL_MANIFESTS: [&str; 7] = [
+    "hpa.yaml",
+    "scaledobject.yaml",
+    "ingress.yaml",
+    "httproute.yaml",
+    "networkpolicy.yaml",
+    "namespace.yaml",
+    "service.yaml",
+];
 
-/// Autoscaler manifests in `dir` that an earlier render wrote and `bundle` no longer has, as
-/// `(unedited, edited by hand)`. Only zerodown's own files count (checksum header).
+/// Optional manifests in `dir` that an earlier render wrote and `bundle` no longer has (the
+/// spec switched the feature off, or moved to or from overlays), as `(unedited, edited by
+/// hand)`. Only zerodown's own files count (checksum header): `kubectl apply -f DIR` would still
+/// apply a file the kustomization no longer lists.
 fn retired_manifests(dir: &Path, bundle: &crate::bundle::Bundle) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let (mut unedited, mut edited) = (vec![], vec![]);
-    for name in AUTOSCALER_FILES {
-        if bundle.files.iter().any(|f| f.path == name) {
-            continue;
-        }
-        let path = dir.join(name);
-        match std::fs::read_to_string(&path)
-            .ok()
-            .as_deref()
-            .and_then(render::is_unedited)
-        {
-            Some(true) => unedited.push(path),
-            Some(false) => edited.push(path),
-            None => {}
+    for base in ["", "base/"] {
+        for name in OPTIONAL_MANIFESTS {
+            let rel = format!("{base}{name}");
+            if bundle.files.iter().any(|f| f.path == rel) {
+                continue;
+            }
+            let path = dir.join(&rel);
+            match std::fs::read_to_string(&path)
+                .ok()
+                .as_deref()
+                .and_then(render::is_unedited)
+            {
+                Some(true) => unedited.push(path),
+                Some(false) => edited.push(path),
+                None => {}
+            }
         }
     }
     (unedited, edited)

@@ -711,7 +711,11 @@ fn check_entries(v: &str, set: fn(&mut crate::cli::ConfigArgs, Vec<String>)) -> 
     let mut a = crate::cli::ConfigArgs::default();
     set(&mut a, entries(v));
     let mut errs = crate::error::FieldErrors::default();
-    let _ = a.answers(&mut errs);
+    let partial = a.answers(&mut errs);
+    // then the field rules (names, keys, paths), as `resolve` will apply them
+    if errs.is_empty() {
+        partial.validate(&["/tmp"], &mut errs, &mut Vec::new());
+    }
     if errs.is_empty() {
         Ok(())
     } else {
@@ -935,12 +939,22 @@ fn ask_config(p: &mut dyn Prompter, c: &mut crate::config::ConfigAnswers) -> Res
                 .map(|r| format!("{}={}:{}", e.name, r.name, r.key))
         })
         .collect();
+    // An answer left as pre-filled keeps those entries as they are: fields the question cannot
+    // show (an `optional` reference, a `prefix`, mount `items`) survive an edit with `--from`.
     let v = p.input(
         "Env vars from Secret keys, NAME=SECRET:KEY (comma-separated; empty: none)",
         &secret_env.join(","),
         &|v| check_entries(v, |a, e| a.env_secret = e),
     )?;
-    let new = parse(&v, |a, e| a.env_secret = e).env;
+    let new = if v == secret_env.join(",") {
+        c.env
+            .iter()
+            .filter(|e| e.secret_key_ref.is_some())
+            .cloned()
+            .collect()
+    } else {
+        parse(&v, |a, e| a.env_secret = e).env
+    };
     let (mut plain, configmap): (Vec<_>, Vec<_>) = std::mem::take(&mut c.env)
         .into_iter()
         .filter(|e| e.secret_key_ref.is_none())
@@ -959,7 +973,15 @@ fn ask_config(p: &mut dyn Prompter, c: &mut crate::config::ConfigAnswers) -> Res
         &whole.join(","),
         &|v| check_entries(v, |a, e| a.env_from_secret = e),
     )?;
-    let new = parse(&v, |a, e| a.env_from_secret = e).env_from;
+    let new: Vec<_> = if v == whole.join(",") {
+        c.env_from
+            .iter()
+            .filter(|e| e.secret_ref.is_some())
+            .cloned()
+            .collect()
+    } else {
+        parse(&v, |a, e| a.env_from_secret = e).env_from
+    };
     let configmaps: Vec<_> = std::mem::take(&mut c.env_from)
         .into_iter()
         .filter(|e| e.secret_ref.is_none())
@@ -976,7 +998,15 @@ fn ask_config(p: &mut dyn Prompter, c: &mut crate::config::ConfigAnswers) -> Res
         &files.join(","),
         &|v| check_entries(v, |a, e| a.mount_configmap = e),
     )?;
-    let new = parse(&v, |a, e| a.mount_configmap = e).mounts;
+    let new: Vec<_> = if v == files.join(",") {
+        c.mounts
+            .iter()
+            .filter(|m| m.config_map.is_some())
+            .cloned()
+            .collect()
+    } else {
+        parse(&v, |a, e| a.mount_configmap = e).mounts
+    };
     let secrets: Vec<_> = std::mem::take(&mut c.mounts)
         .into_iter()
         .filter(|m| m.config_map.is_none())
@@ -994,8 +1024,10 @@ fn ask_config(p: &mut dyn Prompter, c: &mut crate::config::ConfigAnswers) -> Res
         &sa.join(","),
         &|v| check_entries(v, |a, e| a.service_account_annotation = e),
     )?;
-    c.service_account_annotations =
-        parse(&v, |a, e| a.service_account_annotation = e).service_account_annotations;
+    if v != sa.join(",") {
+        c.service_account_annotations =
+            parse(&v, |a, e| a.service_account_annotation = e).service_account_annotations;
+    }
     Ok(())
 }
 
@@ -1516,6 +1548,67 @@ mod tests {
             "{:?}",
             s.asked
         );
+    }
+
+    #[test]
+    fn an_edit_from_a_spec_keeps_the_configuration_no_question_shows() {
+        use crate::config::{EnvFromSpec, EnvVarSpec, KeyRef, MountSpec};
+        let preset = Preset::builtin("generic").unwrap();
+        let mut answers = Answers {
+            name: Some("svc".into()),
+            image: Some("registry.example.com/a/svc:1.0.0".into()),
+            ..Answers::default()
+        };
+        answers.config.env.push(EnvVarSpec {
+            name: "PW".into(),
+            value: None,
+            secret_key_ref: Some(KeyRef {
+                name: "db".into(),
+                key: "pw".into(),
+                optional: true,
+            }),
+            config_map_key_ref: None,
+        });
+        answers.config.env_from.push(EnvFromSpec {
+            secret_ref: Some("s2".into()),
+            config_map_ref: None,
+            prefix: Some("S2_".into()),
+            optional: false,
+        });
+        answers.config.mounts.push(MountSpec {
+            path: "/config".into(),
+            config_map: Some("cm".into()),
+            secret: None,
+            items: [("app.yaml".to_string(), "application.yaml".to_string())].into(),
+            optional: false,
+        });
+        let spec = answers.resolve(&preset, &mut vec![]).unwrap();
+        let start = Start {
+            from: Some(spec.clone()),
+            ..Start::default()
+        };
+        // Enter at every question, the configuration ones included (pre-filled from the spec)
+        let mut s = Script::new(&[""; 20]);
+        let edited = resolve(run(&mut s, start, &Preset::all_builtin()).unwrap());
+        assert!(
+            s.asked
+                .iter()
+                .any(|q| q.starts_with("Env vars from Secret keys")),
+            "{:?}",
+            s.asked
+        );
+        assert_eq!(edited.env, spec.env);
+        assert_eq!(edited.env_from, spec.env_from);
+        assert_eq!(edited.mounts, spec.mounts);
+    }
+
+    #[test]
+    fn configuration_answers_get_the_field_rules_at_once() {
+        let bad = check_entries("1X", |a, e| a.env_from_secret = e).unwrap_err();
+        assert!(bad.contains("1X"), "{bad}");
+        let bad = check_entries("/x/../tmp=cm", |a, e| a.mount_configmap = e).unwrap_err();
+        assert!(bad.contains("mounts.path"), "{bad}");
+        assert!(check_entries("orders-db, orders-extra", |a, e| a.env_from_secret = e).is_ok());
     }
 
     #[test]

@@ -428,3 +428,69 @@ fn a_spec_file_with_a_bad_route_is_refused_with_every_field() {
     assert!(stderr.contains("`route.hosts`: \"x y\""), "{stderr}");
     assert!(stderr.contains("`route.path`: \"/a//b\""), "{stderr}");
 }
+
+/// Switching a feature off removes the manifest an earlier render wrote for it, as switching
+/// to KEDA removes hpa.yaml: a stale httproute.yaml or networkpolicy.yaml would still be applied
+/// by `kubectl apply -f DIR` (found by a breaker). `render --check` lists it first.
+#[test]
+fn a_route_or_policy_switched_off_leaves_no_file_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    zerodown(tmp.path())
+        .args([
+            "new",
+            "orders",
+            "--no-input",
+            "--image",
+            "r.example.com/shop/orders:1.0.0",
+        ])
+        .args([
+            "--exposure",
+            "ingress",
+            "--route",
+            "httproute",
+            "--host",
+            "o.example.com",
+        ])
+        .args(["--gateway", "public"])
+        .assert()
+        .success();
+    let dir = tmp.path().join("orders");
+    assert!(dir.join("httproute.yaml").is_file());
+    let spec = dir.join("zerodown.yaml");
+    let text = fs::read_to_string(&spec).unwrap();
+    let start = text.find("\nroute:").unwrap();
+    // the route block ends at the next top-level key, or at the end of the file
+    let end = text[start + 1..]
+        .match_indices('\n')
+        .map(|(i, _)| i + start + 1)
+        .find(|&i| text[i + 1..].starts_with(|c: char| c.is_ascii_alphabetic()))
+        .unwrap_or(text.len());
+    let off = format!("{}{}\n", &text[..start], text[end..].trim_end())
+        .replace("exposure: ingress", "exposure: internal")
+        + "networkPolicy:\n  enabled: false\n";
+    fs::write(&spec, off).unwrap();
+    let out = zerodown(&dir).args(["render", "--check"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains("httproute.yaml") && listed.contains("networkpolicy.yaml"),
+        "{listed}"
+    );
+    let out = zerodown(&dir).arg("render").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("Removed ./httproute.yaml") && err.contains("Removed ./networkpolicy.yaml"),
+        "{err}"
+    );
+    assert!(!dir.join("httproute.yaml").exists() && !dir.join("networkpolicy.yaml").exists());
+    zerodown(&dir)
+        .args(["render", "--check"])
+        .assert()
+        .success();
+}

@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{FieldError, FieldErrors};
 
+/// Metadata keys KEDA 2.x reads as whole numbers (int64): Kafka's `lagThreshold`, SQS's
+/// `queueLength`, Redis's `listLength` (KEDA scaler docs; its Go types).
+const INTEGER_KEYS: [&str; 3] = ["lagThreshold", "queueLength", "listLength"];
+
 /// Scaling beyond the default CPU HPA.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -190,6 +194,14 @@ pub fn validate(keda: &Keda, replicas: u32, errs: &mut FieldErrors) {
                     v,
                     "must be at most 1024 characters without control characters".into(),
                 ));
+            } else if INTEGER_KEYS.contains(&k.as_str()) && !v.parse::<i64>().is_ok_and(|n| n > 0) {
+                // KEDA 2.x parses these as int64 and its Kafka scaler refuses 0.
+                errs.push(FieldError::new(
+                    &format!("{field}.metadata.{k}"),
+                    v,
+                    "must be a whole number above 0 (KEDA reads it as an integer), e.g. \"50\""
+                        .into(),
+                ));
             } else if numeric.contains(&k.as_str())
                 && !v.parse::<f64>().is_ok_and(|n| n.is_finite() && n >= 0.0)
             {
@@ -197,6 +209,13 @@ pub fn validate(keda: &Keda, replicas: u32, errs: &mut FieldErrors) {
                     &format!("{field}.metadata.{k}"),
                     v,
                     "must be a number of 0 or more (KEDA reads it as a float), e.g. \"50\"".into(),
+                ));
+            }
+            if k == "hostFromEnv" && crate::config::check_c_identifier(v).is_err() {
+                errs.push(FieldError::new(
+                    &format!("{field}.metadata.{k}"),
+                    v,
+                    "must name an environment variable of the container (a C identifier, e.g. RABBITMQ_URL)".into(),
                 ));
             }
         }

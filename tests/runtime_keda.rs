@@ -282,7 +282,7 @@ fn bad_runtime_and_keda_answers_are_rejected_with_exit_2_and_nothing_written() {
         (
             "worker",
             &["--keda-kafka", "kafka:9092,orders,group,lots"],
-            &["`scaling.keda.triggers[0].metadata.lagThreshold` (--keda-*): \"lots\" must be a number"],
+            &["`scaling.keda.triggers[0].metadata.lagThreshold` (--keda-*): \"lots\" must be a whole number above 0"],
         ),
         (
             "worker",
@@ -292,7 +292,7 @@ fn bad_runtime_and_keda_answers_are_rejected_with_exit_2_and_nothing_written() {
         (
             "worker",
             &["--keda-sqs", "https://sqs.eu-west-1.amazonaws.com/1/q,eu-west-1,0x10"],
-            &["queueLength` (--keda-*): \"0x10\" must be a number"],
+            &["queueLength` (--keda-*): \"0x10\" must be a whole number above 0"],
         ),
         (
             "worker",
@@ -433,4 +433,38 @@ fn check_knows_that_a_scaled_object_owns_the_scale() {
         rules(&v),
         vec![("hpa-duplicate-target".to_string(), "error".to_string())]
     );
+}
+
+/// KEDA 2.x reads Kafka's lagThreshold, SQS's queueLength and Redis's listLength as int64 (and
+/// Kafka refuses 0), and `hostFromEnv` names a container variable: values KEDA would reject are
+/// refused here, exit 2, nothing written (found by a breaker).
+#[test]
+fn keda_metadata_keda_would_reject_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (flag, value, field) in [
+        ("--keda-kafka", "k:9092,orders,grp,0", "lagThreshold"),
+        ("--keda-kafka", "k:9092,orders,grp,5.5", "lagThreshold"),
+        (
+            "--keda-kafka",
+            "k:9092,orders,grp,99999999999999999999",
+            "lagThreshold",
+        ),
+        (
+            "--keda-sqs",
+            "https://sqs.eu-west-1.amazonaws.com/1/q,eu-west-1,2.5",
+            "queueLength",
+        ),
+        ("--keda-redis", "redis:6379,jobs,1.5", "listLength"),
+        ("--keda-rabbitmq", "mail,20,1BAD", "hostFromEnv"),
+    ] {
+        let out = zerodown(tmp.path())
+            .args(["new", "w", "--preset", "worker", "--no-input"])
+            .args(["--image", "r.example.com/a/w:1.0.0", flag, value])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{value}: {err}");
+        assert!(err.contains(&format!("metadata.{field}")), "{value}: {err}");
+        assert!(!tmp.path().join("w").exists());
+    }
 }

@@ -2,6 +2,8 @@
 # Installs the pinned manifest checkers used by .ci/validate-bundle.sh, idempotently, into
 #   ${ZERODOWN_TOOLS:-$HOME/.cache/zerodown-tools}
 #     venv/   python venv: kubernetes-validate, checkov, yamllint
+#     venv-integrations/  python venv: pre-commit, check-jsonschema (GitLab CI schema), jsonschema
+#     schemas/  sarif-2.1.0-rtm.5.json (the SARIF 2.1.0 schema, from npm @microsoft/jest-sarif)
 #     bin/    Go binaries: kube-score, kube-linter, polaris, helm  (+ NAME.stamp = pinned spec)
 #     go/     GOPATH + GOMODCACHE,  go-build/  GOCACHE,  logs/  one log per step
 # A step whose pinned result is already there (stamp file matches) is skipped, so a re-run is a
@@ -35,7 +37,16 @@ GO_SPECS=(
   # available", also for @latest and the version list); set ZERODOWN_TOOLS_OPTIONAL=polaris to go on.
   "polaris|github.com/fairwindsops/polaris@dafa0b74fc09a9505849b0a6f8c78f1c364d0112"
   "helm|helm.sh/helm/v4/cmd/helm@v4.2.4"
+  # integrations (examples/ci/, tests/integrations.rs): lints the GitHub Actions workflow template
+  "actionlint|github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 )
+# ---- integrations (tests/integrations.rs): pre-commit hooks, CI templates, SARIF ---------------
+# A venv of its own so these pins never rebuild the checkers' venv. check-jsonschema ships GitLab's
+# published CI schema (vendor.gitlab-ci). No PyPI package ships the SARIF 2.1.0 schema; npm's
+# @microsoft/jest-sarif does (lib/schemas/sarif-2.1.0-rtm.5.json), checked by its sha256.
+INTEGRATION_PY_PKGS=(pre-commit==4.7.0 check-jsonschema==0.39.0 jsonschema==4.26.0)
+SARIF_NPM="@microsoft/jest-sarif@1.0.0-beta.0"
+SARIF_SCHEMA_SHA256=2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8
 
 export GOBIN="$BIN" GOPATH="$ROOT/go" GOMODCACHE="$ROOT/go/pkg/mod" GOCACHE="$ROOT/go-build" \
        CGO_ENABLED=0 GOFLAGS="-modcacherw -buildvcs=false" GOTELEMETRY=off
@@ -59,6 +70,28 @@ PY
   "$VENV/bin/kubernetes-validate" --version
   "$VENV/bin/checkov" --version
   "$VENV/bin/yamllint" --version
+  echo "$want" >"$stamp"
+  echo "installed $want"
+}
+
+integrations_step() {
+  local venv="$ROOT/venv-integrations" want="${INTEGRATION_PY_PKGS[*]} $SARIF_NPM"
+  local stamp="$venv/.zerodown-stamp" schema="$ROOT/schemas/sarif-2.1.0-rtm.5.json"
+  if [ -x "$venv/bin/pre-commit" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] \
+     && echo "$SARIF_SCHEMA_SHA256  $schema" | sha256sum -c --quiet 2>/dev/null; then
+    echo "skipped (already: $want)"; return 0
+  fi
+  rm -rf "$venv"
+  "$PYTHON" -m venv "$venv"
+  "$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar off "${INTEGRATION_PY_PKGS[@]}"
+  "$venv/bin/pre-commit" --version
+  "$venv/bin/check-jsonschema" --version
+  local tmp; tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "$SARIF_NPM" >/dev/null && tar xzf ./*.tgz package/lib/schemas/sarif-2.1.0-rtm.5.json)
+  mkdir -p "$ROOT/schemas"
+  mv "$tmp/package/lib/schemas/sarif-2.1.0-rtm.5.json" "$schema"
+  rm -rf "$tmp"
+  echo "$SARIF_SCHEMA_SHA256  $schema" | sha256sum -c
   echo "$want" >"$stamp"
   echo "installed $want"
 }
@@ -115,6 +148,8 @@ echo "install-tools: into $ROOT ($(go version | cut -d' ' -f3), $("$PYTHON" -V 2
 STEPS=(python)
 rm -f "$LOGS"/*.result
 run_step python python_step &
+STEPS+=(integrations)
+run_step integrations integrations_step &
 for s in "${GO_SPECS[@]}"; do
   IFS='|' read -r -a f <<<"$s"
   while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done

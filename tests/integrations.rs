@@ -706,7 +706,7 @@ fn backstage_template_follows_a_new_spec_field_with_a_flag() {
         "{with}"
     );
     assert!(
-        with.contains("noSuchFlag (no `zerodown new` flag"),
+        with.contains("#   noSuchFlag: no `zerodown new` flag"),
         "{with}"
     );
     assert!(!with.contains("parameters.noSuchFlag"), "{with}");

@@ -4,6 +4,7 @@
 #     venv/   python venv: kubernetes-validate, checkov, yamllint
 #     venv-integrations/  python venv: pre-commit, check-jsonschema (GitLab CI schema), jsonschema
 #     schemas/  sarif-2.1.0-rtm.5.json (the SARIF 2.1.0 schema, from npm @microsoft/jest-sarif)
+#     node-integrations/  npm: Backstage's Template v1beta3 validator (@backstage/plugin-scaffolder-common)
 #     bin/    Go binaries: kube-score, kube-linter, polaris, helm  (+ NAME.stamp = pinned spec)
 #     go/     GOPATH + GOMODCACHE,  go-build/  GOCACHE,  logs/  one log per step
 # A step whose pinned result is already there (stamp file matches) is skipped, so a re-run is a
@@ -47,6 +48,8 @@ GO_SPECS=(
 INTEGRATION_PY_PKGS=(pre-commit==4.7.0 check-jsonschema==0.39.0 jsonschema==4.26.0)
 SARIF_NPM="@microsoft/jest-sarif@1.0.0-beta.0"
 SARIF_SCHEMA_SHA256=2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8
+# top-level pins; npm resolves their dependencies (no lockfile of ours)
+INTEGRATION_NPM=(@backstage/plugin-scaffolder-common@2.3.0 @backstage/catalog-model@1.10.3 js-yaml@4.1.0)
 
 export GOBIN="$BIN" GOPATH="$ROOT/go" GOMODCACHE="$ROOT/go/pkg/mod" GOCACHE="$ROOT/go-build" \
        CGO_ENABLED=0 GOFLAGS="-modcacherw -buildvcs=false" GOTELEMETRY=off
@@ -75,9 +78,10 @@ PY
 }
 
 integrations_step() {
-  local venv="$ROOT/venv-integrations" want="${INTEGRATION_PY_PKGS[*]} $SARIF_NPM"
+  local venv="$ROOT/venv-integrations" want="${INTEGRATION_PY_PKGS[*]} $SARIF_NPM ${INTEGRATION_NPM[*]}"
   local stamp="$venv/.zerodown-stamp" schema="$ROOT/schemas/sarif-2.1.0-rtm.5.json"
   if [ -x "$venv/bin/pre-commit" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] \
+     && [ -d "$ROOT/node-integrations/node_modules/@backstage/plugin-scaffolder-common" ] \
      && echo "$SARIF_SCHEMA_SHA256  $schema" | sha256sum -c --quiet 2>/dev/null; then
     echo "skipped (already: $want)"; return 0
   fi
@@ -92,6 +96,11 @@ integrations_step() {
   mv "$tmp/package/lib/schemas/sarif-2.1.0-rtm.5.json" "$schema"
   rm -rf "$tmp"
   echo "$SARIF_SCHEMA_SHA256  $schema" | sha256sum -c
+  rm -rf "$ROOT/node-integrations"
+  mkdir -p "$ROOT/node-integrations"
+  npm install --no-audit --no-fund --silent --prefix "$ROOT/node-integrations" "${INTEGRATION_NPM[@]}"
+  node -e 'process.exit(typeof require(process.argv[1]).templateEntityV1beta3Validator.check === "function" ? 0 : 1)' \
+    "$ROOT/node-integrations/node_modules/@backstage/plugin-scaffolder-common"
   echo "$want" >"$stamp"
   echo "installed $want"
 }

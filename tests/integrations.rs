@@ -479,6 +479,17 @@ fn kebab(key: &str) -> String {
 }
 
 fn title(key: &str) -> String {
+    // a unit at the end of the name goes in parentheses: memoryMiB -> "Memory (MiB)"
+    if let Some((stem, unit)) = UNITS
+        .iter()
+        .find_map(|(unit, _)| key.strip_suffix(unit).map(|stem| (stem, unit)))
+    {
+        return format!(
+            "{} ({})",
+            title(stem),
+            unit.to_ascii_lowercase().replace("mib", "MiB")
+        );
+    }
     let words = kebab(key).replace('-', " ");
     let mut c = words.chars();
     c.next()
@@ -528,6 +539,17 @@ fn form_field(schema: &Value, defs: &Value) -> Value {
             );
         }
     }
+    if let Some(Value::Object(props)) = m.get("properties").cloned() {
+        let props: Map<String, Value> = props
+            .iter()
+            .map(|(k, v)| {
+                let mut f = form_field(v, defs);
+                f["title"] = json!(title(k));
+                (k.clone(), f)
+            })
+            .collect();
+        m.insert("properties".into(), Value::Object(props));
+    }
     if let Some(items) = m.get("items").cloned() {
         m.insert("items".into(), form_field(&items, defs));
         if m["items"].get("enum").is_some() {
@@ -550,6 +572,35 @@ fn new_flags() -> BTreeMap<String, bool> {
         .collect()
 }
 
+/// Units in spec field names and the suffix the matching flag takes (CONVENTIONS: units live in
+/// names).
+const UNITS: &[(&str, &str)] = &[("Millicores", "m"), ("MiB", "Mi")];
+
+/// For an object field whose every property is a flag stem plus a unit, the step flags that
+/// pass them (`{value, suffix}`, which zerodown-args.js joins).
+fn unit_flags(
+    key: &str,
+    field: &Value,
+    flags: &BTreeMap<String, bool>,
+) -> Option<Vec<(String, Value)>> {
+    let props = field.get("properties")?.as_object()?;
+    let mut out = Vec::new();
+    for sub in props.keys() {
+        let (stem, suffix) = UNITS
+            .iter()
+            .find_map(|(unit, suffix)| sub.strip_suffix(unit).map(|stem| (stem, *suffix)))?;
+        let flag = kebab(stem);
+        if !flags.contains_key(&flag) {
+            return None;
+        }
+        out.push((
+            format!("--{flag}"),
+            json!({"value": format!("${{{{ parameters.{key}.{sub} }}}}"), "suffix": suffix}),
+        ));
+    }
+    Some(out)
+}
+
 /// template.yaml from the spec schema: one parameter per spec field that `zerodown new` takes
 /// a flag for, and a `zerodown:new` step that passes each as that flag.
 fn backstage_template(schema_json: &str) -> String {
@@ -570,11 +621,25 @@ fn backstage_template(schema_json: &str) -> String {
             continue;
         }
         let flag = kebab(key);
-        if NOT_ASKED.iter().any(|(k, _)| k == key) || !flags.contains_key(&flag) {
+        let mut field = form_field(prop, defs);
+        if NOT_ASKED.iter().any(|(k, _)| k == key) {
             skipped.push(key.clone());
             continue;
         }
-        let mut field = form_field(prop, defs);
+        if !flags.contains_key(&flag) {
+            // An object of sizes whose every field is `<flag stem><Unit>` (cpuRequestMillicores
+            // -> --cpu-request 250m, memoryMiB -> --memory 512Mi) is asked as that object.
+            match unit_flags(key, &field, &flags) {
+                Some(sub) => {
+                    field.as_object_mut().unwrap().remove("required");
+                    field["title"] = json!(title(key));
+                    service.insert(key.clone(), field);
+                    step_flags.extend(sub);
+                }
+                None => skipped.push(key.clone()),
+            }
+            continue;
+        }
         field["title"] = json!(title(key));
         if key == "preset" {
             field["enum"] = zerodown::preset::BUILTIN
@@ -730,20 +795,31 @@ fn backstage_step_runs_zerodown_new_with_the_parameters() {
         "preset": "spring-boot", "namespace": "shop", "port": 8080, "startupSeconds": 45,
         "maxStartupSeconds": 120, "traffic": "spiky", "helm": true,
         "overlays": ["staging", "production"], "lintAnnotations": ["kube-score"],
-        "allowMutableTag": false
+        "allowMutableTag": false,
+        "resources": {"cpuRequestMillicores": 500, "memoryMiB": 1024}
     });
     // Backstage replaces a value that is one `${{ parameters.KEY }}` by the parameter itself
     let mut flags = Map::new();
-    for (flag, value) in step["input"]["flags"].as_object().unwrap() {
-        let expr = value.as_str().unwrap();
-        let key = expr
+    let lookup = |expr: &str| {
+        let path = expr
             .strip_prefix("${{ parameters.")
             .and_then(|k| k.strip_suffix(" }}"))
-            .unwrap_or_else(|| panic!("{flag}: {expr}"));
-        flags.insert(
-            flag.clone(),
-            answers.get(key).cloned().unwrap_or(Value::Null),
-        );
+            .unwrap_or_else(|| panic!("not one parameter: {expr}"));
+        // a member of a missing object is undefined in Backstage's templating, as here
+        path.split('.')
+            .try_fold(&answers, |v, k| v.get(k))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    for (flag, value) in step["input"]["flags"].as_object().unwrap() {
+        let arg = match value {
+            Value::String(expr) => lookup(expr),
+            Value::Object(o) => {
+                json!({"value": lookup(o["value"].as_str().unwrap()), "suffix": o["suffix"]})
+            }
+            other => panic!("{flag}: {other}"),
+        };
+        flags.insert(flag.clone(), arg);
     }
     let tmp = tempfile::tempdir().unwrap();
     let argv_json = ok(Process::new(node)
@@ -782,5 +858,56 @@ fn backstage_step_runs_zerodown_new_with_the_parameters() {
     ] {
         assert_eq!(spec[key], answers[key], "{key}");
     }
+    assert_eq!(spec["resources"]["cpuRequestMillicores"], 500);
+    assert_eq!(spec["resources"]["memoryMiB"], 1024);
+    assert!(
+        argv.windows(2).any(|w| w == ["--memory", "1024Mi"]),
+        "{argv:?}"
+    );
+    assert!(!argv.contains(&"--cpu-limit".to_string()), "{argv:?}");
     assert!(tmp.path().join("bundle/chart/Chart.yaml").is_file());
+}
+
+/// Backstage's own validator of Template entities (`templateEntityV1beta3Validator` from
+/// @backstage/plugin-scaffolder-common, the check the catalog runs when the template is
+/// registered) accepts template.yaml, and rejects it without its steps.
+#[test]
+fn backstage_accepts_the_template() {
+    let (Some(node), Some(_)) = (
+        tool("no-such-tool/node", "node"),
+        tool(
+            "node-integrations/node_modules/@backstage/plugin-scaffolder-common/package.json",
+            "no-such-tool-scaffolder-common",
+        ),
+    ) else {
+        return;
+    };
+    let validate = |file: &Path| {
+        run(Process::new(&node)
+            .env("NODE_PATH", tools_root().join("node-integrations/node_modules"))
+            .arg("-e")
+            .arg(
+                "const fs = require('fs'); const yaml = require('js-yaml');\n\
+                 const { templateEntityV1beta3Validator: v } = require('@backstage/plugin-scaffolder-common');\n\
+                 v.check(yaml.load(fs.readFileSync(process.argv[1], 'utf8')))\n\
+                   .then(ok => { console.log(ok ? 'valid' : 'not a Template'); process.exit(ok ? 0 : 1); })\n\
+                   .catch(e => { console.log(String(e.message || e)); process.exit(1); });",
+            )
+            .arg(file))
+    };
+    let template = repo_file("examples/backstage/template.yaml");
+    let out = validate(&template);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(text(&out).trim(), "valid");
+    let tmp = tempfile::tempdir().unwrap();
+    let broken = tmp.path().join("template.yaml");
+    let t = fs::read_to_string(&template).unwrap();
+    fs::write(&broken, t.replace("\n  steps:\n", "\n  stepz:\n")).unwrap();
+    let out = validate(&broken);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("must have required property 'steps'"),
+        "{}",
+        text(&out)
+    );
 }

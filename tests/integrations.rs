@@ -254,7 +254,14 @@ fn pre_commit_hooks_pass_clean_bundles_and_fail_drift_and_faults() {
         "deploy/checkout/base/deployment.yaml",
     ]);
     assert!(out.status.success(), "{}", text(&out));
-    git(&work, &["checkout", "--", "."]);
+    // ...but that hand edit is drift: a commit of it fails the render hook (it names the spec
+    // of that bundle through --all-files, as `pre-commit run --all-files` in CI does)
+    let out = pre_commit(&["run", "zerodown-render-check-system", "--all-files"]);
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(t.contains("deploy/checkout/base/deployment.yaml"), "{t}");
+    assert!(t.contains("edited by hand"), "{t}");
+    assert!(!t.contains("deploy/mailer/"), "{t}");
     git(&work, &["reset", "-q", "--hard"]);
 
     // A spec changed without rendering: the render hook fails and names the stale files.

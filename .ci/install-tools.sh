@@ -5,7 +5,7 @@
 #     venv-integrations/  python venv: pre-commit, check-jsonschema (GitLab CI schema), jsonschema
 #     schemas/  sarif-2.1.0-rtm.5.json (the SARIF 2.1.0 schema, from npm @microsoft/jest-sarif)
 #     node-integrations/  npm: Backstage's Template v1beta3 validator (@backstage/plugin-scaffolder-common)
-#     bin/    Go binaries: kube-score, kube-linter, polaris, helm  (+ NAME.stamp = pinned spec)
+#     bin/    Go binaries: kube-score, kube-linter, polaris, helm, actionlint  (+ NAME.stamp = pinned spec)
 #     go/     GOPATH + GOMODCACHE,  go-build/  GOCACHE,  logs/  one log per step
 # A step whose pinned result is already there (stamp file matches) is skipped, so a re-run is a
 # no-op. Steps run in parallel (the Go builds are CPU-bound but overlap with each other's downloads

@@ -298,6 +298,60 @@ fn pre_commit_hooks_pass_clean_bundles_and_fail_drift_and_faults() {
     );
 }
 
+/// The `language: rust` hooks as a team uses them: pre-commit builds zerodown with `cargo install`
+/// from this repository at its HEAD commit. Ignored by default: the first build takes minutes (12
+/// on a shared 2-core machine); run it with `cargo test --test integrations -- --ignored`
+/// (`ZERODOWN_PRE_COMMIT_HOME` reuses a pre-commit cache that already built this commit).
+#[test]
+#[ignore = "builds zerodown in release mode through pre-commit (minutes)"]
+fn pre_commit_rust_hooks_build_zerodown_with_cargo() {
+    let Some(pc) = tool("venv-integrations/bin/pre-commit", "pre-commit") else {
+        return;
+    };
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rev = git(manifest_dir, &["rev-parse", "HEAD"]).trim().to_string();
+    git(
+        manifest_dir,
+        &["cat-file", "-e", &format!("{rev}:.pre-commit-hooks.yaml")],
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let home = std::env::var_os("ZERODOWN_PRE_COMMIT_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tmp.path().join("pre-commit-home"));
+    let work = tmp.path().join("work");
+    fs::create_dir_all(&work).unwrap();
+    git(&work, &["init", "-q"]);
+    zerodown_new(&work, "checkout", "deploy/checkout", &[]);
+    fs::write(
+        work.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: zerodown-render-check\n      - id: zerodown-check\n",
+            manifest_dir.display()
+        ),
+    )
+    .unwrap();
+    git(&work, &["add", "."]);
+    // no zerodown on PATH but the one pre-commit builds; cargo's own target dir for that build
+    let run_all = || {
+        run(Process::new(&pc)
+            .current_dir(&work)
+            .env_remove("CARGO_TARGET_DIR")
+            .env("PRE_COMMIT_HOME", &home)
+            .args(["run", "--all-files"]))
+    };
+    let out = run_all();
+    assert!(out.status.success(), "{}", text(&out));
+    fs::write(work.join("legacy.yaml"), FAULTY).unwrap();
+    git(&work, &["add", "."]);
+    let out = run_all();
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains("- hook id: zerodown-check\n") && t.contains("replicas-below-two"),
+        "{t}"
+    );
+}
+
 // ---- CI templates ---------------------------------------------------------------------------
 
 fn workflow() -> Value {

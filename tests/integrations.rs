@@ -300,7 +300,7 @@ fn pre_commit_hooks_pass_clean_bundles_and_fail_drift_and_faults() {
 
 /// The `language: rust` hooks as a team uses them: pre-commit builds zerodown with `cargo install`
 /// from this repository at its HEAD commit. Ignored by default: the first build takes minutes (12
-/// on a shared 2-core machine); run it with `cargo test --test integrations -- --ignored`
+/// to 17 on a shared 2-core machine, about 7 of CPU); run it with `cargo test --test integrations -- --ignored`
 /// (`ZERODOWN_PRE_COMMIT_HOME` reuses a pre-commit cache that already built this commit).
 #[test]
 #[ignore = "builds zerodown in release mode through pre-commit (minutes)"]

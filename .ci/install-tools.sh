@@ -2,7 +2,10 @@
 # Installs the pinned manifest checkers used by .ci/validate-bundle.sh, idempotently, into
 #   ${ZERODOWN_TOOLS:-$HOME/.cache/zerodown-tools}
 #     venv/   python venv: kubernetes-validate, checkov, yamllint, jsonschema and PyYAML (crd-validate.py)
-#     bin/    Go binaries: kube-score, kube-linter, polaris, helm  (+ NAME.stamp = pinned spec)
+#     venv-integrations/  python venv: pre-commit, check-jsonschema (GitLab CI schema), jsonschema
+#     schemas/  sarif-2.1.0-rtm.5.json (the SARIF 2.1.0 schema, from npm @microsoft/jest-sarif)
+#     node-integrations/  npm: Backstage's Template v1beta3 validator (@backstage/plugin-scaffolder-common)
+#     bin/    Go binaries: kube-score, kube-linter, polaris, helm, actionlint  (+ NAME.stamp = pinned spec)
 #     go/     GOPATH + GOMODCACHE,  go-build/  GOCACHE,  logs/  one log per step
 # A step whose pinned result is already there (stamp file matches) is skipped, so a re-run is a
 # no-op. Steps run in parallel (the Go builds are CPU-bound but overlap with each other's downloads
@@ -38,7 +41,18 @@ GO_SPECS=(
   # unmodified source from shared/tools/polaris/ (beside the checkout) with its deps from the proxy.
   "polaris|github.com/fairwindsops/polaris@dafa0b74fc09a9505849b0a6f8c78f1c364d0112|srcbuild:$(cd "$(dirname "$0")/.." && pwd)/../shared/tools/polaris/build.sh"
   "helm|helm.sh/helm/v4/cmd/helm@v4.2.4"
+  # integrations (examples/ci/, tests/integrations.rs): lints the GitHub Actions workflow template
+  "actionlint|github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 )
+# ---- integrations (tests/integrations.rs): pre-commit hooks, CI templates, SARIF ---------------
+# A venv of its own so these pins never rebuild the checkers' venv. check-jsonschema ships GitLab's
+# published CI schema (vendor.gitlab-ci). No PyPI package ships the SARIF 2.1.0 schema; npm's
+# @microsoft/jest-sarif does (lib/schemas/sarif-2.1.0-rtm.5.json), checked by its sha256.
+INTEGRATION_PY_PKGS=(pre-commit==4.7.0 check-jsonschema==0.39.0 jsonschema==4.26.0)
+SARIF_NPM="@microsoft/jest-sarif@1.0.0-beta.0"
+SARIF_SCHEMA_SHA256=2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8
+# top-level pins; npm resolves their dependencies (no lockfile of ours)
+INTEGRATION_NPM=(@backstage/plugin-scaffolder-common@2.3.0 @backstage/catalog-model@1.10.3 js-yaml@4.1.0)
 
 export GOBIN="$BIN" GOPATH="$ROOT/go" GOMODCACHE="$ROOT/go/pkg/mod" GOCACHE="$ROOT/go-build" \
        CGO_ENABLED=0 GOFLAGS="-modcacherw -buildvcs=false" GOTELEMETRY=off
@@ -62,6 +76,34 @@ PY
   "$VENV/bin/kubernetes-validate" --version
   "$VENV/bin/checkov" --version
   "$VENV/bin/yamllint" --version
+  echo "$want" >"$stamp"
+  echo "installed $want"
+}
+
+integrations_step() {
+  local venv="$ROOT/venv-integrations" want="${INTEGRATION_PY_PKGS[*]} $SARIF_NPM ${INTEGRATION_NPM[*]}"
+  local stamp="$venv/.zerodown-stamp" schema="$ROOT/schemas/sarif-2.1.0-rtm.5.json"
+  if [ -x "$venv/bin/pre-commit" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] \
+     && [ -d "$ROOT/node-integrations/node_modules/@backstage/plugin-scaffolder-common" ] \
+     && echo "$SARIF_SCHEMA_SHA256  $schema" | sha256sum -c --quiet 2>/dev/null; then
+    echo "skipped (already: $want)"; return 0
+  fi
+  rm -rf "$venv"
+  "$PYTHON" -m venv "$venv"
+  "$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar off "${INTEGRATION_PY_PKGS[@]}"
+  "$venv/bin/pre-commit" --version
+  "$venv/bin/check-jsonschema" --version
+  local tmp; tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "$SARIF_NPM" >/dev/null && tar xzf ./*.tgz package/lib/schemas/sarif-2.1.0-rtm.5.json)
+  mkdir -p "$ROOT/schemas"
+  mv "$tmp/package/lib/schemas/sarif-2.1.0-rtm.5.json" "$schema"
+  rm -rf "$tmp"
+  echo "$SARIF_SCHEMA_SHA256  $schema" | sha256sum -c
+  rm -rf "$ROOT/node-integrations"
+  mkdir -p "$ROOT/node-integrations"
+  npm install --no-audit --no-fund --silent --prefix "$ROOT/node-integrations" "${INTEGRATION_NPM[@]}"
+  node -e 'process.exit(typeof require(process.argv[1]).templateEntityV1beta3Validator.check === "function" ? 0 : 1)' \
+    "$ROOT/node-integrations/node_modules/@backstage/plugin-scaffolder-common"
   echo "$want" >"$stamp"
   echo "installed $want"
 }
@@ -126,6 +168,8 @@ echo "install-tools: into $ROOT ($(go version | cut -d' ' -f3), $("$PYTHON" -V 2
 STEPS=(python)
 rm -f "$LOGS"/*.result
 run_step python python_step &
+STEPS+=(integrations)
+run_step integrations integrations_step &
 for s in "${GO_SPECS[@]}"; do
   IFS='|' read -r -a f <<<"$s"
   while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done

@@ -823,12 +823,27 @@ fn ask_route(
             &name_ok,
         )?;
         r.gateway_namespace = Some(ns.trim().to_string()).filter(|n| !n.is_empty());
-    } else {
-        let tls = p.input(
-            "TLS Secret for the hosts (empty: none)",
-            r.tls_secret.as_deref().unwrap_or(""),
-            &name_ok,
+        let section = p.input(
+            "Gateway listener (sectionName, e.g. https; empty: every listener, plain HTTP included)",
+            r.gateway_section.as_deref().unwrap_or(""),
+            &|v| {
+                if v.trim().is_empty() {
+                    Ok(())
+                } else {
+                    check_dns_label(v.trim()).map_err(|e| format!("the listener name {e}"))
+                }
+            },
         )?;
+        r.gateway_section = Some(section.trim().to_string()).filter(|n| !n.is_empty());
+    } else {
+        // An ALB serves HTTPS with the ACM certificate the controller finds by these hosts; the
+        // Secret turns the Ingress's tls (and HTTPS on 443) on, and stays for other controllers.
+        let prompt = if r.load_balancer == Some(L::AwsAlb) {
+            "TLS: a Secret for the hosts turns HTTPS on (the ALB uses their ACM certificate; empty: HTTP only)"
+        } else {
+            "TLS Secret for the hosts (empty: none)"
+        };
+        let tls = p.input(prompt, r.tls_secret.as_deref().unwrap_or(""), &name_ok)?;
         r.tls_secret = Some(tls.trim().to_string()).filter(|t| !t.is_empty());
     }
     Ok(())
@@ -1124,13 +1139,27 @@ pub fn summary(plan: &Plan) -> String {
             "Plan for {} in {} (`zerodown explain` gives every reason):",
             plan.name, plan.namespace
         ),
-        format!(
-            "  pods       {} at rest, HPA up to {} at {}% CPU; surge {}, unavailable 0",
-            h.min_replicas.value,
-            h.max_replicas.value,
-            h.cpu_average_utilization.value,
-            r.max_surge.value
-        ),
+        match &plan.keda {
+            Some(k) => format!(
+                "  pods       {} at rest, KEDA up to {} on {}; surge {}, unavailable 0",
+                k.min_replica_count.value,
+                k.max_replica_count.value,
+                k.triggers
+                    .value
+                    .iter()
+                    .map(|t| crate::spec::enum_name(&t.kind))
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+                r.max_surge.value
+            ),
+            None => format!(
+                "  pods       {} at rest, HPA up to {} at {}% CPU; surge {}, unavailable 0",
+                h.min_replicas.value,
+                h.max_replicas.value,
+                h.cpu_average_utilization.value,
+                r.max_surge.value
+            ),
+        },
         format!(
             "  startup    probe from {}s, {}s more before liveness may act",
             p.startup.value.initial_delay_seconds,

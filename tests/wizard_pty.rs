@@ -202,6 +202,7 @@ fn a_jvm_service() {
     );
     answer(&mut p, "Gateway name", "public");
     answer(&mut p, "Gateway namespace", "gateways");
+    answer(&mut p, "Gateway listener", "https");
     confirm(&mut p, "Add Secrets, config files", "y");
     answer(
         &mut p,
@@ -226,7 +227,9 @@ fn a_jvm_service() {
     assert!(d.contains("seconds: 10\n"), "ingress preStop");
     let route = fs::read_to_string(tmp.path().join("checkout/httproute.yaml")).unwrap();
     assert!(
-        route.contains("\"checkout.example.com\"") && route.contains("namespace: \"gateways\""),
+        route.contains("\"checkout.example.com\"")
+            && route.contains("namespace: \"gateways\"")
+            && route.contains("sectionName: \"https\""),
         "{route}"
     );
     assert!(d.contains("initialDelaySeconds: 45\n"));
@@ -584,7 +587,11 @@ fn a_go_service_behind_an_aws_alb() {
         "Host names the route answers for",
         "api.example.com",
     );
-    answer(&mut p, "TLS Secret for the hosts", "api-tls");
+    answer(
+        &mut p,
+        "TLS: a Secret for the hosts turns HTTPS on",
+        "api-tls",
+    );
     confirm(&mut p, "Add Secrets, config files", "n");
     confirm(&mut p, "Add a Helm chart", "y");
     confirm(&mut p, "Write the bundle to api/?", "y");

@@ -143,11 +143,9 @@ wait_for kwok 60 curl -fsS "http://127.0.0.1:$KWOK_PORT/healthz"
 
 # --- fake nodes: NODES_PER_ZONE in each of zones a, b, c, with capacity for our pods (kwok's stock
 # nodes have no ephemeral-storage, and every zerodown pod requests it)
-nodes=""
-for zone in a b c; do
-  for i in $(seq 1 "$NODES_PER_ZONE"); do
-    n="node-$zone$i"
-    nodes="$nodes $n"
+nodes=$(for zone in a b c; do for i in $(seq 1 "$NODES_PER_ZONE"); do echo "node-$zone$i"; done; done)
+for n in $nodes; do
+    zone=${n#node-}; zone=${zone%%[0-9]*}
     cat <<NODE
 ---
 apiVersion: v1
@@ -168,7 +166,6 @@ status:
   allocatable: {cpu: "16", memory: 64Gi, ephemeral-storage: 500Gi, pods: "110"}
   capacity: {cpu: "16", memory: 64Gi, ephemeral-storage: 500Gi, pods: "110"}
 NODE
-  done
 done | "$KUBECTL" --kubeconfig "$RUN/kubeconfig" apply -f - >"$RUN/logs/nodes.log"
 nodes_ready() {
   local n

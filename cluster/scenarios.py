@@ -21,6 +21,7 @@ applied) to show that the assertions catch it.
 """
 
 import argparse
+import calendar
 import concurrent.futures
 import glob
 import http.client
@@ -141,13 +142,24 @@ class Sampler(threading.Thread):
                         if (ep.get("conditions") or {}).get("ready") is True:
                             ready.add((ep.get("targetRef") or {}).get("name") or ep["addresses"][0])
                 unknown = [p for p in ready if p not in self.probed]
+                since = {}
                 if unknown:
                     pods = API.get(f"/api/v1/namespaces/{self.ns}/pods")
                     for p in pods.get("items", []):
                         self.probed[p["metadata"]["name"]] = all(
                             "readinessProbe" in c for c in p["spec"]["containers"])
+                        for c in p.get("status", {}).get("conditions", []):
+                            if c["type"] == "Ready" and c["status"] == "True":
+                                since[p["metadata"]["name"]] = c["lastTransitionTime"]
                 for p in ready:
-                    self.ready_since.setdefault(p, t)
+                    if p not in self.ready_since:
+                        # Ready before sampling began: since its Ready transition (1 s resolution);
+                        # later ones: since the sample that first saw them Ready
+                        if not self.samples and p in since:
+                            wall = calendar.timegm(time.strptime(since[p], "%Y-%m-%dT%H:%M:%SZ"))
+                            self.ready_since[p] = t - max(0.0, time.time() - wall)
+                        else:
+                            self.ready_since[p] = t
                 serving = sum(1 for p in ready
                               if self.probed.get(p, True) or t - self.ready_since[p] >= MODELLED_STARTUP)
                 self.samples.append((t, len(ready), serving))
@@ -455,7 +467,7 @@ def rollout(app, scenario="2 rollout (image change)"):
     app.set_image("1.0.1")
     p = k("-n", app.ns, "rollout", "status", f"deployment/{app.name}", f"--timeout={app.progress_deadline}s", check_rc=False)
     took = time.monotonic() - t
-    time.sleep(1)
+    settle()
     st = s.stop()
     d = app.refresh()
     cond = {c["type"]: c for c in d["status"].get("conditions", [])}
@@ -468,6 +480,59 @@ def rollout(app, scenario="2 rollout (image change)"):
         check(done and took <= app.progress_deadline,
               f"rollout {app.ns}: completed in {took:.1f} s <= progressDeadlineSeconds {app.progress_deadline}, and `kubectl rollout status` agrees (rc {p.returncode}, {cond.get('Progressing', {}).get('reason')})")
     return r
+
+
+def settle():
+    """After the action: keep sampling until the newest Ready pod has passed the modelled startup,
+    so the "Ready but not yet serving" seconds of pods without a readinessProbe are all counted."""
+    time.sleep(MODELLED_STARTUP + 1)
+
+
+def zone_counts(app):
+    zones = {n["metadata"]["name"]: n["metadata"]["labels"].get("topology.kubernetes.io/zone", "?")
+             for n in kjson("get", "nodes")["items"]}
+    c = {z: 0 for z in set(zones.values())}
+    for p in app.pods():
+        if p["spec"].get("nodeName"):
+            c[zones[p["spec"]["nodeName"]]] += 1
+    return c
+
+
+def zone_drain(app):
+    """A whole zone drained (its node pool upgraded at once), uncordoned: the pods stay in the other
+    zones; `kubectl rollout restart`, as the bundle README says, spreads them again."""
+    app.wait_available()
+    target = app.replicas_target
+    zones = {n["metadata"]["name"]: n["metadata"]["labels"].get("topology.kubernetes.io/zone") for n in kjson("get", "nodes")["items"]}
+    zone = zones[app.pods()[0]["spec"]["nodeName"]]
+    nodes = sorted(n for n, z in zones.items() if z == zone)
+    grace = app.deployment["spec"]["template"]["spec"].get("terminationGracePeriodSeconds", 30)
+    s = Sampler(app.ns, app.service)
+    s.start()
+    time.sleep(1)
+    p = drain(nodes, max(180, 6 * grace), app.selector)
+    out, _ = p.communicate()
+    uncordon_all()
+    app.wait_available()
+    after_drain = zone_counts(app)
+    r = k("-n", app.ns, "rollout", "restart", f"deployment/{app.name}", check_rc=False)
+    rs = k("-n", app.ns, "rollout", "status", f"deployment/{app.name}", f"--timeout={app.progress_deadline}s", check_rc=False)
+    app.wait_available()
+    after_restart = zone_counts(app)
+    settle()
+    st = s.stop()
+    fmt = lambda c: ", ".join(f"{z}: {n}" for z, n in sorted(c.items()))
+    even = max(after_restart.values()) - min(after_restart.values()) <= 1
+    row("3c drain a whole zone, uncordon, rollout restart", app.tool, st, target, drain=p.returncode == 0,
+        note=f"drained {zone} ({' '.join(nodes)}); after the drain {fmt(after_drain)}; after rollout restart {fmt(after_restart)}")
+    if app.tool == "zerodown":
+        check(p.returncode == 0, f"zone drain {app.ns}: drain of {zone} completed")
+        check(after_drain.get(zone, 0) == 0, f"zone drain {app.ns}: nothing moves pods back after the uncordon ({fmt(after_drain)})")
+        check(r.returncode == 0 and rs.returncode == 0 and even,
+              f"zone drain {app.ns}: rollout restart spreads the pods again, zone skew <= 1 ({fmt(after_restart)})")
+        bound = target - 1
+        check(st.minimum() is not None and st.minimum() >= bound,
+              f"zone drain {app.ns}: Ready never below minReplicas - 1 = {bound} (min {st.minimum()}; {st.describe()})")
 
 
 def drain(nodes, timeout, selector):
@@ -500,7 +565,7 @@ def drains(app):
         out, _ = p.communicate()
         outs.append(out)
         rcs.append(p.returncode)
-    time.sleep(1)
+    settle()
     st = s.stop()
     after_seq = app.placement()
     uncordon_all()
@@ -521,7 +586,7 @@ def drains(app):
     procs = [drain([n], timeout, app.selector) for n in two]
     res = [p.communicate()[0] for p in procs]
     rcs2 = [p.returncode for p in procs]
-    time.sleep(1)
+    settle()
     st2 = s.stop()
     n_refused = sum(refused(o) for o in res)
     after_two = app.placement()
@@ -552,7 +617,7 @@ def rollout_undo(app):
     failed_at = time.monotonic() - t
     u = k("-n", app.ns, "rollout", "undo", f"deployment/{app.name}", check_rc=False)
     p2 = k("-n", app.ns, "rollout", "status", f"deployment/{app.name}", f"--timeout={app.progress_deadline}s", check_rc=False)
-    time.sleep(1)
+    settle()
     st = s.stop()
     back = app.image() == old
     deadline_seen = "progress deadline" in (p.stdout + p.stderr)
@@ -582,7 +647,7 @@ def helm_bad_release(bundle, chart, release, ns, tool, extra=()):
                    "--set", "image.tag=1.0.2-broken"], check_rc=False)
     took = time.monotonic() - t
     app.wait_available(120)
-    time.sleep(1)
+    settle()
     st = s.stop()
     hist = json.loads(helm("history", release, "-n", ns, "-o", "json").stdout)
     last = hist[-1]
@@ -685,7 +750,7 @@ def resilient(work):
         extra.append(f"node-extra{i + 1}")
         add_node(extra[-1], "zone-" + "abc"[i % 3])
     p = k("-n", app.ns, "rollout", "status", f"deployment/{app.name}", f"--timeout={app.progress_deadline}s", check_rc=False)
-    time.sleep(1)
+    settle()
     st = s.stop()
     check(p.returncode == 0, f"resilient with {need} schedulable nodes: the rollout completes (rollout status rc {p.returncode})")
     check(st.minimum() is not None and st.minimum() >= app.hpa_min,
@@ -701,10 +766,10 @@ def resilient(work):
 # the tools people use instead
 
 
-def naive_kubectl(work, ns, folder="naive-kubectl"):
+def naive_kubectl(work, ns, folder="naive-kubectl", name="web"):
     d = os.path.join(work, folder)
     os.makedirs(d, exist_ok=True)
-    dep = k("create", "deployment", "svc", f"--image={IMAGE}:1.0.0", "--port=8080", "-n", ns, "--dry-run=client", "-o", "yaml").stdout
+    dep = k("create", "deployment", name, f"--image={IMAGE}:1.0.0", "--port=8080", "-n", ns, "--dry-run=client", "-o", "yaml").stdout
     with open(os.path.join(d, "deployment.yaml"), "w") as f:
         f.write(dep)
     svc = k("expose", "-f", os.path.join(d, "deployment.yaml"), "--port=80", "--target-port=8080", "-n", ns, "--dry-run=client", "-o", "yaml").stdout
@@ -718,30 +783,31 @@ def naive_kubectl(work, ns, folder="naive-kubectl"):
 def naive_helm_chart(work, folder="naive-helm"):
     d = os.path.join(work, folder)
     os.makedirs(d, exist_ok=True)
-    run([HELM, "create", os.path.join(d, "svc")])
-    return os.path.join(d, "svc")
+    run([HELM, "create", os.path.join(d, "web")])
+    return os.path.join(d, "web")
 
 
 def bad_release_plain(work):
-    b = new_bundle(os.path.join(work, "undo"), "svc", "proof-undo", "--preset", "generic")
+    # a name of its own: drains select pods by label in every namespace
+    b = new_bundle(os.path.join(work, "undo"), "svc-undo", "proof-undo", "--preset", "generic")
     apply_bundle(modelled_wrapper(b, work, spec_startup(b)))
     rollout_undo(App("proof-undo", "zerodown"))
     cleanup("proof-undo")
 
 
 def bad_release_helm(work):
-    b = new_bundle(os.path.join(work, "helm"), "svc", "proof-helm", "--preset", "generic", "--helm")
-    helm_bad_release(b, os.path.join(b, "chart"), "svc", "proof-helm", "zerodown")
+    b = new_bundle(os.path.join(work, "helm"), "svc-helm", "proof-helm", "--preset", "generic", "--helm")
+    helm_bad_release(b, os.path.join(b, "chart"), "svc-helm", "proof-helm", "zerodown")
     cleanup("proof-helm")
 
 
 def naive_bad_releases(work):
-    nk = naive_kubectl(work, "naive-undo", "naive-kubectl-undo")
+    nk = naive_kubectl(work, "naive-undo", "naive-kubectl-undo", "web-undo")
     apply_bundle(modelled_wrapper(nk, work, MODELLED_STARTUP))
     rollout_undo(App("naive-undo", "kubectl create deployment + expose"))
     cleanup("naive-undo")
     chart = naive_helm_chart(work, "naive-helm-bad")
-    helm_bad_release(None, chart, "svc", "naive-helm-bad", "helm create chart",
+    helm_bad_release(None, chart, "web-bad", "naive-helm-bad", "helm create chart",
                      extra=["--set", f"image.repository={IMAGE}", "--timeout", "120s"])
     cleanup("naive-helm-bad")
 
@@ -759,7 +825,7 @@ def naive_live(work):
         note=f"replicas reset to {app.refresh()['spec'].get('replicas')} by the re-apply (spec.replicas in the manifest)")
     cleanup(app.ns)
     chart = naive_helm_chart(work)
-    cmd = [HELM, "--kubeconfig", KUBECONFIG, "upgrade", "--install", "svc", chart, "-n", "naive-helm", "--create-namespace",
+    cmd = [HELM, "--kubeconfig", KUBECONFIG, "upgrade", "--install", "web", chart, "-n", "naive-helm", "--create-namespace",
            "--rollback-on-failure", "--timeout", "300s", "--set", f"image.repository={IMAGE}", "--set", "image.tag=1.0.0",
            "--set-string", "podAnnotations.sim\\.zerodown\\.dev/startup=%gs" % MODELLED_STARTUP]
     run(cmd)
@@ -772,10 +838,10 @@ def naive_live(work):
 def naive_check(work):
     """zerodown check agrees with what the cluster measured on the naive bundles."""
     nk = os.path.join(work, "naive-kubectl")
-    chart = os.path.join(work, "naive-helm", "svc")
+    chart = os.path.join(work, "naive-helm", "web")
     for label, findings in (
             ("kubectl create deployment + expose", check_flags(nk)),
-            ("helm create chart (helm template)", check_flags(helm("template", "svc", chart, "-n", "naive-helm").stdout, True))):
+            ("helm create chart (helm template)", check_flags(helm("template", "web", chart, "-n", "naive-helm", "--set", f"image.repository={IMAGE}", "--set", "image.tag=1.0.0").stdout, True))):
         ROWS.append({"scenario": "7 zerodown check on the naive bundle", "tool": label, "target": None, "min_ready": None, "min_serving": None,
                      "below": None, "zero_ready": None, "zero_serving": None, "drain": None, "rollback": None,
                      "note": ", ".join(findings), "sampling": ""})
@@ -890,6 +956,7 @@ def main():
                 rollout(ours)
             if want("drain"):
                 drains(ours)
+                zone_drain(ours)
             if want("hpa"):
                 hpa_owns_replicas(ours, b, wrapper)
             cleanup("proof-ours")

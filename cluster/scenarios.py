@@ -52,6 +52,9 @@ IMAGE = "registry.example.com/team/svc"
 #: readinessProbe is "Ready but not yet serving" for
 MODELLED_STARTUP = 5.0
 BREAK = os.environ.get("ZD_BREAK", "")
+#: the name of the live scenarios' app (namespace proof-APP): another name lets a second run
+#: (a broken bound, say) share the cluster
+APP = os.environ.get("ZD_APP", "svc")
 
 FAILURES = []
 ROWS = []
@@ -370,6 +373,10 @@ class App:
             if (d["spec"].get("replicas") == want and st.get("availableReplicas") == want
                     and st.get("updatedReplicas") == want and st.get("replicas") == want
                     and st.get("observedGeneration") == d["metadata"]["generation"]):
+                if not all("readinessProbe" in c for c in d["spec"]["template"]["spec"]["containers"]):
+                    # no readinessProbe: Ready at once, serving after the modelled startup; start
+                    # each scenario from a booted app
+                    time.sleep(MODELLED_STARTUP + 0.5)
                 return True
             time.sleep(0.5)
         raise RuntimeError(f"{self.ns}/{self.name} not available with {self.replicas_target} pods after {timeout}s: "
@@ -941,7 +948,7 @@ def main():
         if want("validate"):
             scenario_validate(work)
         # the app of the live scenarios: the generic preset at its defaults (startupSeconds 5)
-        b = new_bundle(os.path.join(work, "ours"), "svc", "proof-ours", "--preset", "generic", "--helm")
+        b = new_bundle(os.path.join(work, "ours"), APP, f"proof-{APP}", "--preset", "generic", "--helm")
         if want("bad-release"):
             # bad releases wait for progressDeadlineSeconds (300 s): in their own namespaces, beside the rest
             later(bad_release_plain, work)
@@ -951,7 +958,7 @@ def main():
         if want("rollout") or want("drain") or want("hpa"):
             wrapper = modelled_wrapper(b, work, spec_startup(b))
             apply_bundle(wrapper)
-            ours = App("proof-ours", "zerodown")
+            ours = App(f"proof-{APP}", "zerodown")
             if want("rollout"):
                 rollout(ours)
             if want("drain"):
@@ -959,7 +966,7 @@ def main():
                 zone_drain(ours)
             if want("hpa"):
                 hpa_owns_replicas(ours, b, wrapper)
-            cleanup("proof-ours")
+            cleanup(f"proof-{APP}")
         if want("naive"):
             naive_live(work)
         if want("resilient"):

@@ -128,14 +128,21 @@ start kube-controller-manager "$BIN/kube-controller-manager" \
   --leader-elect=false --use-service-account-credentials \
   --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
   --horizontal-pod-autoscaler-sync-period 5s \
+  --node-monitor-grace-period 120s \
   --profiling=false --v=1
 start kube-scheduler "$BIN/kube-scheduler" \
   --kubeconfig "$RUN/scheduler.kubeconfig" \
   --authentication-kubeconfig "$RUN/scheduler.kubeconfig" --authorization-kubeconfig "$RUN/scheduler.kubeconfig" \
   --bind-address 127.0.0.1 --secure-port "$SCHED_PORT" --leader-elect=false --profiling=false --v=1
-# the bare kwok binary has no Stages of its own: they come with --config
+# the bare kwok binary has no Stages of its own: they come with --config. kwok also renews a Lease
+# per node (--node-lease-duration-seconds): with the heartbeat Stage alone, on this loaded machine
+# with drains cordoning and uncordoning nodes, heartbeats came late enough for the node controller to
+# mark nodes NotReady (NodeNotReady events), which marks their pods not Ready: 5 s dips of Ready
+# endpoints in unrelated scenarios. --node-monitor-grace-period 120s (default 50s) adds margin; node
+# failure is not what these scenarios test.
 start kwok "$BIN/kwok" --kubeconfig "$RUN/kwok.kubeconfig" --config "$HERE/stages.yaml" \
   --manage-nodes-with-label-selector type=kwok --server-address "127.0.0.1:$KWOK_PORT" \
+  --node-lease-duration-seconds 40 \
   --cidr 10.244.0.1/16 --node-ip 10.0.0.1
 wait_for kube-controller-manager 90 curl -fsSk "https://127.0.0.1:$KCM_PORT/healthz"
 wait_for kube-scheduler 90 curl -fsSk "https://127.0.0.1:$SCHED_PORT/healthz"

@@ -185,5 +185,5 @@ wait_for nodes 60 nodes_ready
 wait_for serviceaccounts 60 "$KUBECTL" --kubeconfig "$RUN/kubeconfig" -n default get serviceaccount default
 for p in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do alive "$p" || { echo "$p died" >&2; exit 1; }; done
 trap - ERR
-echo "control plane up in $(( ($(date +%s%N) - t0) / 1000000 )) ms: $(echo $nodes | wc -w) nodes in 3 zones"
+echo "control plane up in $(( ($(date +%s%N) - t0) / 1000000 )) ms: $(wc -w <<<"$nodes") nodes in 3 zones"
 echo "export KUBECONFIG=$RUN/kubeconfig"

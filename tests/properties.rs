@@ -81,7 +81,8 @@ fn image() -> impl Strategy<Value = (String, bool)> {
     })
 }
 
-/// Distinct absolute folders other than `/tmp` (which every bundle mounts), as a spec requires.
+/// Distinct absolute folders other than `/tmp` (which every bundle mounts), each named one way
+/// (no `.` or `..` segment) and not a system folder, as a spec requires.
 fn writable_dirs() -> impl Strategy<Value = Vec<String>> {
     prop::collection::btree_set("/[a-z0-9._-]{1,12}(/[a-z0-9._-]{1,12}){0,2}/?", 0..4).prop_map(
         |dirs| {
@@ -89,6 +90,7 @@ fn writable_dirs() -> impl Strategy<Value = Vec<String>> {
             dirs.into_iter()
                 .filter(|d| {
                     d.trim_end_matches('/') != "/tmp"
+                        && zerodown::spec::check_mount_dir(d).is_ok()
                         && seen.insert(d.trim_end_matches('/').to_string())
                 })
                 .collect()

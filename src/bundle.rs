@@ -234,6 +234,28 @@ fn staged_temp(dir: &Path, name: &str) -> std::io::Result<tempfile::NamedTempFil
     builder.tempfile_in(dir)
 }
 
+/// Replaces (or creates) the user's file `path` with `contents` atomically: a temporary sibling,
+/// made durable, renamed over it. An existing file keeps its permissions.
+///
+/// Errors: [`Error::Write`] naming `path`; the old file is then intact.
+pub(crate) fn replace_file(path: &Path, contents: &str) -> Result<(), Error> {
+    let dir = folder_of(path);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let mut tmp = staged_temp(dir, name).map_err(write_err(path))?;
+    #[cfg(unix)]
+    if let Ok(meta) = fs::metadata(path) {
+        let _ = fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.write_all(contents.as_bytes())
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(write_err(path))?;
+    tmp.persist(path).map_err(|e| Error::Write {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
 /// Creates the folder `dir` and its parents, once per distinct folder of a write.
 fn ensure_dir(dir: &Path, made: &mut Vec<PathBuf>) -> Result<(), Error> {
     if !made.iter().any(|d| d == dir) {
@@ -409,14 +431,7 @@ impl Bundle {
                 _ => Status::Updated,
             };
             if status != Status::Unchanged {
-                let mut tmp = staged_temp(dir, &f.path).map_err(write_err(dir))?;
-                tmp.write_all(f.contents.as_bytes())
-                    .and_then(|_| tmp.as_file().sync_all())
-                    .map_err(write_err(&path))?;
-                tmp.persist(&path).map_err(|e| Error::Write {
-                    path: path.clone(),
-                    source: e.error,
-                })?;
+                replace_file(&path, &f.contents)?;
             }
             written.push((path, status));
         }

@@ -103,11 +103,16 @@ fn parent_of(schema_path: &str) -> &str {
     schema_path.rsplit_once('/').map(|(p, _)| p).unwrap_or("")
 }
 
+/// A JSON-pointer segment as the key it names (`~1` is `/`, `~0` is `~`; RFC 6901).
+fn unescape(seg: &str) -> String {
+    seg.replace("~1", "/").replace("~0", "~")
+}
+
 /// `/env/2/name` -> `env[2].name`.
 fn dotted(pointer: &str) -> String {
     let mut s = String::new();
     for seg in pointer.split('/').skip(1) {
-        let seg = seg.replace("~1", "/").replace("~0", "~");
+        let seg = unescape(seg);
         if seg.bytes().all(|b| b.is_ascii_digit()) && !seg.is_empty() {
             s.push_str(&format!("[{seg}]"));
         } else {
@@ -147,7 +152,7 @@ fn node_at<'a>(root: &'a Value, schema_path: &str) -> Option<&'a Value> {
             node = root.pointer(target)?;
             continue;
         }
-        let seg = seg.replace("~1", "/").replace("~0", "~");
+        let seg = unescape(seg);
         node = match node {
             Value::Array(items) => items.get(seg.parse::<usize>().ok()?)?,
             other => other.get(&seg)?,
@@ -312,7 +317,7 @@ pub fn position(text: &str, pointer: &str) -> (usize, usize) {
     let mut parent_indent: isize = -1;
     let mut found = (1usize, 1usize);
     for seg in pointer.split('/').skip(1) {
-        let seg = seg.replace("~1", "/").replace("~0", "~");
+        let seg = unescape(seg);
         let hit = if let Ok(index) = seg.parse::<usize>() {
             // the index-th `- ` item deeper than the parent
             let mut seen = 0;

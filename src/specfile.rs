@@ -280,21 +280,7 @@ pub fn record_helm(path: &Path) -> Result<(), Error> {
     }
     let mut new = lines.join("\n");
     new.push('\n');
-    let dir = crate::bundle::folder_of(path);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".zerodown-")
-        .tempfile_in(dir)
-        .map_err(write_err)?;
-    use std::io::Write;
-    tmp.write_all(new.as_bytes())
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(write_err)?;
-    #[cfg(unix)]
-    if let Ok(meta) = std::fs::metadata(path) {
-        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
-    }
-    tmp.persist(path).map_err(|e| write_err(e.error))?;
-    Ok(())
+    crate::bundle::replace_file(path, &new)
 }
 
 /// Turns validation errors of a file into one `file:line:column: error: ...` line per field

@@ -509,12 +509,7 @@ pub fn config_flags(spec: &Spec) -> Option<Vec<String>> {
         return None;
     }
     let mut out = Vec::new();
-    let mut each = |flag: &str, values: &[String]| {
-        for v in values {
-            out.push(flag.to_string());
-            out.push(v.clone());
-        }
-    };
+    let mut each = |flag: &str, values: &[String]| push_each(&mut out, flag, values);
     each("--env", &a.env);
     each("--env-secret", &a.env_secret);
     each("--env-configmap", &a.env_configmap);
@@ -547,12 +542,7 @@ pub fn config_flags(spec: &Spec) -> Option<Vec<String>> {
 pub fn route_flags(spec: &Spec) -> Option<Vec<String>> {
     let r = crate::route::RouteAnswers::from_spec(spec);
     let mut out: Vec<String> = Vec::new();
-    let mut one = |f: &str, v: Option<String>| {
-        if let Some(v) = v {
-            out.push(f.to_string());
-            out.push(v);
-        }
-    };
+    let mut one = |f: &str, v: Option<String>| push_each(&mut out, f, v.as_slice());
     one("--route", r.kind.map(|k| crate::spec::enum_name(&k)));
     for h in &r.hosts {
         one("--host", Some(h.clone()));
@@ -659,23 +649,12 @@ pub fn keda_flags(spec: &Spec) -> Option<Vec<String>> {
         return None;
     }
     let mut out = Vec::new();
-    let mut each = |f: &str, vs: &[String]| {
-        for v in vs {
-            out.push(f.to_string());
-            out.push(v.clone());
-        }
-    };
-    each("--keda-kafka", &a.keda_kafka);
-    each("--keda-rabbitmq", &a.keda_rabbitmq);
-    each("--keda-sqs", &a.keda_sqs);
-    each("--keda-redis", &a.keda_redis);
-    each("--keda-prometheus", &a.keda_prometheus);
-    let mut opt = |f: &str, v: Option<String>| {
-        if let Some(v) = v {
-            out.push(f.to_string());
-            out.push(v);
-        }
-    };
+    push_each(&mut out, "--keda-kafka", &a.keda_kafka);
+    push_each(&mut out, "--keda-rabbitmq", &a.keda_rabbitmq);
+    push_each(&mut out, "--keda-sqs", &a.keda_sqs);
+    push_each(&mut out, "--keda-redis", &a.keda_redis);
+    push_each(&mut out, "--keda-prometheus", &a.keda_prometheus);
+    let mut opt = |f: &str, v: Option<String>| push_each(&mut out, f, v.as_slice());
     opt("--keda-auth", a.keda_auth.clone());
     opt(
         "--keda-max-replicas",
@@ -697,6 +676,14 @@ pub fn replay_is_exact(spec: &Spec) -> bool {
     config_flags(spec).is_some() && (spec.scaling.is_none() || keda_flags(spec).is_some())
 }
 
+/// Appends `flag value` for each of `values` to `out` (a replay's argv).
+fn push_each(out: &mut Vec<String>, flag: &str, values: &[String]) {
+    for v in values {
+        out.push(flag.to_string());
+        out.push(v.clone());
+    }
+}
+
 /// Splits a comma-separated answer into its entries (trimmed, empty ones dropped).
 fn entries(v: &str) -> Vec<String> {
     v.split(',')
@@ -706,21 +693,29 @@ fn entries(v: &str) -> Vec<String> {
         .collect()
 }
 
-/// Checks entries the way the flag `flag` would (same parser, same messages).
-fn check_entries(v: &str, set: fn(&mut crate::cli::ConfigArgs, Vec<String>)) -> Result<(), String> {
+/// Parses entries the way their flag does (`set` puts them in its field: same parser, same
+/// messages), then applies the field rules (names, keys, paths) as `resolve` will.
+fn parse_entries(
+    v: &str,
+    set: fn(&mut crate::cli::ConfigArgs, Vec<String>),
+) -> Result<crate::config::ConfigAnswers, String> {
     let mut a = crate::cli::ConfigArgs::default();
     set(&mut a, entries(v));
     let mut errs = crate::error::FieldErrors::default();
     let partial = a.answers(&mut errs);
-    // then the field rules (names, keys, paths), as `resolve` will apply them
     if errs.is_empty() {
         partial.validate(&["/tmp"], &mut errs, &mut Vec::new());
     }
     if errs.is_empty() {
-        Ok(())
+        Ok(partial)
     } else {
         Err(errs.to_string())
     }
+}
+
+/// [`parse_entries`] as a question's validator.
+fn check_entries(v: &str, set: fn(&mut crate::cli::ConfigArgs, Vec<String>)) -> Result<(), String> {
+    parse_entries(v, set).map(|_| ())
 }
 
 /// The route questions for `exposure`: the load balancer profile (load-balancer), the route
@@ -940,11 +935,8 @@ fn ask_scaling(
 /// files, ServiceAccount annotations. Each pre-fills what the spec (`--from`) already has and
 /// replaces that part; the rest of the configuration (literal env, placement, ...) is kept.
 fn ask_config(p: &mut dyn Prompter, c: &mut crate::config::ConfigAnswers) -> Result<(), Cancelled> {
-    let parse = |v: &str, set: fn(&mut crate::cli::ConfigArgs, Vec<String>)| {
-        let mut a = crate::cli::ConfigArgs::default();
-        set(&mut a, entries(v));
-        a.answers(&mut crate::error::FieldErrors::default())
-    };
+    // each answer passed its question's validator, the same parser
+    let parse = |v: &str, set| parse_entries(v, set).unwrap_or_default();
     let secret_env: Vec<String> = c
         .env
         .iter()

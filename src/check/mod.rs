@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+mod app;
 mod autoscaling;
 mod disruption;
 mod image;
@@ -30,9 +31,12 @@ mod report;
 mod rollout;
 mod rules;
 mod scheduling;
+mod selectors;
 mod service;
 mod shutdown;
+mod spread;
 mod suppress;
+mod traffic;
 
 pub use load::{kubectl, kustomize, load_paths};
 pub use model::{Finding, InputError, InputErrorKind, Severity, Suppressed};

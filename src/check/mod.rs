@@ -10,7 +10,9 @@
 //! Service, PodDisruptionBudget (policy/v1, v1beta1) and HorizontalPodAutoscaler (autoscaling/v1,
 //! v2, v2beta1, v2beta2); `List` documents are expanded. Cross-object matching (Service → pods,
 //! PDB → pods, HPA → workload) is done within the whole audited set, per namespace (absent =
-//! `default`), with label selectors (`matchLabels` AND `matchExpressions`).
+//! `default`), with label selectors (`matchLabels` AND `matchExpressions`). Ingresses and Gateway
+//! HTTPRoutes are read for the traffic path (route → Service → port; see the `app` module), not
+//! audited as workloads.
 //!
 //! Units in messages: seconds (`80s`), CPU in millicores (`1000m`), memory in MiB.
 //!

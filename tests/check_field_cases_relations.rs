@@ -17,6 +17,7 @@ const CASES: &[(&str, &str, Severity, &str)] = &[
     ("RC-04", "route-backend-port-unknown", Severity::Error, "Ingress 'redmine' routes to Service 'redmine' port named 'http', but the Service has no such port (its ports: 80 (http-redmine)); the controller finds no backend for the route and every request fails (503)"),
     ("RC-05", "route-backend-port-unknown", Severity::Error, "Ingress 'catalog' routes to Service 'catalog' port number 8080, but the Service has no such port (its ports: 80 (http)); the controller finds no backend for the route and every request fails (503)"),
     ("RC-06", "lb-health-check-outlasts-prestop", Severity::Warning, "preStop of container 'proxy' waits 10s, but ALB Ingress 'proxy' keeps sending new requests to a leaving pod for up to 15s (the sooner of deregistration by the controller, about 15s, and a failed health check, healthcheck-interval-seconds 15 x unhealthy-threshold-count 2 = 30s); requests reach the pod after it stops serving, on every rollout and drain"),
+    ("RC-11", "lb-health-check-outlasts-prestop", Severity::Warning, "preStop of container 'proxy' waits 5s, but NLB Service 'edge-proxy' (externalTrafficPolicy: Local) keeps sending to a node for up to 30s after its pod there stops being Ready (healthcheck-interval 10 x healthcheck-unhealthy-threshold 3); connections to that node fail on every rollout and drain"),
     ("RC-07", "publish-not-ready-serving", Severity::Warning, "ClusterIP Service 'loki-distributor' sets publishNotReadyAddresses: true and carries traffic to Deployment 'loki-distributor'; its endpoints keep pods that are starting or terminating, so requests reach pods that cannot serve them (502/503 on every rollout and scale-down)"),
     ("RC-08", "spread-counts-old-revision", Severity::Warning, "topologySpreadConstraints of Deployment 'app1' (topologyKey kubernetes.io/hostname, maxSkew 1, DoNotSchedule) count the old ReplicaSet's pods together with the new ones during a rollout; surge pods can be held Pending and the spread ends skewed once the old pods are gone; add matchLabelKeys: [pod-template-hash]"),
     ("RC-09", "spread-min-domains-unreachable", Severity::Error, "topologySpreadConstraints of Deployment 'clusterd' require minDomains 3 over topology.kubernetes.io/zone, but its node affinity allows only 2 (us-east-1a, us-east-1b); with fewer eligible domains than minDomains the scheduler counts the global minimum as 0, so at most 2 pods (maxSkew 1 x 2) are scheduled and the rest of the 5 pods it needs at peak stay Pending"),
@@ -259,6 +260,30 @@ fn alb_timing_follows_the_ingress_annotations() {
         &check(&faulty.edit("seconds: 10", "seconds: 15")),
         "lb-health-check-outlasts-prestop",
     );
+}
+
+#[test]
+fn nlb_timing_applies_to_local_traffic_on_node_targets_only() {
+    let faulty = fixture("RC-11.yaml");
+    // Pod (IP) targets: the NLB health-checks the pod itself, not the node.
+    absent(
+        &check(&faulty.edit("nlb-target-type: instance", "nlb-target-type: ip")),
+        "lb-health-check-outlasts-prestop",
+    );
+    // externalTrafficPolicy: Cluster: every node forwards to any Ready pod.
+    absent(
+        &check(&faulty.edit(
+            "  externalTrafficPolicy: Local\n",
+            "  externalTrafficPolicy: Cluster\n",
+        )),
+        "lb-health-check-outlasts-prestop",
+    );
+    // A 2 x 2 s health check sees the node fail within 4 s: a 5 s preStop outlasts it.
+    let tuned = faulty.edit(
+        "    service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: instance\n",
+        "    service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: instance\n    service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval: \"2\"\n    service.beta.kubernetes.io/aws-load-balancer-healthcheck-unhealthy-threshold: \"2\"\n",
+    );
+    absent(&check(&tuned), "lb-health-check-outlasts-prestop");
 }
 
 #[test]

@@ -553,8 +553,8 @@ Service exposing 80: gateway timeouts).",
         "lb-health-check-outlasts-prestop",
         W,
         "traffic",
-        "an ALB keeps routing to a leaving pod longer than its preStop delay",
-        "make the preStop delay at least the sooner of 15 s and healthcheck-interval-seconds x unhealthy-threshold-count, and keep the grace period above the delay plus the drain",
+        "a load balancer keeps routing to a leaving pod longer than its preStop delay",
+        "make the preStop delay outlast the load balancer's detection (ALB: the sooner of 15 s and healthcheck-interval-seconds x unhealthy-threshold-count; NLB with externalTrafficPolicy Local: healthcheck-interval x healthcheck-unhealthy-threshold), and keep the grace period above the delay plus the drain",
         "An AWS ALB created by the AWS Load Balancer Controller stops sending new requests to a pod \
 only when the controller has deregistered the target (its reconcile plus about 10 s of ELB API \
 propagation: about 15 s) or the target's health check has failed unhealthy-threshold-count times \
@@ -562,9 +562,14 @@ healthcheck-interval-seconds apart (defaults 2 x 15 s = 30 s), whichever comes f
 preStop delay is shorter stops listening while the ALB still routes new requests to it, so every \
 rollout, drain and scale-down returns 502/503 for the difference. The rule reads the Ingress \
 annotations (defaults when absent) and compares the sooner signal with the known preStop sleep of \
-every container serving the backend Service. Real report: Budibase/budibase#18353 (preStop 5-10 s \
-behind an ALB; 503s and dropped connections on rolling updates until the delays were raised above the \
-ALB's detection time); kubernetes-sigs/aws-load-balancer-controller#2106 for the deregistration lag.",
+every container serving the backend Service. The same holds for an AWS NLB in front of a \
+LoadBalancer Service with externalTrafficPolicy: Local and node targets: it keeps sending to a node \
+until the health check on the health-check node port fails (healthcheck-interval x \
+healthcheck-unhealthy-threshold, defaults 10 s x 3). Real reports: Budibase/budibase#18353 (preStop \
+5-10 s behind an ALB; 503s and dropped connections on rolling updates until the delays were raised \
+above the ALB's detection time), kubernetes-sigs/aws-load-balancer-controller#2106 for the \
+deregistration lag, and kubernetes/kubernetes#73362 (NLB with externalTrafficPolicy: Local: \
+connections to a node timed out for 3 x 30 s after its pod restarted).",
         "https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-execution ; https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/#health-check",
     ),
     r(

@@ -23,6 +23,7 @@ const ALB_DEREGISTRATION_SECONDS: i64 = 15;
 pub(crate) fn check(ctx: &Ctx<'_>, app: &App, out: &mut Vec<Finding>) {
     backend_ports(ctx, app, out);
     alb_detection(ctx, app, out);
+    nlb_local_detection(ctx, out);
     publish_not_ready(ctx, app, out);
 }
 
@@ -125,6 +126,67 @@ fn alb_detection(ctx: &Ctx<'_>, app: &App, out: &mut Vec<Finding>) {
                         .message(format!(
                             "preStop of container '{}' waits {seconds}s, but ALB Ingress '{}' keeps sending new requests to a leaving pod for up to {needed}s (the sooner of deregistration by the controller, about {ALB_DEREGISTRATION_SECONDS}s, and a failed health check, healthcheck-interval-seconds {interval} x unhealthy-threshold-count {threshold} = {detection}s); requests reach the pod after it stops serving, on every rollout and drain",
                             c.name, ing.name
+                        )),
+                );
+            }
+        }
+    }
+}
+
+/// AWS Load Balancer Controller defaults for an NLB target group (its docs, "Service annotations":
+/// `healthcheck-interval` 10 s, `healthcheck-unhealthy-threshold` 3).
+const NLB_INTERVAL_SECONDS: i64 = 10;
+const NLB_UNHEALTHY_THRESHOLD: i64 = 3;
+
+/// A `service.beta.kubernetes.io/aws-load-balancer-<key>` annotation.
+fn aws_annotation<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    v.at("/metadata/annotations")?.get(format!(
+        "service.beta.kubernetes.io/aws-load-balancer-{key}"
+    ))
+}
+
+/// `lb-health-check-outlasts-prestop` for an AWS NLB in front of a `LoadBalancer` Service with
+/// `externalTrafficPolicy: Local` and node (instance) targets: from kubernetes/kubernetes#73362
+/// (the NLB kept sending to a node whose only pod had restarted until its health check on the
+/// health-check node port failed, 3 x 30 s with that release's defaults; connections timed out).
+fn nlb_local_detection(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (si, svc) in ctx.services.iter().enumerate() {
+        let v = &svc.obj.value;
+        let lb_type = aws_annotation(v, "type").and_then(Value::as_str);
+        if str_at(v, "/spec/type") != Some("LoadBalancer")
+            || str_at(v, "/spec/externalTrafficPolicy") != Some("Local")
+            || !matches!(lb_type, Some("nlb" | "external"))
+            || aws_annotation(v, "nlb-target-type").and_then(Value::as_str) == Some("ip")
+        {
+            continue;
+        }
+        let interval = aws_annotation(v, "healthcheck-interval")
+            .and_then(int_of)
+            .unwrap_or(NLB_INTERVAL_SECONDS);
+        let threshold = aws_annotation(v, "healthcheck-unhealthy-threshold")
+            .and_then(int_of)
+            .unwrap_or(NLB_UNHEALTHY_THRESHOLD);
+        let detection = interval * threshold;
+        for &wi in &ctx.workloads_of_service[si] {
+            let w = &ctx.workloads[wi];
+            for (ci, names) in serving_containers(ctx, wi) {
+                if !names.contains(&svc.obj.name.as_str()) {
+                    continue;
+                }
+                let c = &w.containers[ci];
+                let Some((seconds, _)) = PreStop::of(c).sleep_seconds() else {
+                    continue;
+                };
+                if seconds >= detection || seconds <= 0 {
+                    continue;
+                }
+                out.push(
+                    ctx.finding("lb-health-check-outlasts-prestop", w.idx)
+                        .container(c.name)
+                        .at(ctx.container_line(w, c, &["lifecycle", "preStop"]))
+                        .message(format!(
+                            "preStop of container '{}' waits {seconds}s, but NLB Service '{}' (externalTrafficPolicy: Local) keeps sending to a node for up to {detection}s after its pod there stops being Ready (healthcheck-interval {interval} x healthcheck-unhealthy-threshold {threshold}); connections to that node fail on every rollout and drain",
+                            c.name, svc.obj.name
                         )),
                 );
             }

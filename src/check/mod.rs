@@ -10,7 +10,9 @@
 //! Service, PodDisruptionBudget (policy/v1, v1beta1) and HorizontalPodAutoscaler (autoscaling/v1,
 //! v2, v2beta1, v2beta2); `List` documents are expanded. Cross-object matching (Service → pods,
 //! PDB → pods, HPA → workload) is done within the whole audited set, per namespace (absent =
-//! `default`), with label selectors (`matchLabels` AND `matchExpressions`).
+//! `default`), with label selectors (`matchLabels` AND `matchExpressions`). Ingresses and Gateway
+//! HTTPRoutes are read for the traffic path (route → Service → port; see the `app` module), not
+//! audited as workloads.
 //!
 //! Units in messages: seconds (`80s`), CPU in millicores (`1000m`), memory in MiB.
 //!
@@ -18,6 +20,7 @@
 
 #![warn(missing_docs)]
 
+mod app;
 mod autoscaling;
 mod disruption;
 mod image;
@@ -30,9 +33,12 @@ mod report;
 mod rollout;
 mod rules;
 mod scheduling;
+mod selectors;
 mod service;
 mod shutdown;
+mod spread;
 mod suppress;
+mod traffic;
 
 pub use load::{kubectl, kustomize, load_paths};
 pub use model::{Finding, InputError, InputErrorKind, Severity, Suppressed};

@@ -25,6 +25,11 @@ const AUDITED: &[(&str, &str)] = &[
     ("autoscaling", "HorizontalPodAutoscaler"),
     // KEDA's ScaledObject owns its target's scale (through the HPA it makes).
     ("keda.sh", "ScaledObject"),
+    // Routes are read for the traffic path (route -> Service -> port), never audited as
+    // workloads (see `app.rs`).
+    ("networking.k8s.io", "Ingress"),
+    ("extensions", "Ingress"),
+    ("gateway.networking.k8s.io", "HTTPRoute"),
 ];
 
 /// API groups served by Kubernetes itself (and the Gateway API of SIG Network): other kinds in

@@ -12,7 +12,7 @@ pub struct RuleDoc {
     /// Default severity (some rules raise or lower it per occurrence; see `doc`).
     pub severity: Severity,
     /// Family module: rollout, probes, shutdown, scheduling, disruption, autoscaling, image,
-    /// service or suppression.
+    /// service, suppression, or (relations of the app model) selectors and traffic.
     pub family: &'static str,
     /// Short title (SARIF `shortDescription`).
     pub title: &'static str,
@@ -488,6 +488,148 @@ reported only when the namespace has audited workloads.",
 declares that name, the pod gets no endpoint for the port and the Service sends no traffic to it.",
         "https://kubernetes.io/docs/concepts/services-networking/service/#field-spec-ports",
     ),
+    // ---- relations: selectors across objects and releases (selectors.rs) -------------------
+    r(
+        "selector-release-label",
+        E,
+        "selectors",
+        "workload spec.selector contains a label that changes every release",
+        "keep only stable identity labels (app.kubernetes.io/name, app.kubernetes.io/instance) in spec.selector; put version and chart labels on the pod template only",
+        "A Deployment's, StatefulSet's or DaemonSet's spec.selector is immutable (apps/v1). When it \
+contains a label whose value is stamped per release (app.kubernetes.io/version, version, helm.sh/chart, \
+chart with a version, pod-template-hash), the next upgrade changes the selector and the API server \
+rejects the whole object with 'spec.selector: Invalid value ... field is immutable': Helm upgrades \
+fail, and the only way forward is deleting the workload, an outage. A per-version object whose name \
+carries the same value (Deployment reviews-v1 with version: v1) is replaced, not upgraded, and is not \
+reported. Real report: jetstack/version-checker#140 (chart 0.3.2 put the version and chart labels in the \
+selector; every upgrade from 0.3.1 failed).",
+        "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#label-selector-updates",
+    ),
+    r(
+        "service-selector-release-label",
+        W,
+        "selectors",
+        "Service selector contains a label that changes every release",
+        "select pods by stable identity labels only (app.kubernetes.io/name, app.kubernetes.io/instance); keep version and chart labels out of Service selectors",
+        "A Service whose selector contains a per-release label (app.kubernetes.io/version, version, \
+helm.sh/chart, a chart label with a version) is re-pointed by every upgrade: the new selector matches \
+none of the running pods and only the new release's pods, which are still starting. Between the apply \
+and the first new pod becoming Ready the Service has no endpoints, and during the rollout it never \
+spreads load over both releases, so each upgrade is a short outage (and a rollback another). Real \
+report: gomods/athens#1562 (the chart version in the Deployment and Service selectors; the fix took it \
+out of both).",
+        "https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service ; https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/",
+    ),
+    r(
+        "service-selects-portless-pods",
+        E,
+        "selectors",
+        "Service selects pods of a workload that serves none of its ports",
+        "make the Service selector specific to the serving workload (add a component label such as app.kubernetes.io/component: server to its pods and the selector)",
+        "A Service load-balances over every Ready pod its selector matches, across all workloads in the \
+namespace. When two workloads share the selected labels (an app and its worker, a DaemonSet and a \
+StatefulSet of the same chart) and one of them declares none of the Service's numeric target ports, \
+its pods still become endpoints and receive a share of the connections, which they refuse: a fixed \
+fraction of requests fails all the time, not only during rollouts. Real report: storageos/helm-chart#31 \
+(the Service also selected the StatefulSet's pods, which expose no port: connection refused).",
+        "https://kubernetes.io/docs/concepts/services-networking/service/#services-in-kubernetes",
+    ),
+    // ---- relations: the traffic path (traffic.rs) ------------------------------------------
+    r(
+        "route-backend-port-unknown",
+        E,
+        "traffic",
+        "Ingress / HTTPRoute backend names a port the Service does not have",
+        "use a port number or port name from the Service's spec.ports (the Service port, not the container's targetPort)",
+        "An Ingress backend (service.port.number / service.port.name) and an HTTPRoute backendRef \
+(port) address the Service's own port, not the container port. When the Service in the audited set has \
+no port with that number or name, the controller has no backend for the path: ingress-nginx answers \
+503, other controllers time out, on every request. Real reports: helm/charts#20245 (redmine: Ingress \
+named port 'http', Service named it 'http-redmine': 503) and zalando/skipper#246 (backend port 8080 on a \
+Service exposing 80: gateway timeouts).",
+        "https://kubernetes.io/docs/concepts/services-networking/ingress/#the-ingress-resource ; https://gateway-api.sigs.k8s.io/api-types/httproute/ (backendRefs)",
+    ),
+    r(
+        "lb-health-check-outlasts-prestop",
+        W,
+        "traffic",
+        "a load balancer keeps routing to a leaving pod longer than its preStop delay",
+        "make the preStop delay outlast the load balancer's detection (ALB: the sooner of 15 s and healthcheck-interval-seconds x unhealthy-threshold-count; NLB with externalTrafficPolicy Local: healthcheck-interval x healthcheck-unhealthy-threshold), and keep the grace period above the delay plus the drain",
+        "An AWS ALB created by the AWS Load Balancer Controller stops sending new requests to a pod \
+only when the controller has deregistered the target (its reconcile plus about 10 s of ELB API \
+propagation: about 15 s) or the target's health check has failed unhealthy-threshold-count times \
+healthcheck-interval-seconds apart (defaults 2 x 15 s = 30 s), whichever comes first. A pod whose \
+preStop delay is shorter stops listening while the ALB still routes new requests to it, so every \
+rollout, drain and scale-down returns 502/503 for the difference. The rule reads the Ingress \
+annotations (defaults when absent) and compares the sooner signal with the known preStop sleep of \
+every container serving the backend Service. The same holds for an AWS NLB in front of a \
+LoadBalancer Service with externalTrafficPolicy: Local and node targets: it keeps sending to a node \
+until the health check on the health-check node port fails (healthcheck-interval x \
+healthcheck-unhealthy-threshold, defaults 10 s x 3). Real reports: Budibase/budibase#18353 (preStop \
+5-10 s behind an ALB; 503s and dropped connections on rolling updates until the delays were raised \
+above the ALB's detection time), kubernetes-sigs/aws-load-balancer-controller#2106 for the \
+deregistration lag, and kubernetes/kubernetes#73362 (NLB with externalTrafficPolicy: Local: \
+connections to a node timed out for 3 x 30 s after its pod restarted).",
+        "https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-execution ; https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/#health-check",
+    ),
+    r(
+        "publish-not-ready-serving",
+        W,
+        "traffic",
+        "ClusterIP Service publishes pods that are not Ready",
+        "remove publishNotReadyAddresses from Services that carry client traffic; keep it only on a headless Service used for peer discovery",
+        "publishNotReadyAddresses: true makes the EndpointSlice controller mark every selected pod as \
+ready, including pods that are still starting and pods that are terminating. On a Service that carries \
+traffic (any non-headless Service), kube-proxy and ingress controllers then send requests to pods \
+that fail their readiness probe or are shutting down, so rollouts and scale-downs return 502/503 \
+whatever the probes and preStop say. The flag exists for headless Services whose peers must find each \
+other before they are Ready (StatefulSet clusters). Real report: grafana-community/helm-charts#744 (the \
+Loki chart set it on every component Service: 502s on the write path during rollouts).",
+        "https://kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/#ServiceSpec (publishNotReadyAddresses)",
+    ),
+    // ---- relations: scheduling of a surge and of every replica (spread.rs) -------------------
+    r(
+        "spread-counts-old-revision",
+        W,
+        "scheduling",
+        "hard topology spread counts the previous ReplicaSet's pods",
+        "add matchLabelKeys: [pod-template-hash] to the constraint (Kubernetes 1.27+), or use whenUnsatisfiable: ScheduleAnyway",
+        "A topologySpreadConstraint's labelSelector usually matches every pod of the Deployment, so \
+during a rollout the scheduler counts the old ReplicaSet's pods together with the new ones. With \
+whenUnsatisfiable: DoNotSchedule a surge pod can be refused by every domain (held Pending until old \
+pods leave), and once the old pods are gone the new ones are left skewed, sometimes all in one zone or \
+node. matchLabelKeys: [pod-template-hash] (KEP-3243) restricts the count to the pod's own revision. \
+Real report: kubernetes/kubernetes#98215 (maxSkew 1 over hostnames ended 3/2/0 after rollouts).",
+        "https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/#spread-constraint-definition (matchLabelKeys; KEP-3243)",
+    ),
+    r(
+        "spread-min-domains-unreachable",
+        E,
+        "scheduling",
+        "topology spread minDomains exceeds the domains the node affinity allows",
+        "lower minDomains to the number of zones the node affinity allows (or drop it), or allow more zones",
+        "With minDomains set, when fewer eligible domains exist than minDomains the scheduler treats \
+the global minimum as 0, so no domain may hold more than maxSkew matching pods. When the pod's \
+nodeSelector or required node affinity pins the topology key to fewer values than minDomains, that is \
+always the case: at most maxSkew x (allowed domains) pods can ever be scheduled and every further \
+replica (or surge pod) stays Pending. Real report: MaterializeInc/materialize#36516 (pods pinned to \
+specific zones with minDomains above them: extra replicas stuck Pending).",
+        "https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/#spread-constraint-definition (minDomains; KEP-3022)",
+    ),
+    r(
+        "zone-anti-affinity-caps-replicas",
+        W,
+        "scheduling",
+        "required zone anti-affinity with more replicas than zones",
+        "replace the required zone anti-affinity with a topologySpreadConstraint over topology.kubernetes.io/zone (maxSkew 1, matchLabelKeys: [pod-template-hash])",
+        "requiredDuringSchedulingIgnoredDuringExecution pod anti-affinity on the zone key allows one \
+matching pod per zone, ever. A workload that runs (or can scale to) more replicas than the region has \
+zones, 3 in most regions, leaves every replica beyond that Pending; an HPA scale-up silently adds no \
+capacity and a rollout with surge may hang. Topology spread constraints express 'evenly across zones' \
+without the cap. Real report: kubernetes/kubernetes#66533 (zone anti-affinity allowed only one pod per \
+zone; topology spread was the answer).",
+        "https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity",
+    ),
     // ---- suppression ---------------------------------------------------------------------
     r(
         "suppression-without-reason",
@@ -579,6 +721,11 @@ pub(crate) fn run_all(ctx: &Ctx<'_>) -> Vec<Finding> {
     super::autoscaling::check(ctx, &mut out);
     super::image::check(ctx, &mut out);
     super::service::check(ctx, &mut out);
+    // ---- relations (issue 13): the app model is built once and queried by these families ----
+    let app = super::app::App::build(ctx);
+    super::selectors::check(ctx, &app, &mut out);
+    super::traffic::check(ctx, &app, &mut out);
+    super::spread::check(ctx, &mut out);
     out
 }
 

@@ -314,7 +314,25 @@ pub fn samples() -> Vec<(&'static str, String)> {
             "suppression-unknown-rule",
             with(DEPLOY, "  namespace: shop\nspec:\n  strategy", "  namespace: shop\n  annotations:\n    ignore-check.zerodown.dev/prestop-mising: \"sidecar handles it\"\nspec:\n  strategy"),
         ),
+        // ---- relations (the faulty field cases of tests/fixtures/field-cases-new) ----
+        ("selector-release-label", relations_case("RC-01")),
+        ("service-selector-release-label", relations_case("RC-02")),
+        ("service-selects-portless-pods", relations_case("RC-03")),
+        ("route-backend-port-unknown", relations_case("RC-04")),
+        ("lb-health-check-outlasts-prestop", relations_case("RC-06")),
+        ("publish-not-ready-serving", relations_case("RC-07")),
+        ("spread-counts-old-revision", relations_case("RC-08")),
+        ("spread-min-domains-unreachable", relations_case("RC-09")),
+        ("zone-anti-affinity-caps-replicas", relations_case("RC-10")),
     ]
+}
+
+/// The faulty manifest of a relations field case (`tests/fixtures/field-cases-new/RC-NN.yaml`).
+pub fn relations_case(case: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/field-cases-new")
+        .join(format!("{case}.yaml"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The sample for one rule.

@@ -370,6 +370,11 @@ pub fn infer(
 
     // Route in, load balancer, NetworkPolicy.
     spec.route = route(app, &mut notes);
+    if spec.route.is_none() {
+        // An Ingress the spec cannot say neither asks for a route nor names the ALB.
+        obs.has_route = false;
+        obs.load_balancer = obs.load_balancer.filter(|l| l.profile != LoadBalancerProfile::AwsAlb);
+    }
     spec.load_balancer = obs.load_balancer;
     if let Some(np) = app.network_policies.first() {
         let peers: Vec<&Value> = np
@@ -422,13 +427,16 @@ pub fn infer(
                             s.load_balancer = None;
                         }
                         if s.app_type == crate::spec::AppType::Nginx {
-                            s.image_has_shell = matches!(obs.pre_stop, Some(PreStop::Exec { .. }));
+                            // nginx images have a shell unless the input's preStop could only sleep.
+                            s.image_has_shell = !matches!(obs.pre_stop, Some(PreStop::Sleep { .. }));
                         } else {
                             s.image_has_shell = preset.image_has_shell;
                         }
                         let plan = crate::policy::plan(&s, preset);
                         // Ties go to the preset's own traffic, cost and exposure.
-                        let sc = score(&s, preset, &plan, &obs) * 8
+                        let nginx_image = image.rsplit('/').next().is_some_and(|r| r.contains("nginx"));
+                        let hint = if nginx_image && preset.app_type == crate::spec::AppType::Nginx { -4 } else { 0 };
+                        let sc = (score(&s, preset, &plan, &obs) + hint) * 8
                             + i64::from(s.traffic != preset.traffic)
                             + i64::from(s.cost != preset.cost)
                             + i64::from(s.exposure != preset.exposure);
@@ -747,6 +755,10 @@ fn route(app: &App<'_>, notes: &mut Notes) -> Option<Route> {
             .and_then(Value::as_str)
             .unwrap_or("/")
             .to_string();
+        if hosts.is_empty() {
+            notes.push(("Ingress".into(), format!("Ingress {} has no host (a catch-all rule): the spec's route names its hosts, so the bundle has no route; add hosts to `route` in zerodown.yaml", i.name)));
+            return None;
+        }
         if app.ingresses.len() > 1 {
             notes.push(("Ingress".into(), "more Ingresses: the spec has one route in".into()));
         }
@@ -818,6 +830,18 @@ fn resources(c: &Value, preset: &Resources, warnings: &mut Vec<String>) -> Resou
         ));
     }
     r.ephemeral_storage_mib = mem("/resources/limits/ephemeral-storage").unwrap_or(preset.ephemeral_storage_mib).max(1);
+    // Into the spec's ranges (spec.rs: CPU 10-64000 m, memory 16 MiB-1 TiB, ephemeral 64 MiB-1 TiB).
+    let fit = |v: u32, lo: u32, hi: u32, what: &str, unit: &str, warnings: &mut Vec<String>| {
+        let c = v.clamp(lo, hi);
+        if c != v {
+            warnings.push(format!("{what} {v}{unit} is outside what the spec accepts ({lo}-{hi}{unit}): the spec uses {c}{unit}"));
+        }
+        c
+    };
+    r.cpu_request_millicores = fit(r.cpu_request_millicores, 10, 64000, "CPU request", "m", warnings);
+    r.cpu_limit_millicores = fit(r.cpu_limit_millicores, r.cpu_request_millicores, 64000, "CPU limit", "m", warnings);
+    r.memory_mib = fit(r.memory_mib, 16, 1_048_576, "memory", "Mi", warnings);
+    r.ephemeral_storage_mib = fit(r.ephemeral_storage_mib, 64, 1_048_576, "ephemeral-storage limit", "Mi", warnings);
     r
 }
 

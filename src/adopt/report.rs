@@ -240,7 +240,9 @@ fn diff(kind: &str, input: &Manifest, out: &Manifest, rows: &[crate::plan::Row],
             continue;
         }
         let change = if to.is_some() { ChangeKind::Changed } else { ChangeKind::Dropped };
+        let service_port = kind == "Service" && path.starts_with("spec.ports") && path.ends_with(".port");
         let reason = note_for(notes, path)
+            .or_else(|| service_port.then(|| "the bundle's Service listens on the container port (the spec has one port): clients that call the old port must move to the new one, or keep the old port in the custom/ layer".to_string()))
             .or_else(|| reason_for(kind, path, rows))
             .unwrap_or_else(|| {
                 if change == ChangeKind::Dropped {

@@ -440,9 +440,6 @@ pub fn infer(
                             + i64::from(s.traffic != preset.traffic)
                             + i64::from(s.cost != preset.cost)
                             + i64::from(s.exposure != preset.exposure);
-                        if std::env::var_os("ZD_ADOPT_DEBUG").is_some() {
-                            eprintln!("{sc} {} {:?} {:?} {:?} {:?} env={:?}", preset.name, runtime, traffic, cost, exposure, plan.env.iter().map(|e| e.value.name.clone()).collect::<Vec<_>>());
-                        }
                         if best.as_ref().is_none_or(|b| sc < b.0) {
                             s.env = spec.env.clone();
                             best = Some((sc, s, preset.clone()));

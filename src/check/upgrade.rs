@@ -30,22 +30,41 @@ pub fn check(new: &[Source], old: &[Source]) -> Vec<Finding> {
     let (new_objs, _) = read_manifests(new);
     let (old_objs, _) = read_manifests(old);
     let key = |m: &Manifest| (m.kind.clone(), m.namespace.clone(), m.name.clone());
-    let old_by: BTreeMap<_, &Manifest> = old_objs.iter().map(|m| (key(m), m)).collect();
+    // The same object in several files (one per cluster or environment) pairs in order: the
+    // first in the new version with the first in the old one.
+    let mut old_by: BTreeMap<_, Vec<&Manifest>> = BTreeMap::new();
+    for m in &old_objs {
+        old_by.entry(key(m)).or_default().push(m);
+    }
+    let group = |objs: &[Manifest]| {
+        let mut by: BTreeMap<String, Vec<Manifest>> = BTreeMap::new();
+        for m in objs {
+            by.entry(m.file.clone()).or_default().push(m.clone());
+        }
+        by
+    };
+    let (new_files, old_files) = (group(&new_objs), group(&old_objs));
+    let mut seen: BTreeMap<_, usize> = BTreeMap::new();
     let mut out = Vec::new();
     for (i, n) in new_objs.iter().enumerate() {
         let mut push = |rule: &'static str, severity: Option<Severity>, message: String| {
             out.push(finding(rule, severity, message, n, i));
         };
-        let o = old_by.get(&key(n)).copied();
+        let nth = seen.entry(key(n)).or_insert(0);
+        let o = old_by.get(&key(n)).and_then(|v| v.get(*nth)).copied();
+        *nth += 1;
+        // The pods that run beside an object are those of its own file (or stream).
+        let new_here = &new_files[n.file.as_str()];
+        let old_here = o.map_or(&old_objs, |o| &old_files[o.file.as_str()]);
         if let Some(o) = o {
             immutable(o, n, &mut push);
             replicas(o, n, &mut push);
         }
         if n.kind == "Service" {
-            service(o, n, &old_objs, &new_objs, &mut push);
+            service(o, n, old_here, new_here, &mut push);
         }
         if n.kind == "PodDisruptionBudget" {
-            pdb(o, n, &old_objs, &new_objs, &mut push);
+            pdb(o, n, old_here, new_here, &mut push);
         }
     }
     out

@@ -994,8 +994,11 @@ fn adopt(args: crate::cli::AdoptArgs) -> Result<i32, Error> {
     let to_stdout = args.output.as_os_str() == "-";
     if !to_stdout && args.output.exists() && !args.force {
         return Err(Error::Conflict {
-            message: format!("{} exists; adopt never replaces a file without --force", args.output.display()),
-            help: format!("pass --force to replace it, -o OTHER.yaml to write elsewhere, or -o - for stdout"),
+            message: format!(
+                "{} exists; adopt never replaces a file without --force",
+                args.output.display()
+            ),
+            help: "pass --force to replace it, -o OTHER.yaml to write elsewhere, or -o - for stdout".into(),
         });
     }
     let sources = crate::adopt::load(&args.paths, &mut std::io::stdin().lock())?;
@@ -1008,7 +1011,7 @@ fn adopt(args: crate::cli::AdoptArgs) -> Result<i32, Error> {
     )?;
     let text = specfile::spec_file_text(&adopted.spec)?;
     match args.format {
-        CheckFormat::Json | CheckFormat::Sarif => {
+        crate::cli::AdoptFormat::Json => {
             let doc = serde_json::json!({
                 "version": 1,
                 "deployment": format!("{}/{}", adopted.spec.namespace, adopted.spec.name),
@@ -1018,7 +1021,7 @@ fn adopt(args: crate::cli::AdoptArgs) -> Result<i32, Error> {
             });
             eprintln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
-        CheckFormat::Human => {
+        crate::cli::AdoptFormat::Human => {
             eprint!("{}", adopted.report.human());
             warn_all(&adopted.warnings);
         }

@@ -23,9 +23,13 @@ use crate::config::{EnvFromSpec, EnvVarSpec, KeyRef, MountSpec, TolerationSpec};
 use crate::error::Error;
 use crate::plan::{Plan, PreStop};
 use crate::preset::Preset;
-use crate::route::{GatewayRef, LoadBalancer, LoadBalancerProfile, LoadBalancerScheme, Route, RouteKind};
+use crate::route::{
+    GatewayRef, LoadBalancer, LoadBalancerProfile, LoadBalancerScheme, Route, RouteKind,
+};
 use crate::runtime::Runtime;
-use crate::spec::{Cost, Exposure, HealthCheck, Linter, Resources, Spec, Traffic, DEFAULT_KUBE_VERSION};
+use crate::spec::{
+    Cost, Exposure, HealthCheck, Linter, Resources, Spec, Traffic, DEFAULT_KUBE_VERSION,
+};
 
 /// Why a field of the input is not in the spec, by the path the report uses
 /// (`spec.template.spec.containers[web].env[POD_IP]`); the report lists every field under it.
@@ -68,7 +72,9 @@ pub fn infer(
     options: &Options,
     warnings: &mut Vec<String>,
 ) -> Result<(Spec, Preset, Notes), Error> {
-    let dep = app.deployment.ok_or_else(|| Error::Internal("no Deployment".into()))?;
+    let dep = app
+        .deployment
+        .ok_or_else(|| Error::Internal("no Deployment".into()))?;
     let d = &dep.value;
     let pod = d.pointer("/spec/template/spec").unwrap_or(&Value::Null);
     let containers: Vec<&Value> = pod
@@ -83,11 +89,18 @@ pub fn infer(
         .copied()
     else {
         return Err(Error::Usage {
-            message: format!("{}: `spec.template.spec.containers` is empty; there is no app container to adopt", dep.display()),
+            message: format!(
+                "{}: `spec.template.spec.containers` is empty; there is no app container to adopt",
+                dep.display()
+            ),
             help: None,
         });
     };
-    let cname = main.get("name").and_then(Value::as_str).unwrap_or("app").to_string();
+    let cname = main
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("app")
+        .to_string();
     let cpath = format!("spec.template.spec.containers[{cname}]");
     let mut notes: Notes = Vec::new();
     for c in &containers {
@@ -118,9 +131,15 @@ pub fn infer(
         })
         .collect();
     let service_target = app.services.first().and_then(|s| {
-        let t = s.value.pointer("/spec/ports/0/targetPort").or(s.value.pointer("/spec/ports/0/port"))?;
+        let t = s
+            .value
+            .pointer("/spec/ports/0/targetPort")
+            .or(s.value.pointer("/spec/ports/0/port"))?;
         match t {
-            Value::String(name) => ports.iter().find(|(n, _)| n.as_deref() == Some(name)).map(|p| p.1),
+            Value::String(name) => ports
+                .iter()
+                .find(|(n, _)| n.as_deref() == Some(name))
+                .map(|p| p.1),
             other => int(other),
         }
     });
@@ -137,9 +156,14 @@ pub fn infer(
     let presets: Vec<Preset> = {
         let mut all = Preset::all_builtin();
         all.sort_by_key(|p| p.name != "generic");
-        all.into_iter().filter(|p| p.app_type.is_worker() == worker).collect()
+        all.into_iter()
+            .filter(|p| p.app_type.is_worker() == worker)
+            .collect()
     };
-    let base_preset = presets.first().cloned().ok_or_else(|| Error::Internal("no preset".into()))?;
+    let base_preset = presets
+        .first()
+        .cloned()
+        .ok_or_else(|| Error::Internal("no preset".into()))?;
 
     let namespace = match (&options.namespace, dep.namespace.as_str()) {
         (Some(ns), _) => ns.clone(),
@@ -152,21 +176,35 @@ pub fn infer(
         }
         (None, ns) => ns.to_string(),
     };
-    let image = main.get("image").and_then(Value::as_str).unwrap_or("").to_string();
+    let image = main
+        .get("image")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let allow_mutable_tag = crate::image::ImageRef::parse(&image).is_ok_and(|r| r.is_mutable());
 
     let mut spec = base_spec(&base_preset, &dep.name, &namespace, &image);
     spec.allow_mutable_tag = allow_mutable_tag;
-    spec.port = if worker { None } else { port.or(base_preset.port) };
+    spec.port = if worker {
+        None
+    } else {
+        port.or(base_preset.port)
+    };
 
     // Probes: handlers, then the startup budget.
     let handler = |p: Option<&Value>, what: &str, notes: &mut Notes| -> Option<HealthCheck> {
         let p = p?;
         if let Some(path) = p.pointer("/httpGet/path").and_then(Value::as_str) {
-            Some(HealthCheck::HttpGet { path: path.to_string() })
+            Some(HealthCheck::HttpGet {
+                path: path.to_string(),
+            })
         } else if let Some(cmd) = p.pointer("/exec/command").and_then(Value::as_array) {
             Some(HealthCheck::Exec {
-                command: cmd.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                command: cmd
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
             })
         } else if p.get("tcpSocket").is_some() {
             Some(HealthCheck::TcpSocket {})
@@ -218,8 +256,13 @@ pub fn infer(
     let probe_int = |p: Option<&Value>, k: &str| p.and_then(|p| p.get(k)).and_then(int);
     let (typical, worst) = if let Some(s) = startup {
         let delay = probe_int(Some(s), "initialDelaySeconds").unwrap_or(0);
-        let budget = probe_int(Some(s), "failureThreshold").unwrap_or(3) * probe_int(Some(s), "periodSeconds").unwrap_or(10);
-        let typical = if delay > 0 { delay } else { i64::from(base_preset.startup_seconds).min(budget) };
+        let budget = probe_int(Some(s), "failureThreshold").unwrap_or(3)
+            * probe_int(Some(s), "periodSeconds").unwrap_or(10);
+        let typical = if delay > 0 {
+            delay
+        } else {
+            i64::from(base_preset.startup_seconds).min(budget)
+        };
         (typical, budget)
     } else {
         let delay = probe_int(readiness, "initialDelaySeconds")
@@ -227,17 +270,26 @@ pub fn infer(
             .or(probe_int(liveness, "initialDelaySeconds").filter(|d| *d > 0));
         let budget = liveness.map(|l| {
             probe_int(Some(l), "initialDelaySeconds").unwrap_or(0)
-                + probe_int(Some(l), "failureThreshold").unwrap_or(3) * probe_int(Some(l), "periodSeconds").unwrap_or(10)
+                + probe_int(Some(l), "failureThreshold").unwrap_or(3)
+                    * probe_int(Some(l), "periodSeconds").unwrap_or(10)
         });
         let typical = delay.unwrap_or(i64::from(base_preset.startup_seconds));
-        (typical, budget.unwrap_or(i64::from(base_preset.max_startup_seconds)).max(typical))
+        (
+            typical,
+            budget
+                .unwrap_or(i64::from(base_preset.max_startup_seconds))
+                .max(typical),
+        )
     };
     let clamp = |v: i64| v.clamp(1, i64::from(crate::spec::MAX_STARTUP_SECONDS)) as u32;
     spec.startup_seconds = clamp(typical);
     spec.max_startup_seconds = clamp(worst).max(spec.startup_seconds);
 
     // Shutdown: drain = grace - preStop - margin.
-    let grace = pod.get("terminationGracePeriodSeconds").and_then(int).unwrap_or(DEFAULT_GRACE_SECONDS);
+    let grace = pod
+        .get("terminationGracePeriodSeconds")
+        .and_then(int)
+        .unwrap_or(DEFAULT_GRACE_SECONDS);
     let pre = obs.pre_stop.as_ref().map_or(0, |p| i64::from(p.seconds()));
     let drain = grace - pre - i64::from(crate::policy::shutdown::GRACE_MARGIN_SECONDS);
     if drain < 1 {
@@ -259,17 +311,37 @@ pub fn infer(
     {
         spec.run_as_user = uid;
     }
-    let volumes: Vec<&Value> = pod.get("volumes").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
-    let volume = |name: &str| volumes.iter().find(|v| v.get("name").and_then(Value::as_str) == Some(name)).copied();
+    let volumes: Vec<&Value> = pod
+        .get("volumes")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let volume = |name: &str| {
+        volumes
+            .iter()
+            .find(|v| v.get("name").and_then(Value::as_str) == Some(name))
+            .copied()
+    };
     spec.writable_dirs.clear();
-    for m in main.get("volumeMounts").and_then(Value::as_array).into_iter().flatten() {
-        let (Some(vname), Some(path)) = (m.get("name").and_then(Value::as_str), m.get("mountPath").and_then(Value::as_str)) else {
+    for m in main
+        .get("volumeMounts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(vname), Some(path)) = (
+            m.get("name").and_then(Value::as_str),
+            m.get("mountPath").and_then(Value::as_str),
+        ) else {
             continue;
         };
         let vpath = format!("spec.template.spec.volumes[{vname}]");
         let mpath = format!("{cpath}.volumeMounts[{vname}]");
         if m.get("subPath").is_some() || m.get("subPathExpr").is_some() {
-            notes.push((format!("{mpath}.subPath"), "subPath mounts: the spec mounts whole volumes (use `items` to pick keys)".into()));
+            notes.push((
+                format!("{mpath}.subPath"),
+                "subPath mounts: the spec mounts whole volumes (use `items` to pick keys)".into(),
+            ));
         }
         let Some(v) = volume(vname) else { continue };
         let items = |src: &Value| -> BTreeMap<String, String> {
@@ -277,10 +349,19 @@ pub fn infer(
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .filter_map(|i| Some((i.get("key")?.as_str()?.to_string(), i.get("path")?.as_str()?.to_string())))
+                .filter_map(|i| {
+                    Some((
+                        i.get("key")?.as_str()?.to_string(),
+                        i.get("path")?.as_str()?.to_string(),
+                    ))
+                })
                 .collect()
         };
-        let optional = |src: &Value| src.get("optional").and_then(Value::as_bool).unwrap_or(false);
+        let optional = |src: &Value| {
+            src.get("optional")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        };
         if v.get("emptyDir").is_some() {
             if path != "/tmp" {
                 spec.writable_dirs.push(path.to_string());
@@ -297,7 +378,10 @@ pub fn infer(
             spec.mounts.push(MountSpec {
                 path: path.to_string(),
                 config_map: None,
-                secret: sec.get("secretName").and_then(Value::as_str).map(str::to_string),
+                secret: sec
+                    .get("secretName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 items: items(sec),
                 optional: optional(sec),
             });
@@ -307,8 +391,15 @@ pub fn infer(
     }
 
     // Configuration.
-    for e in main.get("env").and_then(Value::as_array).into_iter().flatten() {
-        let Some(name) = e.get("name").and_then(Value::as_str) else { continue };
+    for e in main
+        .get("env")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(name) = e.get("name").and_then(Value::as_str) else {
+            continue;
+        };
         let key_ref = |r: &Value| -> Option<KeyRef> {
             Some(KeyRef {
                 name: r.get("name")?.as_str()?.to_string(),
@@ -316,7 +407,12 @@ pub fn infer(
                 optional: r.get("optional").and_then(Value::as_bool).unwrap_or(false),
             })
         };
-        let mut var = EnvVarSpec { name: name.to_string(), value: None, secret_key_ref: None, config_map_key_ref: None };
+        let mut var = EnvVarSpec {
+            name: name.to_string(),
+            value: None,
+            secret_key_ref: None,
+            config_map_key_ref: None,
+        };
         if let Some(r) = e.pointer("/valueFrom/secretKeyRef") {
             var.secret_key_ref = key_ref(r);
         } else if let Some(r) = e.pointer("/valueFrom/configMapKeyRef") {
@@ -329,9 +425,22 @@ pub fn infer(
         }
         spec.env.push(var);
     }
-    for e in main.get("envFrom").and_then(Value::as_array).into_iter().flatten() {
-        let name = |k: &str| e.pointer(&format!("/{k}/name")).and_then(Value::as_str).map(str::to_string);
-        let optional = ["secretRef", "configMapRef"].iter().any(|k| e.pointer(&format!("/{k}/optional")).and_then(Value::as_bool) == Some(true));
+    for e in main
+        .get("envFrom")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = |k: &str| {
+            e.pointer(&format!("/{k}/name"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let optional = ["secretRef", "configMapRef"].iter().any(|k| {
+            e.pointer(&format!("/{k}/optional"))
+                .and_then(Value::as_bool)
+                == Some(true)
+        });
         spec.env_from.push(EnvFromSpec {
             secret_ref: name("secretRef"),
             config_map_ref: name("configMapRef"),
@@ -352,13 +461,24 @@ pub fn infer(
         spec.service_account_annotations = string_map(sa.value.pointer("/metadata/annotations"));
     }
     spec.node_selector = string_map(pod.get("nodeSelector"));
-    for t in pod.get("tolerations").and_then(Value::as_array).into_iter().flatten() {
+    for t in pod
+        .get("tolerations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         match serde_json::from_value::<TolerationSpec>(t.clone()) {
             Ok(t) => spec.tolerations.push(t),
-            Err(e) => notes.push(("spec.template.spec.tolerations".into(), format!("a toleration the spec cannot say: {e}"))),
+            Err(e) => notes.push((
+                "spec.template.spec.tolerations".into(),
+                format!("a toleration the spec cannot say: {e}"),
+            )),
         }
     }
-    spec.priority_class_name = pod.get("priorityClassName").and_then(Value::as_str).map(str::to_string);
+    spec.priority_class_name = pod
+        .get("priorityClassName")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     spec.namespace_object = app.namespace.is_some();
     let labels = string_map(d.pointer("/metadata/labels"));
     spec.part_of = labels
@@ -373,7 +493,9 @@ pub fn infer(
     if spec.route.is_none() {
         // An Ingress the spec cannot say neither asks for a route nor names the ALB.
         obs.has_route = false;
-        obs.load_balancer = obs.load_balancer.filter(|l| l.profile != LoadBalancerProfile::AwsAlb);
+        obs.load_balancer = obs
+            .load_balancer
+            .filter(|l| l.profile != LoadBalancerProfile::AwsAlb);
     }
     spec.load_balancer = obs.load_balancer;
     if let Some(np) = app.network_policies.first() {
@@ -383,11 +505,20 @@ pub fn infer(
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .flat_map(|r| r.get("from").and_then(Value::as_array).into_iter().flatten())
+            .flat_map(|r| {
+                r.get("from")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+            })
             .collect();
         spec.network_policy.allow_cidrs = peers
             .iter()
-            .filter_map(|p| p.pointer("/ipBlock/cidr").and_then(Value::as_str).map(str::to_string))
+            .filter_map(|p| {
+                p.pointer("/ipBlock/cidr")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .collect();
     }
 
@@ -406,7 +537,13 @@ pub fn infer(
     let mut best: Option<(i64, Spec, Preset)> = None;
     for preset in &presets {
         let mut runtimes: Vec<Option<Runtime>> = vec![None];
-        runtimes.extend(Runtime::value_variants().iter().copied().filter(|r| r.fits(preset.app_type) && Some(*r) != preset.runtime).map(Some));
+        runtimes.extend(
+            Runtime::value_variants()
+                .iter()
+                .copied()
+                .filter(|r| r.fits(preset.app_type) && Some(*r) != preset.runtime)
+                .map(Some),
+        );
         for runtime in runtimes {
             for traffic in Traffic::value_variants() {
                 for cost in Cost::value_variants() {
@@ -428,14 +565,23 @@ pub fn infer(
                         }
                         if s.app_type == crate::spec::AppType::Nginx {
                             // nginx images have a shell unless the input's preStop could only sleep.
-                            s.image_has_shell = !matches!(obs.pre_stop, Some(PreStop::Sleep { .. }));
+                            s.image_has_shell =
+                                !matches!(obs.pre_stop, Some(PreStop::Sleep { .. }));
                         } else {
                             s.image_has_shell = preset.image_has_shell;
                         }
                         let plan = crate::policy::plan(&s, preset);
                         // Ties go to the preset's own traffic, cost and exposure.
-                        let nginx_image = image.rsplit('/').next().is_some_and(|r| r.contains("nginx"));
-                        let hint = if nginx_image && preset.app_type == crate::spec::AppType::Nginx { -4 } else { 0 };
+                        let nginx_image = image
+                            .rsplit('/')
+                            .next()
+                            .is_some_and(|r| r.contains("nginx"));
+                        let hint = if nginx_image && preset.app_type == crate::spec::AppType::Nginx
+                        {
+                            -4
+                        } else {
+                            0
+                        };
                         let sc = (score(&s, preset, &plan, &obs) + hint) * 8
                             + i64::from(s.traffic != preset.traffic)
                             + i64::from(s.cost != preset.cost)
@@ -460,17 +606,31 @@ pub fn infer(
         s.pod_annotations.clear();
         crate::policy::plan(&s, &preset)
     };
-    let tuned: Vec<(String, String)> = plain.env.iter().map(|e| (e.value.name.clone(), e.value.value.clone())).collect();
+    let tuned: Vec<(String, String)> = plain
+        .env
+        .iter()
+        .map(|e| (e.value.name.clone(), e.value.value.clone()))
+        .collect();
     spec.env.retain(|e| {
-        !(e.secret_key_ref.is_none() && e.config_map_key_ref.is_none() && tuned.iter().any(|(n, v)| *n == e.name && Some(v) == e.value.as_ref()))
+        !(e.secret_key_ref.is_none()
+            && e.config_map_key_ref.is_none()
+            && tuned
+                .iter()
+                .any(|(n, v)| *n == e.name && Some(v) == e.value.as_ref()))
     });
     let pod_labels = string_map(d.pointer("/spec/template/metadata/labels"));
-    spec.pod_labels = pod_labels.into_iter().filter(|(k, v)| !OWN_LABELS.contains(&k.as_str()) && plain.pod_labels.get(k) != Some(v)).collect();
-    let rendered = crate::render::bundle(&{
-        let mut s = spec.clone();
-        s.pod_annotations.clear();
-        s
-    }, &crate::policy::plan(&spec, &preset))?;
+    spec.pod_labels = pod_labels
+        .into_iter()
+        .filter(|(k, v)| !OWN_LABELS.contains(&k.as_str()) && plain.pod_labels.get(k) != Some(v))
+        .collect();
+    let rendered = crate::render::bundle(
+        &{
+            let mut s = spec.clone();
+            s.pod_annotations.clear();
+            s
+        },
+        &crate::policy::plan(&spec, &preset),
+    )?;
     let rendered_pod_annotations = rendered
         .files
         .iter()
@@ -494,7 +654,11 @@ pub fn infer(
                 r.class_name = None;
             }
         },
-        |s| s.load_balancer = s.load_balancer.filter(|l| l.scheme.is_some() || l.profile != LoadBalancerProfile::Generic),
+        |s| {
+            s.load_balancer = s
+                .load_balancer
+                .filter(|l| l.scheme.is_some() || l.profile != LoadBalancerProfile::Generic)
+        },
         |s| s.network_policy = crate::route::NetworkPolicy::enabled(),
     ];
     // The objects, not the text: a reason comment may differ ("the class asked for").
@@ -506,7 +670,13 @@ pub fn infer(
             .filter(|f| f.path.ends_with(".yaml") && f.path != "zerodown.yaml")
             .map(|f| crate::check::Source::new(f.path, f.contents))
             .collect();
-        Some(crate::check::manifests::read_manifests(&sources).0.into_iter().map(|m| m.value).collect())
+        Some(
+            crate::check::manifests::read_manifests(&sources)
+                .0
+                .into_iter()
+                .map(|m| m.value)
+                .collect(),
+        )
     };
     let reference = manifests(&spec);
     for simplify in simpler {
@@ -516,7 +686,11 @@ pub fn infer(
             spec = s;
         }
     }
-    if obs.max_replicas.is_some_and(|m| m != plain.hpa.max_replicas.value) && spec.scaling.is_none() {
+    if obs
+        .max_replicas
+        .is_some_and(|m| m != plain.hpa.max_replicas.value)
+        && spec.scaling.is_none()
+    {
         warnings.push(format!(
             "the HPA's maxReplicas {} is not what traffic `{}` and cost `{}` give ({}): the spec has no maxReplicas answer; the bundle uses {}",
             obs.max_replicas.unwrap_or(0),
@@ -527,10 +701,18 @@ pub fn infer(
         ));
     }
     let mut w = Vec::new();
-    let spec = spec.validated(&preset, &mut w).map_err(|errs| Error::Usage {
-        message: format!("the spec inferred from {} does not validate:\n{errs}", dep.display()),
-        help: Some("fix the named field in the input (or pass --namespace), then run adopt again".into()),
-    })?;
+    let spec = spec
+        .validated(&preset, &mut w)
+        .map_err(|errs| Error::Usage {
+            message: format!(
+                "the spec inferred from {} does not validate:\n{errs}",
+                dep.display()
+            ),
+            help: Some(
+                "fix the named field in the input (or pass --namespace), then run adopt again"
+                    .into(),
+            ),
+        })?;
     warnings.extend(w);
     Ok((spec, preset, notes))
 }
@@ -593,7 +775,10 @@ fn observe(app: &App<'_>, main: &Value, pod: &Value) -> Observed {
     if let Some(h) = app.hpa {
         let v = &h.value;
         o.min_replicas = v.pointer("/spec/minReplicas").and_then(int).unwrap_or(1) as u32;
-        o.max_replicas = v.pointer("/spec/maxReplicas").and_then(int).map(|m| m as u32);
+        o.max_replicas = v
+            .pointer("/spec/maxReplicas")
+            .and_then(int)
+            .map(|m| m as u32);
         o.cpu_target = v
             .pointer("/spec/metrics")
             .and_then(Value::as_array)
@@ -604,19 +789,36 @@ fn observe(app: &App<'_>, main: &Value, pod: &Value) -> Observed {
             .or(v.pointer("/spec/targetCPUUtilizationPercentage"))
             .and_then(int)
             .map(|t| t as u32);
-        o.up_window = v.pointer("/spec/behavior/scaleUp/stabilizationWindowSeconds").and_then(int).map(|t| t as u32);
-        o.down_window = v.pointer("/spec/behavior/scaleDown/stabilizationWindowSeconds").and_then(int).map(|t| t as u32);
+        o.up_window = v
+            .pointer("/spec/behavior/scaleUp/stabilizationWindowSeconds")
+            .and_then(int)
+            .map(|t| t as u32);
+        o.down_window = v
+            .pointer("/spec/behavior/scaleDown/stabilizationWindowSeconds")
+            .and_then(int)
+            .map(|t| t as u32);
     } else if let Some(so) = app.scaled_object {
         let v = &so.value;
         o.keda = true;
-        o.min_replicas = v.pointer("/spec/minReplicaCount").and_then(int).unwrap_or(1) as u32;
+        o.min_replicas = v
+            .pointer("/spec/minReplicaCount")
+            .and_then(int)
+            .unwrap_or(1) as u32;
         let b = "/spec/advanced/horizontalPodAutoscalerConfig/behavior";
-        o.up_window = v.pointer(&format!("{b}/scaleUp/stabilizationWindowSeconds")).and_then(int).map(|t| t as u32);
-        o.down_window = v.pointer(&format!("{b}/scaleDown/stabilizationWindowSeconds")).and_then(int).map(|t| t as u32);
+        o.up_window = v
+            .pointer(&format!("{b}/scaleUp/stabilizationWindowSeconds"))
+            .and_then(int)
+            .map(|t| t as u32);
+        o.down_window = v
+            .pointer(&format!("{b}/scaleDown/stabilizationWindowSeconds"))
+            .and_then(int)
+            .map(|t| t as u32);
     } else {
         o.min_replicas = replicas.unwrap_or(1).max(0) as u32;
     }
-    o.hard_anti_affinity = pod.pointer("/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution").is_some();
+    o.hard_anti_affinity = pod
+        .pointer("/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution")
+        .is_some();
     o.pre_stop = main.pointer("/lifecycle/preStop").and_then(|p| {
         if let Some(s) = p.pointer("/sleep/seconds").and_then(int) {
             return Some(PreStop::Sleep { seconds: s as u32 });
@@ -626,20 +828,32 @@ fn observe(app: &App<'_>, main: &Value, pod: &Value) -> Observed {
             return None;
         }
         let secs = sleep_seconds(&cmd.join(" ")).unwrap_or(0);
-        Some(PreStop::Exec { command: cmd, seconds: secs })
+        Some(PreStop::Exec {
+            command: cmd,
+            seconds: secs,
+        })
     });
     o.env = main
         .get("env")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|e| Some((e.get("name")?.as_str()?.to_string(), e.get("value").map(scalar)?)))
+        .filter_map(|e| {
+            Some((
+                e.get("name")?.as_str()?.to_string(),
+                e.get("value").map(scalar)?,
+            ))
+        })
         .collect();
     o.liveness_timeout = main.pointer("/livenessProbe/timeoutSeconds").and_then(int);
     o.has_route = !app.ingresses.is_empty() || !app.http_routes.is_empty();
     let svc = app.services.first().map(|s| &s.value);
     let svc_ann = string_map(svc.and_then(|s| s.pointer("/metadata/annotations")));
-    let ing_ann = string_map(app.ingresses.first().and_then(|i| i.value.pointer("/metadata/annotations")));
+    let ing_ann = string_map(
+        app.ingresses
+            .first()
+            .and_then(|i| i.value.pointer("/metadata/annotations")),
+    );
     let ing_class = app
         .ingresses
         .first()
@@ -650,14 +864,34 @@ fn observe(app: &App<'_>, main: &Value, pod: &Value) -> Observed {
         Some("internal") => Some(LoadBalancerScheme::Internal),
         _ => None,
     };
-    o.load_balancer = if ing_class == Some("alb") || ing_ann.keys().any(|k| k.starts_with("alb.ingress.kubernetes.io/")) {
-        Some(LoadBalancer { profile: LoadBalancerProfile::AwsAlb, scheme: scheme(ing_ann.get("alb.ingress.kubernetes.io/scheme")) })
+    o.load_balancer = if ing_class == Some("alb")
+        || ing_ann
+            .keys()
+            .any(|k| k.starts_with("alb.ingress.kubernetes.io/"))
+    {
+        Some(LoadBalancer {
+            profile: LoadBalancerProfile::AwsAlb,
+            scheme: scheme(ing_ann.get("alb.ingress.kubernetes.io/scheme")),
+        })
     } else if svc_ann.contains_key("service.beta.kubernetes.io/aws-load-balancer-type") {
-        Some(LoadBalancer { profile: LoadBalancerProfile::AwsNlb, scheme: scheme(svc_ann.get("service.beta.kubernetes.io/aws-load-balancer-scheme")) })
+        Some(LoadBalancer {
+            profile: LoadBalancerProfile::AwsNlb,
+            scheme: scheme(svc_ann.get("service.beta.kubernetes.io/aws-load-balancer-scheme")),
+        })
     } else if svc_ann.contains_key("cloud.google.com/neg") {
-        Some(LoadBalancer { profile: LoadBalancerProfile::GkeNeg, scheme: None })
-    } else if svc.and_then(|s| s.pointer("/spec/type")).and_then(Value::as_str) == Some("LoadBalancer") {
-        Some(LoadBalancer { profile: LoadBalancerProfile::Generic, scheme: None })
+        Some(LoadBalancer {
+            profile: LoadBalancerProfile::GkeNeg,
+            scheme: None,
+        })
+    } else if svc
+        .and_then(|s| s.pointer("/spec/type"))
+        .and_then(Value::as_str)
+        == Some("LoadBalancer")
+    {
+        Some(LoadBalancer {
+            profile: LoadBalancerProfile::Generic,
+            scheme: None,
+        })
     } else {
         None
     };
@@ -666,8 +900,14 @@ fn observe(app: &App<'_>, main: &Value, pod: &Value) -> Observed {
 
 /// The seconds of `sleep N` in a preStop command.
 fn sleep_seconds(text: &str) -> Option<u32> {
-    let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || c == ';').filter(|w| !w.is_empty()).collect();
-    words.windows(2).find(|w| w[0] == "sleep" || w[0].ends_with("/sleep")).and_then(|w| w[1].parse().ok())
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .windows(2)
+        .find(|w| w[0] == "sleep" || w[0].ends_with("/sleep"))
+        .and_then(|w| w[1].parse().ok())
 }
 
 /// How far `plan` is from the input: lower is closer; 0 for the spec a zerodown bundle was
@@ -677,22 +917,49 @@ fn score(spec: &Spec, preset: &Preset, plan: &Plan, o: &Observed) -> i64 {
     let miss = |a: bool, w: i64| if a { 0 } else { w };
     s += miss(plan.hpa.min_replicas.value == o.min_replicas, 4);
     if !o.keda {
-        s += o.max_replicas.map_or(0, |m| miss(plan.hpa.max_replicas.value == m, 4));
-        s += o.cpu_target.map_or(0, |t| miss(plan.hpa.cpu_average_utilization.value == t, 3));
+        s += o
+            .max_replicas
+            .map_or(0, |m| miss(plan.hpa.max_replicas.value == m, 4));
+        s += o
+            .cpu_target
+            .map_or(0, |t| miss(plan.hpa.cpu_average_utilization.value == t, 3));
     }
-    s += o.up_window.map_or(0, |t| miss(plan.hpa.scale_up.value.stabilization_window_seconds == t, 1));
-    s += o.down_window.map_or(0, |t| miss(plan.hpa.scale_down.value.stabilization_window_seconds == t, 1));
-    s += miss(plan.spread.hard_anti_affinity.value == o.hard_anti_affinity, 3);
+    s += o.up_window.map_or(0, |t| {
+        miss(plan.hpa.scale_up.value.stabilization_window_seconds == t, 1)
+    });
+    s += o.down_window.map_or(0, |t| {
+        miss(
+            plan.hpa.scale_down.value.stabilization_window_seconds == t,
+            1,
+        )
+    });
+    s += miss(
+        plan.spread.hard_anti_affinity.value == o.hard_anti_affinity,
+        3,
+    );
     let pre = plan.shutdown.pre_stop.value.as_ref();
     s += match (pre, &o.pre_stop) {
-        (Some(a), Some(b)) => miss(a.seconds() == b.seconds(), 3) + miss(std::mem::discriminant(a) == std::mem::discriminant(b), 2) + miss(a == b, 1),
+        (Some(a), Some(b)) => {
+            miss(a.seconds() == b.seconds(), 3)
+                + miss(std::mem::discriminant(a) == std::mem::discriminant(b), 2)
+                + miss(a == b, 1)
+        }
         (None, None) => 0,
         _ => 3,
     };
     for e in &plan.env {
-        s += if o.env.get(&e.value.name) == Some(&e.value.value) { -3 } else { 3 };
+        s += if o.env.get(&e.value.name) == Some(&e.value.value) {
+            -3
+        } else {
+            3
+        };
     }
-    s += o.liveness_timeout.map_or(0, |t| miss(i64::from(plan.probes.liveness.value.timeout_seconds) == t, 1));
+    s += o.liveness_timeout.map_or(0, |t| {
+        miss(
+            i64::from(plan.probes.liveness.value.timeout_seconds) == t,
+            1,
+        )
+    });
     s += match (o.has_route, spec.exposure) {
         (true, Exposure::Internal) => 6,
         _ => 0,
@@ -701,7 +968,8 @@ fn score(spec: &Spec, preset: &Preset, plan: &Plan, o: &Observed) -> i64 {
         (true, Exposure::LoadBalancer) | (false, Exposure::Internal | Exposure::Ingress) => 0,
         _ => 6,
     };
-    s -= i64::from(preset.readiness == spec.readiness) + i64::from(preset.liveness == spec.liveness);
+    s -=
+        i64::from(preset.readiness == spec.readiness) + i64::from(preset.liveness == spec.liveness);
     // A preset whose own runtime explains the input beats another preset with a runtime override.
     s += i64::from(spec.runtime.is_some());
     s
@@ -728,7 +996,8 @@ fn keda(so: &Manifest) -> Result<crate::keda::Keda, String> {
                     *x = Value::String(scalar(x));
                 }
             }
-            serde_json::from_value::<crate::keda::Trigger>(Value::Object(clean)).map_err(|e| e.to_string())
+            serde_json::from_value::<crate::keda::Trigger>(Value::Object(clean))
+                .map_err(|e| e.to_string())
         })
         .collect::<Result<Vec<_>, _>>()?;
     let num = |p: &str| v.pointer(p).and_then(int).map(|n| n as u32);
@@ -744,8 +1013,15 @@ fn keda(so: &Manifest) -> Result<crate::keda::Keda, String> {
 fn route(app: &App<'_>, notes: &mut Notes) -> Option<Route> {
     if let Some(i) = app.ingresses.first() {
         let v = &i.value;
-        let rules: Vec<&Value> = v.pointer("/spec/rules").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
-        let hosts: Vec<String> = rules.iter().filter_map(|r| r.get("host").and_then(Value::as_str).map(str::to_string)).collect();
+        let rules: Vec<&Value> = v
+            .pointer("/spec/rules")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        let hosts: Vec<String> = rules
+            .iter()
+            .filter_map(|r| r.get("host").and_then(Value::as_str).map(str::to_string))
+            .collect();
         let path = rules
             .first()
             .and_then(|r| r.pointer("/http/paths/0/path"))
@@ -757,21 +1033,34 @@ fn route(app: &App<'_>, notes: &mut Notes) -> Option<Route> {
             return None;
         }
         if app.ingresses.len() > 1 {
-            notes.push(("Ingress".into(), "more Ingresses: the spec has one route in".into()));
+            notes.push((
+                "Ingress".into(),
+                "more Ingresses: the spec has one route in".into(),
+            ));
         }
         return Some(Route {
             kind: RouteKind::Ingress,
             hosts,
             path,
-            class_name: v.pointer("/spec/ingressClassName").and_then(Value::as_str).map(str::to_string),
-            tls_secret: v.pointer("/spec/tls/0/secretName").and_then(Value::as_str).map(str::to_string),
+            class_name: v
+                .pointer("/spec/ingressClassName")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            tls_secret: v
+                .pointer("/spec/tls/0/secretName")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             gateway: None,
         });
     }
     let r = app.http_routes.first()?;
     let v = &r.value;
     let parent = v.pointer("/spec/parentRefs/0");
-    let s = |p: Option<&Value>, k: &str| p.and_then(|p| p.get(k)).and_then(Value::as_str).map(str::to_string);
+    let s = |p: Option<&Value>, k: &str| {
+        p.and_then(|p| p.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     Some(Route {
         kind: RouteKind::HttpRoute,
         hosts: strings(v.pointer("/spec/hostnames")),
@@ -782,7 +1071,11 @@ fn route(app: &App<'_>, notes: &mut Notes) -> Option<Route> {
             .to_string(),
         class_name: None,
         tls_secret: None,
-        gateway: s(parent, "name").map(|name| GatewayRef { name, namespace: s(parent, "namespace"), section_name: s(parent, "sectionName") }),
+        gateway: s(parent, "name").map(|name| GatewayRef {
+            name,
+            namespace: s(parent, "namespace"),
+            section_name: s(parent, "sectionName"),
+        }),
     })
 }
 
@@ -811,7 +1104,9 @@ fn resources(c: &Value, preset: &Resources, warnings: &mut Vec<String>) -> Resou
     let req = cpu("/resources/requests/cpu");
     let lim = cpu("/resources/limits/cpu");
     r.cpu_request_millicores = req.or(lim).unwrap_or(preset.cpu_request_millicores).max(1);
-    r.cpu_limit_millicores = lim.unwrap_or(preset.cpu_limit_millicores.max(r.cpu_request_millicores)).max(r.cpu_request_millicores);
+    r.cpu_limit_millicores = lim
+        .unwrap_or(preset.cpu_limit_millicores.max(r.cpu_request_millicores))
+        .max(r.cpu_request_millicores);
     let mreq = mem("/resources/requests/memory");
     let mlim = mem("/resources/limits/memory");
     r.memory_mib = mlim.or(mreq).unwrap_or(preset.memory_mib).max(1);
@@ -826,7 +1121,9 @@ fn resources(c: &Value, preset: &Resources, warnings: &mut Vec<String>) -> Resou
             r.cpu_request_millicores, r.cpu_limit_millicores, r.memory_mib
         ));
     }
-    r.ephemeral_storage_mib = mem("/resources/limits/ephemeral-storage").unwrap_or(preset.ephemeral_storage_mib).max(1);
+    r.ephemeral_storage_mib = mem("/resources/limits/ephemeral-storage")
+        .unwrap_or(preset.ephemeral_storage_mib)
+        .max(1);
     // Into the spec's ranges (spec.rs: CPU 10-64000 m, memory 16 MiB-1 TiB, ephemeral 64 MiB-1 TiB).
     let fit = |v: u32, lo: u32, hi: u32, what: &str, unit: &str, warnings: &mut Vec<String>| {
         let c = v.clamp(lo, hi);
@@ -835,10 +1132,31 @@ fn resources(c: &Value, preset: &Resources, warnings: &mut Vec<String>) -> Resou
         }
         c
     };
-    r.cpu_request_millicores = fit(r.cpu_request_millicores, 10, 64000, "CPU request", "m", warnings);
-    r.cpu_limit_millicores = fit(r.cpu_limit_millicores, r.cpu_request_millicores, 64000, "CPU limit", "m", warnings);
+    r.cpu_request_millicores = fit(
+        r.cpu_request_millicores,
+        10,
+        64000,
+        "CPU request",
+        "m",
+        warnings,
+    );
+    r.cpu_limit_millicores = fit(
+        r.cpu_limit_millicores,
+        r.cpu_request_millicores,
+        64000,
+        "CPU limit",
+        "m",
+        warnings,
+    );
     r.memory_mib = fit(r.memory_mib, 16, 1_048_576, "memory", "Mi", warnings);
-    r.ephemeral_storage_mib = fit(r.ephemeral_storage_mib, 64, 1_048_576, "ephemeral-storage limit", "Mi", warnings);
+    r.ephemeral_storage_mib = fit(
+        r.ephemeral_storage_mib,
+        64,
+        1_048_576,
+        "ephemeral-storage limit",
+        "Mi",
+        warnings,
+    );
     r
 }
 
@@ -915,7 +1233,10 @@ mod tests {
     #[test]
     fn the_sleep_of_an_exec_pre_stop() {
         assert_eq!(sleep_seconds("sleep 10"), Some(10));
-        assert_eq!(sleep_seconds("/bin/sh -c sleep 15; nginx -s quit"), Some(15));
+        assert_eq!(
+            sleep_seconds("/bin/sh -c sleep 15; nginx -s quit"),
+            Some(15)
+        );
         assert_eq!(sleep_seconds("/bin/true"), None);
     }
 }

@@ -94,7 +94,10 @@ pub fn adopt(sources: &[Source], options: &Options) -> Result<Adopted, Error> {
 
 /// Picks the Deployment and the objects that belong to it.
 pub fn select<'a>(manifests: &'a [Manifest], name: Option<&str>) -> Result<App<'a>, Error> {
-    let deployments: Vec<&Manifest> = manifests.iter().filter(|m| m.kind == "Deployment").collect();
+    let deployments: Vec<&Manifest> = manifests
+        .iter()
+        .filter(|m| m.kind == "Deployment")
+        .collect();
     let listed = || {
         deployments
             .iter()
@@ -191,7 +194,12 @@ pub fn select<'a>(manifests: &'a [Manifest], name: Option<&str>) -> Result<App<'
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .flat_map(|rule| rule.get("backendRefs").and_then(Value::as_array).into_iter().flatten())
+                .flat_map(|rule| {
+                    rule.get("backendRefs")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                })
                 .any(|b| {
                     b.get("name")
                         .and_then(Value::as_str)

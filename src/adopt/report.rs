@@ -120,15 +120,31 @@ const SERVER_DEFAULTS: [(&str, &str); 24] = [
 ];
 
 /// Server-set fields of a live Service (allocated by the API server, never written by a user).
-const SERVER_FIELDS: [&str; 4] = ["spec.clusterIP", "spec.clusterIPs", "spec.ipFamilies", "nodePort"];
+const SERVER_FIELDS: [&str; 4] = [
+    "spec.clusterIP",
+    "spec.clusterIPs",
+    "spec.ipFamilies",
+    "nodePort",
+];
 
 /// Compares `app` with `bundle` (rendered from `plan`). Adds a loud warning when the
 /// Deployment's selector differs (it is immutable).
-pub fn compare(app: &App<'_>, bundle: &Bundle, plan: &Plan, notes: Notes, warnings: &mut Vec<String>) -> Report {
+pub fn compare(
+    app: &App<'_>,
+    bundle: &Bundle,
+    plan: &Plan,
+    notes: Notes,
+    warnings: &mut Vec<String>,
+) -> Report {
     let sources: Vec<Source> = bundle
         .files
         .iter()
-        .filter(|f| f.path.ends_with(".yaml") && !f.path.contains('/') && f.path != "zerodown.yaml" && f.path != "kustomization.yaml")
+        .filter(|f| {
+            f.path.ends_with(".yaml")
+                && !f.path.contains('/')
+                && f.path != "zerodown.yaml"
+                && f.path != "kustomization.yaml"
+        })
         .map(|f| Source::new(f.path.clone(), f.contents.clone()))
         .collect();
     let (rendered, _) = read_manifests(&sources);
@@ -186,7 +202,10 @@ pub fn compare(app: &App<'_>, bundle: &Bundle, plan: &Plan, notes: Notes, warnin
             (Some(i), Some(o)) => diff(kind, i, o, &rows, &notes, &mut report),
         }
     }
-    if let (Some(dep), Some(out)) = (app.deployment, rendered.iter().find(|m| m.kind == "Deployment")) {
+    if let (Some(dep), Some(out)) = (
+        app.deployment,
+        rendered.iter().find(|m| m.kind == "Deployment"),
+    ) {
         let old = dep.value.pointer("/spec/selector");
         let new = out.value.pointer("/spec/selector");
         if old.is_some() && old != new {
@@ -201,7 +220,14 @@ pub fn compare(app: &App<'_>, bundle: &Bundle, plan: &Plan, notes: Notes, warnin
     report
 }
 
-fn diff(kind: &str, input: &Manifest, out: &Manifest, rows: &[crate::plan::Row], notes: &Notes, report: &mut Report) {
+fn diff(
+    kind: &str,
+    input: &Manifest,
+    out: &Manifest,
+    rows: &[crate::plan::Row],
+    notes: &Notes,
+    report: &mut Report,
+) {
     let mut a = BTreeMap::new();
     flatten(&input.value, String::new(), &mut a);
     let mut b = BTreeMap::new();
@@ -210,15 +236,24 @@ fn diff(kind: &str, input: &Manifest, out: &Manifest, rows: &[crate::plan::Row],
     let rename = |m: BTreeMap<String, String>, from: &str, to: &str| -> BTreeMap<String, String> {
         let pat = format!("containers[{from}]");
         let with = format!("containers[{to}]");
-        m.into_iter().map(|(k, v)| (k.replace(&pat, &with), v)).collect()
+        m.into_iter()
+            .map(|(k, v)| (k.replace(&pat, &with), v))
+            .collect()
     };
     if kind == "Deployment" {
-        let first = |v: &Value| v.pointer("/spec/template/spec/containers/0/name").and_then(Value::as_str).map(str::to_string);
+        let first = |v: &Value| {
+            v.pointer("/spec/template/spec/containers/0/name")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         let main = input
             .value
             .pointer("/spec/template/spec/containers")
             .and_then(Value::as_array)
-            .and_then(|cs| cs.iter().find(|c| c.get("name").and_then(Value::as_str) == Some(input.name.as_str())))
+            .and_then(|cs| {
+                cs.iter()
+                    .find(|c| c.get("name").and_then(Value::as_str) == Some(input.name.as_str()))
+            })
             .and_then(|c| c.get("name").and_then(Value::as_str).map(str::to_string))
             .or_else(|| first(&input.value));
         if let (Some(from), Some(to)) = (main, first(&out.value)) {
@@ -239,8 +274,13 @@ fn diff(kind: &str, input: &Manifest, out: &Manifest, rows: &[crate::plan::Row],
         if to.is_none() && is_server_default(path, from) {
             continue;
         }
-        let change = if to.is_some() { ChangeKind::Changed } else { ChangeKind::Dropped };
-        let service_port = kind == "Service" && path.starts_with("spec.ports") && path.ends_with(".port");
+        let change = if to.is_some() {
+            ChangeKind::Changed
+        } else {
+            ChangeKind::Dropped
+        };
+        let service_port =
+            kind == "Service" && path.starts_with("spec.ports") && path.ends_with(".port");
         let reason = note_for(notes, path)
             .or_else(|| service_port.then(|| "the bundle's Service listens on the container port (the spec has one port): clients that call the old port must move to the new one, or keep the old port in the custom/ layer".to_string()))
             .or_else(|| reason_for(kind, path, rows))
@@ -251,32 +291,62 @@ fn diff(kind: &str, input: &Manifest, out: &Manifest, rows: &[crate::plan::Row],
                     "the bundle's value for this spec".into()
                 }
             });
-        report.changes.push(Change { kind: kind.into(), name: name.clone(), field: path.clone(), from: Some(from.clone()), to: to.cloned(), change, reason });
+        report.changes.push(Change {
+            kind: kind.into(),
+            name: name.clone(),
+            field: path.clone(),
+            from: Some(from.clone()),
+            to: to.cloned(),
+            change,
+            reason,
+        });
     }
     for (path, to) in &b {
         if a.contains_key(path) {
             continue;
         }
-        let reason = reason_for(kind, path, rows).unwrap_or_else(|| "part of every zerodown bundle".into());
-        report.changes.push(Change { kind: kind.into(), name: name.clone(), field: path.clone(), from: None, to: Some(to.clone()), change: ChangeKind::Added, reason });
+        let reason =
+            reason_for(kind, path, rows).unwrap_or_else(|| "part of every zerodown bundle".into());
+        report.changes.push(Change {
+            kind: kind.into(),
+            name: name.clone(),
+            field: path.clone(),
+            from: None,
+            to: Some(to.clone()),
+            change: ChangeKind::Added,
+            reason,
+        });
     }
 }
 
 fn is_server_default(path: &str, value: &str) -> bool {
-    if SERVER_FIELDS.iter().any(|f| path == *f || path.ends_with(&format!(".{f}"))) {
+    if SERVER_FIELDS
+        .iter()
+        .any(|f| path == *f || path.ends_with(&format!(".{f}")))
+    {
         return true;
     }
-    SERVER_DEFAULTS.iter().any(|(suffix, v)| path.ends_with(suffix) && value == *v)
+    SERVER_DEFAULTS
+        .iter()
+        .any(|(suffix, v)| path.ends_with(suffix) && value == *v)
 }
 
 fn note_for(notes: &Notes, path: &str) -> Option<String> {
-    notes.iter().find(|(p, _)| path == p || path.starts_with(&format!("{p}.")) || path.starts_with(&format!("{p}["))).map(|(_, w)| w.clone())
+    notes
+        .iter()
+        .find(|(p, _)| {
+            path == p || path.starts_with(&format!("{p}.")) || path.starts_with(&format!("{p}["))
+        })
+        .map(|(_, w)| w.clone())
 }
 
 /// The plan's reason for a field: the row of the same object whose field's segments appear in
 /// order in the path (`startupProbe` in `...containers[app].startupProbe.periodSeconds`).
 fn reason_for(kind: &str, path: &str, rows: &[crate::plan::Row]) -> Option<String> {
-    let segs: Vec<&str> = path.split('.').map(|s| s.split('[').next().unwrap_or(s)).collect();
+    let segs: Vec<&str> = path
+        .split('.')
+        .map(|s| s.split('[').next().unwrap_or(s))
+        .collect();
     let env_name = path.split("env[").nth(1).and_then(|r| r.split(']').next());
     let mut hit = None;
     for r in rows.iter().filter(|r| r.object == kind) {
@@ -301,15 +371,29 @@ fn reason_for(kind: &str, path: &str, rows: &[crate::plan::Row]) -> Option<Strin
 /// Flattens to leaves: `a.b[name].c` for list items with a `name` (containers, env, ports,
 /// volumes), `a.b[0]` otherwise; a list of scalars is one leaf.
 fn flatten(v: &Value, path: String, out: &mut BTreeMap<String, String>) {
-    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
     match v {
         Value::Object(m) if !m.is_empty() => {
             for (k, x) in m {
                 if path == "metadata" && (k == "creationTimestamp") {
                     continue;
                 }
-                let key = if k.contains('.') || k.contains('/') { format!("[{k}]") } else { k.clone() };
-                let p = if key.starts_with('[') { format!("{path}{key}") } else { join(&key) };
+                let key = if k.contains('.') || k.contains('/') {
+                    format!("[{k}]")
+                } else {
+                    k.clone()
+                };
+                let p = if key.starts_with('[') {
+                    format!("{path}{key}")
+                } else {
+                    join(&key)
+                };
                 flatten(x, p, out);
             }
         }

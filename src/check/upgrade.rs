@@ -70,11 +70,19 @@ pub fn check(new: &[Source], old: &[Source]) -> Vec<Finding> {
     out
 }
 
-fn finding(rule: &'static str, severity: Option<Severity>, message: String, m: &Manifest, i: usize) -> Finding {
+fn finding(
+    rule: &'static str,
+    severity: Option<Severity>,
+    message: String,
+    m: &Manifest,
+    i: usize,
+) -> Finding {
     let doc = super::rules::rule_doc(rule);
     Finding {
         rule,
-        severity: severity.or(doc.map(|d| d.severity)).unwrap_or(Severity::Error),
+        severity: severity
+            .or(doc.map(|d| d.severity))
+            .unwrap_or(Severity::Error),
         message,
         fix: doc.map(|d| d.fix.to_string()).unwrap_or_default(),
         file: m.file.clone(),
@@ -142,7 +150,10 @@ fn immutable(o: &Manifest, n: &Manifest, push: &mut Push<'_>) {
         }
     }
     if n.kind == "Job" {
-        for (p, field) in [("/spec/template", "template"), ("/spec/selector", "selector")] {
+        for (p, field) in [
+            ("/spec/template", "template"),
+            ("/spec/selector", "selector"),
+        ] {
             if changed(p) {
                 push(
                     "upgrade-job-immutable",
@@ -153,7 +164,12 @@ fn immutable(o: &Manifest, n: &Manifest, push: &mut Push<'_>) {
         }
     }
     if n.kind == "Service" {
-        let ip = |v: &Value| at(v, "/spec/clusterIP").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+        let ip = |v: &Value| {
+            at(v, "/spec/clusterIP")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         if let (Some(a), Some(b)) = (ip(ov), ip(nv)) {
             if a != b {
                 push(
@@ -163,7 +179,12 @@ fn immutable(o: &Manifest, n: &Manifest, push: &mut Push<'_>) {
                 );
             }
         }
-        let ty = |v: &Value| at(v, "/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+        let ty = |v: &Value| {
+            at(v, "/spec/type")
+                .and_then(Value::as_str)
+                .unwrap_or("ClusterIP")
+                .to_string()
+        };
         let (a, b) = (ty(ov), ty(nv));
         if a != b && (a == "ExternalName" || b == "ExternalName") {
             push(
@@ -194,7 +215,11 @@ fn immutable(o: &Manifest, n: &Manifest, push: &mut Push<'_>) {
                 "PersistentVolumeClaim spec changes beyond resources.requests.storage: a bound claim's spec is immutable (only a larger storage request may be applied), so the apply fails".into(),
             );
         }
-        let size = |v: &Value| at(v, "/spec/resources/requests/storage").and_then(Value::as_str).and_then(|s| crate::adopt::infer::mebibytes(s));
+        let size = |v: &Value| {
+            at(v, "/spec/resources/requests/storage")
+                .and_then(Value::as_str)
+                .and_then(crate::adopt::infer::mebibytes)
+        };
         if let (Some(a), Some(b)) = (size(ov), size(nv)) {
             if b < a {
                 push(
@@ -211,7 +236,10 @@ fn replicas(o: &Manifest, n: &Manifest, push: &mut Push<'_>) {
     if !["Deployment", "StatefulSet", "ReplicaSet"].contains(&n.kind.as_str()) {
         return;
     }
-    if let (Some(r), None) = (at(&o.value, "/spec/replicas"), at(&n.value, "/spec/replicas")) {
+    if let (Some(r), None) = (
+        at(&o.value, "/spec/replicas"),
+        at(&n.value, "/spec/replicas"),
+    ) {
         if r.as_i64().is_some_and(|r| r > 1) {
             push(
                 "upgrade-replicas-reset",
@@ -229,12 +257,25 @@ fn replicas(o: &Manifest, n: &Manifest, push: &mut Push<'_>) {
 fn pods<'a>(objs: &'a [Manifest], ns: &str) -> Vec<(&'a Manifest, BTreeMap<String, String>)> {
     objs.iter()
         .filter(|m| m.namespace == ns && WORKLOADS.contains(&m.kind.as_str()))
-        .map(|m| (m, crate::adopt::string_map(at(&m.value, "/spec/template/metadata/labels"))))
+        .map(|m| {
+            (
+                m,
+                crate::adopt::string_map(at(&m.value, "/spec/template/metadata/labels")),
+            )
+        })
         .collect()
 }
 
-fn service(o: Option<&Manifest>, n: &Manifest, old: &[Manifest], new: &[Manifest], push: &mut Push<'_>) {
-    let Some(sel) = LabelSelector::from_map(at(&n.value, "/spec/selector")).filter(|s| !s.is_empty()) else {
+fn service(
+    o: Option<&Manifest>,
+    n: &Manifest,
+    old: &[Manifest],
+    new: &[Manifest],
+    push: &mut Push<'_>,
+) {
+    let Some(sel) =
+        LabelSelector::from_map(at(&n.value, "/spec/selector")).filter(|s| !s.is_empty())
+    else {
         return;
     };
     let old_pods = pods(old, &n.namespace);
@@ -245,7 +286,9 @@ fn service(o: Option<&Manifest>, n: &Manifest, old: &[Manifest], new: &[Manifest
     let old_hit: Vec<_> = old_pods.iter().filter(|(_, l)| sel.matches(l)).collect();
     let new_hit: Vec<_> = new_pods.iter().filter(|(_, l)| sel.matches(l)).collect();
     let old_sel = o.and_then(|o| LabelSelector::from_map(at(&o.value, "/spec/selector")));
-    let selected_before = old_sel.as_ref().is_some_and(|s| old_pods.iter().any(|(_, l)| s.matches(l)));
+    let selected_before = old_sel
+        .as_ref()
+        .is_some_and(|s| old_pods.iter().any(|(_, l)| s.matches(l)));
     if selected_before && old_hit.is_empty() {
         if new_hit.is_empty() {
             push(
@@ -271,8 +314,16 @@ fn service(o: Option<&Manifest>, n: &Manifest, old: &[Manifest], new: &[Manifest
             .flatten()
             .any(|p| p.get("targetPort").and_then(Value::as_str) == Some(name))
     };
-    for p in n.value.pointer("/spec/ports").and_then(Value::as_array).into_iter().flatten() {
-        let Some(name) = p.get("targetPort").and_then(Value::as_str) else { continue };
+    for p in n
+        .value
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(name) = p.get("targetPort").and_then(Value::as_str) else {
+            continue;
+        };
         if old_target(name) {
             continue;
         }
@@ -282,7 +333,12 @@ fn service(o: Option<&Manifest>, n: &Manifest, old: &[Manifest], new: &[Manifest
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .flat_map(|c| c.get("ports").and_then(Value::as_array).into_iter().flatten())
+                .flat_map(|c| {
+                    c.get("ports")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                })
                 .any(|cp| cp.get("name").and_then(Value::as_str) == Some(name))
         };
         let running: Vec<_> = old_pods.iter().filter(|(_, l)| sel.matches(l)).collect();
@@ -296,8 +352,15 @@ fn service(o: Option<&Manifest>, n: &Manifest, old: &[Manifest], new: &[Manifest
     }
 }
 
-fn pdb(o: Option<&Manifest>, n: &Manifest, old: &[Manifest], new: &[Manifest], push: &mut Push<'_>) {
-    let (Some(o), Some(sel)) = (o, LabelSelector::from_value(at(&n.value, "/spec/selector"))) else {
+fn pdb(
+    o: Option<&Manifest>,
+    n: &Manifest,
+    old: &[Manifest],
+    new: &[Manifest],
+    push: &mut Push<'_>,
+) {
+    let (Some(o), Some(sel)) = (o, LabelSelector::from_value(at(&n.value, "/spec/selector")))
+    else {
         return;
     };
     let Some(old_sel) = LabelSelector::from_value(at(&o.value, "/spec/selector")) else {

@@ -20,7 +20,9 @@ pub fn check(yaml: &str) -> Report {
 
 /// An upgrade sample from `tests/fixtures/upgrade/NAME/{old,new}.yaml`.
 pub fn upgrade(name: &str) -> String {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/upgrade").join(name);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/upgrade")
+        .join(name);
     let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
     format!("{}{AGAINST}{}", read("old.yaml"), read("new.yaml"))
 }

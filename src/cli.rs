@@ -56,7 +56,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Write the zerodown.yaml of an existing Deployment (files, a Helm render or a live cluster)
     #[command(
-        after_help = "Examples:\n  zerodown adopt deploy/checkout/\n  helm template shop charts/checkout \\\n      | zerodown adopt - -o checkout/zerodown.yaml\n  kubectl get deploy,svc,pdb,hpa,ingress -n shop -o yaml \\\n      | zerodown adopt - --name checkout\n  # the spec on stdout, the report as JSON\n  zerodown adopt deploy/ -o - --format json 2> adopt-report.json\n  # then render the bundle from it\n  zerodown render -f zerodown.yaml\n\nThe report (stderr) lists, per object and field, what the bundle would change and\nwhy, and every field of the input it could not carry over.\n\nExit codes: 0 written, 2 unreadable input, no Deployment, several without --name,\nor an existing output file without --force."
+        after_help = "Examples:\n  zerodown adopt deploy/checkout/\n  helm template shop charts/checkout \\\n      | zerodown adopt - -o checkout/zerodown.yaml\n  kubectl get deploy,svc,pdb,hpa,ingress -n shop -o yaml \\\n      | zerodown adopt - --name checkout\n  # the spec on stdout, the report as JSON\n  zerodown adopt deploy/ -o - --format json 2> adopt-report.json\n  # then render the bundle from it\n  zerodown render -f zerodown.yaml\n\nThe report (stderr) lists, per object and field, what the bundle\nwould change and why, and every input field it could not carry over.\n\nExit codes: 0 written; 2 unreadable input, no Deployment, several\nwithout --name, or an existing output file without --force."
     )]
     Adopt(AdoptArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish)

@@ -998,7 +998,9 @@ fn adopt(args: crate::cli::AdoptArgs) -> Result<i32, Error> {
                 "{} exists; adopt never replaces a file without --force",
                 args.output.display()
             ),
-            help: "pass --force to replace it, -o OTHER.yaml to write elsewhere, or -o - for stdout".into(),
+            help:
+                "pass --force to replace it, -o OTHER.yaml to write elsewhere, or -o - for stdout"
+                    .into(),
         });
     }
     let sources = crate::adopt::load(&args.paths, &mut std::io::stdin().lock())?;

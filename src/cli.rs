@@ -54,6 +54,11 @@ pub enum Command {
         after_help = "Examples:\n  # every *.yaml/*.yml below deploy/\n  zerodown check deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod \\\n      | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above\nit, 2 unreadable input."
     )]
     Check(CheckArgs),
+    /// Write the zerodown.yaml of an existing Deployment (files, a Helm render or a live cluster)
+    #[command(
+        after_help = "Examples:\n  zerodown adopt deploy/checkout/\n  helm template shop charts/checkout \\\n      | zerodown adopt - -o checkout/zerodown.yaml\n  kubectl get deploy,svc,pdb,hpa,ingress -n shop -o yaml \\\n      | zerodown adopt - --name checkout\n  # the spec on stdout, the report as JSON\n  zerodown adopt deploy/ -o - --format json 2> adopt-report.json\n  # then render the bundle from it\n  zerodown render -f zerodown.yaml\n\nThe report (stderr) lists, per object and field, what the bundle\nwould change and why, and every input field it could not carry over.\n\nExit codes: 0 written; 2 unreadable input, no Deployment, several\nwithout --name, or an existing output file without --force."
+    )]
+    Adopt(AdoptArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish)
     #[command(
         after_help = "Examples:\n  zerodown completions bash \\\n      > ~/.local/share/bash-completion/completions/zerodown\n  zerodown completions zsh > \"${fpath[1]}/_zerodown\"\n  zerodown completions fish > ~/.config/fish/completions/zerodown.fish"
@@ -154,6 +159,43 @@ pub struct CheckArgs {
     /// List every rule with its id, severity and title
     #[arg(long)]
     pub list_rules: bool,
+    /// The previous version of the same manifests (a file, a folder, or `-` for stdin): report
+    /// what the upgrade from it to PATH breaks (immutable fields, orphaned pods, a reset of
+    /// spec.replicas, a renamed port)
+    #[arg(long, value_name = "OLD")]
+    pub against: Option<PathBuf>,
+}
+
+/// Flags of `zerodown adopt`.
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// Files or folders of manifests (*.yaml, *.yml), or `-` for stdin
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The Deployment to adopt (NAME or NAMESPACE/NAME) when the input has several
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Namespace of the spec [default: the Deployment's; its name when that is `default`]
+    #[arg(short, long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Where to write the spec; `-` for stdout
+    #[arg(short, long, value_name = "FILE", default_value = "zerodown.yaml")]
+    pub output: PathBuf,
+    /// Replace the output file if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// Format of the report on stderr
+    #[arg(long, value_enum, default_value_t = AdoptFormat::Human)]
+    pub format: AdoptFormat,
+}
+
+/// Format of the `adopt` report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AdoptFormat {
+    /// One block per object, one line per field, then the warnings.
+    Human,
+    /// Stable JSON (version 1): deployment, preset, warnings, changes.
+    Json,
 }
 
 /// Flags of `zerodown new`. Every answer is optional; the preset fills the rest.

@@ -23,6 +23,7 @@ pub fn run(command: Command) -> Result<i32, Error> {
         Command::Explain(args) => explain(args),
         Command::Presets(args) => presets(args),
         Command::Check(args) => check(args),
+        Command::Adopt(args) => adopt(args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut out = std::io::stdout().lock();
@@ -952,7 +953,18 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
         }
         return Ok(EXIT_OK);
     }
-    let report = check::check_paths(&args.paths, &mut std::io::stdin().lock());
+    let report = match &args.against {
+        Some(old) => {
+            if old.as_os_str() == "-" && args.paths.iter().any(|p| p.as_os_str() == "-") {
+                return Err(Error::usage(
+                    "`--against -` and `-` in PATH both read stdin; only one of the versions can come from it",
+                    "write one version to a file: git show HEAD~1:deploy/app.yaml > /tmp/old.yaml && zerodown check deploy/app.yaml --against /tmp/old.yaml",
+                ));
+            }
+            check::check_paths_against(&args.paths, old, &mut std::io::stdin().lock())
+        }
+        None => check::check_paths(&args.paths, &mut std::io::stdin().lock()),
+    };
     let opts = CheckOptions {
         format: match args.format {
             CheckFormat::Human => check::Format::Human,
@@ -976,4 +988,56 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
             source: e,
         })?;
     Ok(report.exit_code(opts.fail_on))
+}
+
+fn adopt(args: crate::cli::AdoptArgs) -> Result<i32, Error> {
+    let to_stdout = args.output.as_os_str() == "-";
+    if !to_stdout && args.output.exists() && !args.force {
+        return Err(Error::Conflict {
+            message: format!(
+                "{} exists; adopt never replaces a file without --force",
+                args.output.display()
+            ),
+            help:
+                "pass --force to replace it, -o OTHER.yaml to write elsewhere, or -o - for stdout"
+                    .into(),
+        });
+    }
+    let sources = crate::adopt::load(&args.paths, &mut std::io::stdin().lock())?;
+    let adopted = crate::adopt::adopt(
+        &sources,
+        &crate::adopt::Options {
+            name: args.name.clone(),
+            namespace: args.namespace.clone(),
+        },
+    )?;
+    let text = specfile::spec_file_text(&adopted.spec)?;
+    match args.format {
+        crate::cli::AdoptFormat::Json => {
+            let doc = serde_json::json!({
+                "version": 1,
+                "deployment": format!("{}/{}", adopted.spec.namespace, adopted.spec.name),
+                "preset": adopted.spec.preset,
+                "warnings": adopted.warnings,
+                "changes": adopted.report.changes,
+            });
+            eprintln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        crate::cli::AdoptFormat::Human => {
+            eprint!("{}", adopted.report.human());
+            warn_all(&adopted.warnings);
+        }
+    }
+    if to_stdout {
+        print!("{text}");
+    } else {
+        crate::bundle::replace_file(&args.output, &text)?;
+        eprintln!("{:>12} {}", "Created", args.output.display());
+        eprintln!(
+            "note: review {} and run `zerodown render -f {}` to write the bundle; its README says how to apply it over the running Deployment",
+            args.output.display(),
+            args.output.display()
+        );
+    }
+    Ok(EXIT_OK)
 }

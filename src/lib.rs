@@ -4,6 +4,7 @@
 //! [`plan::Plan`] (every tuned value with its reason, by the pure [`policy`]) ->
 //! [`bundle::Bundle`] (files, by [`render`]) -> disk or stdout.
 
+pub mod adopt;
 pub mod bundle;
 pub mod check;
 pub mod cli;

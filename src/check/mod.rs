@@ -26,6 +26,7 @@ mod disruption;
 mod image;
 mod index;
 mod load;
+pub mod manifests;
 mod model;
 mod parse;
 mod probes;
@@ -39,6 +40,7 @@ mod shutdown;
 mod spread;
 mod suppress;
 mod traffic;
+pub mod upgrade;
 
 pub use load::{kubectl, kustomize, load_paths};
 pub use model::{Finding, InputError, InputErrorKind, Severity, Suppressed};
@@ -156,5 +158,45 @@ pub fn check_paths(paths: &[std::path::PathBuf], stdin: &mut dyn std::io::Read) 
     let mut all = errors;
     all.append(&mut report.input_errors);
     report.input_errors = all;
+    report
+}
+
+/// [`check_sources`] of `new`, plus the upgrade hazards of going from `old` to `new`
+/// ([`upgrade::check`], the rules of family `upgrade`), suppressible the same way.
+pub fn check_against(new: &[Source], old: &[Source]) -> Report {
+    let mut report = check_sources(new);
+    let mut found = upgrade::check(new, old);
+    for f in &mut found {
+        let silenced = manifests::read_manifests(new)
+            .0
+            .iter()
+            .find(|m| m.kind == f.kind && m.namespace == f.namespace && m.name == f.name)
+            .and_then(|m| {
+                m.value
+                    .pointer("/metadata/annotations")
+                    .and_then(|a| a.get(format!("{}{}", suppress::PREFIX, f.rule)))
+                    .and_then(serde_json::Value::as_str)
+                    .filter(|r| !r.trim().is_empty())
+                    .map(str::to_string)
+            });
+        f.suppressed = silenced.map(|reason| Suppressed { reason });
+    }
+    report.findings.extend(found);
+    report
+}
+
+/// [`check_against`] over paths: `paths` is the new version, `against` the old one (a file, a
+/// folder, or `-` for stdin; only one of the two may be `-`).
+pub fn check_paths_against(
+    paths: &[std::path::PathBuf],
+    against: &std::path::Path,
+    stdin: &mut dyn std::io::Read,
+) -> Report {
+    let (new, mut errors) = load_paths(paths, stdin);
+    let (old, old_errors) = load_paths(&[against.to_path_buf()], stdin);
+    errors.extend(old_errors);
+    let mut report = check_against(&new, &old);
+    errors.append(&mut report.input_errors);
+    report.input_errors = errors;
     report
 }

@@ -72,6 +72,9 @@ pub(crate) struct Parsed {
     /// Number of Kubernetes objects seen, audited or skipped.
     pub seen: usize,
     pub input_errors: Vec<InputError>,
+    /// Every other Kubernetes object (Ingress, HTTPRoute, Job, PVC, ConfigMap, ...): the rules
+    /// ignore them; `adopt` and `check --against` read them.
+    pub others: Vec<Object>,
 }
 
 /// One document's byte range in its source.
@@ -581,31 +584,44 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
     }
     out.seen += 1;
     let group = group_of(&api);
-    if AUDITED.contains(&(group, kind.as_str())) {
-        let name = value
-            .at("/metadata/name")
-            .and_then(Value::as_str)
-            .or_else(|| value.at("/metadata/generateName").and_then(Value::as_str))
-            .unwrap_or("<unnamed>")
-            .to_string();
-        let namespace = value
-            .at("/metadata/namespace")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .unwrap_or("default")
-            .to_string();
-        out.objects.push(Object {
-            source: ctx.si,
-            line: ctx.line,
-            text: (ctx.ch.start, ctx.ch.end),
-            text_line: ctx.ch.line,
-            kind,
-            api_version: api,
-            name,
-            namespace,
-            value,
-        });
-    } else if kind == "CustomResourceDefinition" {
+    let audited = AUDITED.contains(&(group, kind.as_str()));
+    if !audited {
+        note_skipped(ctx, &kind, &api, &value, out);
+    }
+    let name = value
+        .at("/metadata/name")
+        .and_then(Value::as_str)
+        .or_else(|| value.at("/metadata/generateName").and_then(Value::as_str))
+        .unwrap_or("<unnamed>")
+        .to_string();
+    let namespace = value
+        .at("/metadata/namespace")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("default")
+        .to_string();
+    let object = Object {
+        source: ctx.si,
+        line: ctx.line,
+        text: (ctx.ch.start, ctx.ch.end),
+        text_line: ctx.ch.line,
+        kind,
+        api_version: api,
+        name,
+        namespace,
+        value,
+    };
+    if audited {
+        out.objects.push(object);
+    } else {
+        out.others.push(object);
+    }
+}
+
+/// The note for a kind the rules skip (a CRD, or a kind outside Kubernetes' own groups).
+fn note_skipped(ctx: &DocCtx<'_>, kind: &str, api: &str, value: &Value, out: &mut Parsed) {
+    let group = group_of(api);
+    if kind == "CustomResourceDefinition" {
         let name = value
             .at("/metadata/name")
             .and_then(Value::as_str)

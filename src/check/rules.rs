@@ -651,6 +651,112 @@ suppression with an empty reason is ignored (the finding is still reported) and 
 nothing, usually because of a typo.",
         "zerodown documentation: suppressing findings",
     ),
+    // ---- upgrade (check --against OLD) ---------------------------------------------------
+    r(
+        "upgrade-selector-immutable",
+        E,
+        "upgrade",
+        "a workload's spec.selector changes between the versions",
+        "keep the old selector labels (move new labels to the pod template only), or replace the workload under a new name",
+        "A Deployment's, StatefulSet's, DaemonSet's or ReplicaSet's spec.selector is immutable in apps/v1: \
+an apply or `helm upgrade` that changes it is rejected (\"spec.selector: Invalid value: ... field is \
+immutable\") and the release is left failed. It happens most when a chart puts changing labels \
+(app.kubernetes.io/version, helm.sh/chart) or a new component label in the selector, as in \
+jetstack/version-checker#140, apache/devlake-helm-chart#257 and zitadel/zitadel-charts#389.",
+        "kubernetes.io/docs/concepts/workloads/controllers/deployment/#label-selector-updates",
+    ),
+    r(
+        "upgrade-statefulset-immutable",
+        E,
+        "upgrade",
+        "a StatefulSet's volumeClaimTemplates, serviceName or podManagementPolicy changes",
+        "keep those fields as they are; to change them, delete the StatefulSet with --cascade=orphan and apply the new one",
+        "Only replicas, ordinals, template, updateStrategy, persistentVolumeClaimRetentionPolicy, \
+revisionHistoryLimit and minReadySeconds of a StatefulSet may be updated; any other change, including a \
+label added to a volumeClaimTemplate, is rejected (\"updates to statefulset spec for fields other than \
+... are forbidden\"), as in helm/helm#7998, weaviate/weaviate-helm#218 and groundhog2k/helm-charts#191.",
+        "kubernetes.io/docs/concepts/workloads/controllers/statefulset/",
+    ),
+    r(
+        "upgrade-job-immutable",
+        E,
+        "upgrade",
+        "a Job's pod template or selector changes",
+        "give the Job a new name per version (or a Helm hook with hook-delete-policy before-hook-creation)",
+        "A Job's spec.template and spec.selector are immutable once it exists: re-applying a Job whose \
+image, command or env changed fails with \"field is immutable\", so a migration Job kept under one name \
+blocks every later upgrade until someone deletes it by hand.",
+        "kubernetes.io/docs/concepts/workloads/controllers/job/",
+    ),
+    r(
+        "upgrade-service-immutable",
+        E,
+        "upgrade",
+        "a Service's clusterIP changes (or its type to or from ExternalName)",
+        "leave spec.clusterIP out of the manifest (let the API server keep the one it allocated)",
+        "An allocated spec.clusterIP cannot be changed, so a manifest that pins another address (or \
+switches a headless Service between None and an address) fails to apply. A change of type to or from \
+ExternalName releases or allocates the address: clients that cached it break, so that case is a warning.",
+        "kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/",
+    ),
+    r(
+        "upgrade-pvc-immutable",
+        E,
+        "upgrade",
+        "a PersistentVolumeClaim's spec changes beyond a larger storage request",
+        "change only resources.requests.storage (upwards, with an expandable StorageClass); for anything else make a new claim and copy the data",
+        "A bound PersistentVolumeClaim's spec is immutable except resources.requests.storage, which may \
+only grow (and only when the StorageClass allows expansion): a changed storageClassName, accessModes or \
+selector, or a smaller request, is rejected at apply time.",
+        "kubernetes.io/docs/concepts/storage/persistent-volumes/#expanding-persistent-volumes-claims",
+    ),
+    r(
+        "upgrade-service-selects-nothing",
+        E,
+        "upgrade",
+        "a Service's new selector matches none of the running pods",
+        "change the Service selector only after the new pods carry the labels (two releases: add labels, then switch the selector)",
+        "The Service is updated at once while the workload rolls out over minutes: a selector that \
+matches neither the running nor the new pods leaves the Service with no endpoints (error); one that \
+matches only the new pods has no endpoints until they are Ready (warning), as the review of \
+open-sspm/open-sspm#135 found and kubernetes/ingress-nginx#6962 shows as 503s.",
+        "kubernetes.io/docs/concepts/services-networking/service/",
+    ),
+    r(
+        "upgrade-pods-leave-pdb",
+        W,
+        "upgrade",
+        "pods covered by a PodDisruptionBudget are not after the upgrade",
+        "keep the PDB selector matching the pod labels of both versions (select on the stable name and instance labels)",
+        "A PodDisruptionBudget protects the pods its selector matches. When the new pod labels (or the new \
+PDB selector) no longer match, the pods are unprotected from the moment they roll, and a node drain may \
+evict every replica at once.",
+        "kubernetes.io/docs/tasks/run-application/configure-pdb/",
+    ),
+    r(
+        "upgrade-replicas-reset",
+        W,
+        "upgrade",
+        "spec.replicas removed from a workload that had it",
+        "remove replicas from the last-applied configuration first (kubectl apply edit-last-applied, or apply --server-side), then apply the manifest without it",
+        "`kubectl apply` deletes a field that is in the object's last-applied-configuration but not in the \
+new manifest: removing spec.replicas (typically when an HPA takes over) scales the workload to 1 pod \
+until the autoscaler reacts (kubernetes/kubernetes#67135: 100 replicas to 1). The Kubernetes HPA docs \
+describe the migration that avoids it.",
+        "kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling",
+    ),
+    r(
+        "upgrade-target-port-renamed",
+        E,
+        "upgrade",
+        "a Service targetPort names a port the running pods do not declare",
+        "add the new port name to the pods first (keep the old one), upgrade, then switch the Service's targetPort in a later release",
+        "A targetPort given by name resolves per pod: pods without a port of that name are left out of the \
+endpoints. A rename of the container port together with the Service's targetPort drops every running pod \
+at once, and the Service has no endpoints until the new pods are Ready (kubernetes/kubernetes#83145, \
+grafana/grafana-operator#974, rimusz/charts#145).",
+        "kubernetes.io/docs/concepts/services-networking/service/#field-spec-ports",
+    ),
 ];
 
 /// Looks up a rule by id.

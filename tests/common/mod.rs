@@ -4,8 +4,27 @@
 use zerodown::check::{check_sources, Finding, Report, Severity, Source};
 
 /// Checks one inline YAML text as `test.yaml`.
+/// A sample with this line is an upgrade: the old version above it, the new one below, checked
+/// as `zerodown check new.yaml --against old.yaml`.
+pub const AGAINST: &str = "# ---- zerodown test: old version above, new version below ----\n";
+
 pub fn check(yaml: &str) -> Report {
+    if let Some((old, new)) = yaml.split_once(AGAINST) {
+        return zerodown::check::check_against(
+            &[Source::new("new.yaml", new)],
+            &[Source::new("old.yaml", old)],
+        );
+    }
     check_sources(&[Source::new("test.yaml", yaml)])
+}
+
+/// An upgrade sample from `tests/fixtures/upgrade/NAME/{old,new}.yaml`.
+pub fn upgrade(name: &str) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/upgrade")
+        .join(name);
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    format!("{}{AGAINST}{}", read("old.yaml"), read("new.yaml"))
 }
 
 /// Unsuppressed findings of a rule.
@@ -310,6 +329,21 @@ pub fn samples() -> Vec<(&'static str, String)> {
             "suppression-without-reason",
             with(DEPLOY, "  namespace: shop\nspec:\n  strategy", "  namespace: shop\n  annotations:\n    ignore-check.zerodown.dev/hpa-missing: \"\"\nspec:\n  strategy"),
         ),
+        ("upgrade-selector-immutable", upgrade("selector-version-label")),
+        ("upgrade-statefulset-immutable", upgrade("statefulset-claim-labels")),
+        ("upgrade-job-immutable", upgrade("job-template")),
+        (
+            "upgrade-service-immutable",
+            format!("{}{AGAINST}{}", with(SERVICE, "spec:\n", "spec:\n  clusterIP: 10.0.0.10\n"), with(SERVICE, "spec:\n", "spec:\n  clusterIP: 10.0.0.11\n")),
+        ),
+        (
+            "upgrade-pvc-immutable",
+            format!("{PVC}{AGAINST}{}", PVC.replace("storage: 10Gi", "storage: 5Gi")),
+        ),
+        ("upgrade-service-selects-nothing", upgrade("service-selector-switch")),
+        ("upgrade-pods-leave-pdb", upgrade("pdb-labels")),
+        ("upgrade-replicas-reset", upgrade("replicas-removed")),
+        ("upgrade-target-port-renamed", upgrade("renamed-port")),
         (
             "suppression-unknown-rule",
             with(DEPLOY, "  namespace: shop\nspec:\n  strategy", "  namespace: shop\n  annotations:\n    ignore-check.zerodown.dev/prestop-mising: \"sidecar handles it\"\nspec:\n  strategy"),
@@ -334,6 +368,8 @@ pub fn relations_case(case: &str) -> String {
         .join(format!("{case}.yaml"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+/// A PersistentVolumeClaim of 10 GiB.
+pub const PVC: &str = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  namespace: shop\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 10Gi\n";
 
 /// The sample for one rule.
 pub fn sample(rule: &str) -> String {

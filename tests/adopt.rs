@@ -1,0 +1,440 @@
+//! `zerodown adopt`: existing manifests -> zerodown.yaml. The examples' bundles adopt back to
+//! their own spec, the field cases and real charts' renders to a spec whose bundle checks clean,
+//! and nothing the spec cannot say is dropped without a line in the report.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use zerodown::adopt::{adopt, ChangeKind, Options};
+use zerodown::check::manifests::read_manifests;
+use zerodown::check::{check_sources, load_paths, Severity, Source};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sources(path: &Path) -> Vec<Source> {
+    let (s, _) = load_paths(&[path.to_path_buf()], &mut std::io::empty());
+    s
+}
+
+/// The bundle's objects (top-level manifests, comments ignored).
+fn objects(spec: &zerodown::spec::Spec, preset: &zerodown::preset::Preset) -> Vec<Value> {
+    let plan = zerodown::policy::plan(spec, preset);
+    let bundle = zerodown::render::bundle(spec, &plan).unwrap();
+    let srcs: Vec<Source> = bundle
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with(".yaml") && !f.path.contains('/') && f.path != "zerodown.yaml")
+        .map(|f| Source::new(f.path.clone(), f.contents.clone()))
+        .collect();
+    read_manifests(&srcs)
+        .0
+        .into_iter()
+        .map(|m| m.value)
+        .collect()
+}
+
+/// Findings at warning or above of the bundle rendered from `spec`.
+fn bundle_findings(spec: &zerodown::spec::Spec, preset: &zerodown::preset::Preset) -> Vec<String> {
+    let plan = zerodown::policy::plan(spec, preset);
+    let bundle = zerodown::render::bundle(spec, &plan).unwrap();
+    let srcs: Vec<Source> = bundle
+        .files
+        .iter()
+        .filter(|f| {
+            f.path.ends_with(".yaml") && !f.path.contains('/') && f.path != "kustomization.yaml"
+        })
+        .map(|f| Source::new(f.path.clone(), f.contents.clone()))
+        .collect();
+    let report = check_sources(&srcs);
+    report
+        .active()
+        .filter(|f| f.severity >= Severity::Warning)
+        .map(|f| f.rule.to_string())
+        .collect()
+}
+
+fn example_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("zerodown.yaml").exists())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn every_example_adopts_back_to_its_own_spec() {
+    let dirs = example_dirs();
+    assert_eq!(dirs.len(), 9);
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let (original, preset) =
+            zerodown::specfile::load_spec(&dir.join("zerodown.yaml"), &mut vec![]).unwrap();
+        let adopted = adopt(&sources(&dir), &Options::default()).unwrap();
+        let mut spec = adopted.spec.clone();
+        if name == "static-site" {
+            // maxStartupSeconds 10 and 15 give the same startup probe (3 x 5 s, the minimum of
+            // 3 checks): the probe says 15.
+            assert_eq!(spec.max_startup_seconds, 15);
+            spec.max_startup_seconds = original.max_startup_seconds;
+        }
+        assert_eq!(spec, original, "{name}");
+        assert_eq!(
+            objects(&adopted.spec, &adopted.preset),
+            objects(&original, &preset),
+            "{name}"
+        );
+        assert_eq!(
+            adopted.report.changes,
+            vec![],
+            "{name}: the bundle changes nothing of itself"
+        );
+        assert_eq!(adopted.warnings, Vec::<String>::new(), "{name}");
+    }
+}
+
+#[test]
+fn field_cases_adopt_to_bundles_that_check_clean() {
+    let mut n = 0;
+    for e in fs::read_dir(root().join("tests/fixtures/field-cases")).unwrap() {
+        let p = e.unwrap().path();
+        let file = p.file_name().unwrap().to_string_lossy().to_string();
+        if !file.starts_with("FC-") || file.ends_with(".fixed.yaml") || !file.ends_with(".yaml") {
+            continue;
+        }
+        n += 1;
+        let adopted =
+            adopt(&sources(&p), &Options::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let found = bundle_findings(&adopted.spec, &adopted.preset);
+        if file == "FC-16.yaml" {
+            // The app's own command (`/bin/sh /app/start.sh`, a shell as PID 1) is carried
+            // over as it is: only the team can change its entrypoint.
+            assert_eq!(found, ["shell-pid1-drops-sigterm"], "{file}");
+            assert_eq!(adopted.spec.command, ["/bin/sh", "/app/start.sh"]);
+        } else {
+            assert_eq!(found, Vec::<String>::new(), "{file}");
+        }
+    }
+    assert_eq!(n, 14);
+}
+
+#[test]
+fn real_charts_adopt_to_bundles_that_check_clean() {
+    for (chart, name, image, port) in [
+        (
+            "podinfo",
+            "demo-podinfo",
+            "ghcr.io/stefanprodan/podinfo:6.14.1",
+            9898,
+        ),
+        (
+            "prometheus-blackbox-exporter",
+            "demo-prometheus-blackbox-exporter",
+            "quay.io/prometheus/blackbox-exporter:v0.28.0",
+            9115,
+        ),
+        (
+            "prometheus-pushgateway",
+            "demo-prometheus-pushgateway",
+            "quay.io/prometheus/pushgateway:v1.11.3",
+            9091,
+        ),
+        (
+            "kube-state-metrics",
+            "demo-kube-state-metrics",
+            "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0",
+            8080,
+        ),
+    ] {
+        let path = root().join(format!("tests/fixtures/charts/{chart}.yaml"));
+        let adopted =
+            adopt(&sources(&path), &Options::default()).unwrap_or_else(|e| panic!("{chart}: {e}"));
+        let s = &adopted.spec;
+        assert_eq!(
+            (s.name.as_str(), s.namespace.as_str()),
+            (name, "demo"),
+            "{chart}"
+        );
+        assert_eq!((s.image.as_str(), s.port), (image, Some(port)), "{chart}");
+        assert_eq!(
+            bundle_findings(s, &adopted.preset),
+            Vec::<String>::new(),
+            "{chart}"
+        );
+        // Helm's selector is not the bundle's: said loudly, with its consequence.
+        assert!(
+            adopted.warnings.iter().any(|w| w
+                .starts_with(&format!("SELECTOR DIFFERS: Deployment demo/{name} selects"))
+                && w.contains("spec.selector is immutable")),
+            "{chart}: {:?}",
+            adopted.warnings
+        );
+        // Helm's own labels are reported, not silently lost.
+        assert!(
+            adopted
+                .report
+                .of(ChangeKind::Dropped)
+                .any(|c| c.kind == "Deployment" && c.field == "metadata.labels[helm.sh/chart]"),
+            "{chart}"
+        );
+    }
+}
+
+#[test]
+fn podinfo_chart_keeps_its_probes_resources_and_startup_budget() {
+    let path = root().join("tests/fixtures/charts/podinfo.yaml");
+    let a = adopt(&sources(&path), &Options::default()).unwrap();
+    let s = &a.spec;
+    // The chart's exec probes (podcli) are carried as they are.
+    assert_eq!(
+        s.readiness.to_string(),
+        "exec podcli check http localhost:9898/readyz"
+    );
+    assert_eq!(
+        s.liveness.to_string(),
+        "exec podcli check http localhost:9898/healthz"
+    );
+    // No startupProbe: the readiness delay (1 s) and liveness delay + 3 x 10 s budget.
+    assert_eq!((s.startup_seconds, s.max_startup_seconds), (1, 31));
+    // grace 30 s (the API default) - preStop 0 - 5 s margin.
+    assert_eq!(s.drain_seconds, 25);
+    assert_eq!(
+        (s.resources.cpu_request_millicores, s.resources.memory_mib),
+        (10, 16)
+    );
+    assert!(
+        a.warnings.contains(
+            &"CPU request 1m is outside what the spec accepts (10-64000m): the spec uses 10m"
+                .to_string()
+        ),
+        "{:?}",
+        a.warnings
+    );
+    assert_eq!(s.writable_dirs, ["/data"]);
+}
+
+const LIVE: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  uid: 6b1f
+  resourceVersion: "1234"
+  generation: 7
+  managedFields:
+    - manager: kubectl-client-side-apply
+  annotations:
+    deployment.kubernetes.io/revision: "7"
+    kubectl.kubernetes.io/last-applied-configuration: |
+      {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"shop","labels":{"app":"web"}},"spec":{"replicas":4,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web","team":"checkout"}},"spec":{"terminationGracePeriodSeconds":45,"containers":[{"name":"web","image":"registry.example.com/shop/web:2.3.1","ports":[{"name":"http","containerPort":8080}],"env":[{"name":"MODE","value":"prod"},{"name":"POD_IP","valueFrom":{"fieldRef":{"fieldPath":"status.podIP"}}}],"readinessProbe":{"httpGet":{"path":"/ready","port":"http"},"initialDelaySeconds":5},"livenessProbe":{"httpGet":{"path":"/live","port":"http"},"initialDelaySeconds":20,"periodSeconds":10,"failureThreshold":3},"lifecycle":{"preStop":{"sleep":{"seconds":10}}},"resources":{"requests":{"cpu":"300m","memory":"384Mi"},"limits":{"memory":"384Mi"}}},{"name":"proxy","image":"envoyproxy/envoy:v1.31.0"}]}}}}
+spec:
+  replicas: 6
+  progressDeadlineSeconds: 600
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      dnsPolicy: ClusterFirst
+      containers:
+        - name: web
+          image: registry.example.com/shop/web:2.3.1
+status:
+  replicas: 6
+  readyReplicas: 6
+"#;
+
+#[test]
+fn a_live_dump_is_read_from_its_last_applied_configuration() {
+    let a = adopt(&[Source::new("live.yaml", LIVE)], &Options::default()).unwrap();
+    let s = &a.spec;
+    assert_eq!((s.name.as_str(), s.namespace.as_str()), ("web", "shop"));
+    assert_eq!(s.image, "registry.example.com/shop/web:2.3.1");
+    assert_eq!(s.port, Some(8080));
+    assert_eq!(
+        (s.readiness.to_string(), s.liveness.to_string()),
+        ("GET /ready".into(), "GET /live".into())
+    );
+    // readiness delay 5 s typical; liveness 20 + 3 x 10 = 50 s before it could kill a starting pod.
+    assert_eq!((s.startup_seconds, s.max_startup_seconds), (5, 50));
+    // 45 s grace - 10 s preStop - 5 s margin.
+    assert_eq!(s.drain_seconds, 30);
+    assert_eq!(
+        (s.resources.cpu_request_millicores, s.resources.memory_mib),
+        (300, 384)
+    );
+    assert_eq!(s.env.len(), 1);
+    assert_eq!(
+        (s.env[0].name.as_str(), s.env[0].value.as_deref()),
+        ("MODE", Some("prod"))
+    );
+    assert_eq!(
+        s.pod_labels.get("team").map(String::as_str),
+        Some("checkout")
+    );
+    assert_eq!(s.pod_labels.get("app").map(String::as_str), Some("web"));
+    let dropped: Vec<(String, String)> = a
+        .report
+        .of(ChangeKind::Dropped)
+        .map(|c| (c.field.clone(), c.reason.clone()))
+        .collect();
+    let reason = |f: &str| {
+        dropped
+            .iter()
+            .find(|(p, _)| p == f)
+            .map(|(_, r)| r.as_str())
+    };
+    assert_eq!(
+        reason("spec.template.spec.containers[web].env[POD_IP].valueFrom.fieldRef.fieldPath"),
+        Some("env POD_IP from the downward API (fieldRef/resourceFieldRef): the spec has only values and Secret/ConfigMap keys; add it in the custom/ layer")
+    );
+    assert_eq!(
+        reason("spec.template.spec.containers[proxy].image"),
+        Some("a second container (proxy): the spec describes one app container; add the sidecar in the bundle's custom/ layer")
+    );
+    // The live object's replicas (6) and server fields are not the input: last-applied says 4.
+    let replicas = a
+        .report
+        .changes
+        .iter()
+        .find(|c| c.field == "spec.replicas")
+        .unwrap();
+    assert_eq!(
+        (replicas.change, replicas.from.as_deref()),
+        (ChangeKind::Dropped, Some("4"))
+    );
+    assert!(!a
+        .report
+        .changes
+        .iter()
+        .any(|c| c.field.contains("managedFields") || c.field.starts_with("status")));
+    assert!(a.warnings.iter().any(|w| w.starts_with(
+        "SELECTOR DIFFERS: Deployment shop/web selects {\"matchLabels\":{\"app\":\"web\"}}"
+    )));
+}
+
+fn zerodown(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("zerodown").unwrap();
+    c.current_dir(dir).env("NO_COLOR", "1");
+    c
+}
+
+#[test]
+fn several_deployments_need_a_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let two = format!(
+        "{LIVE}---\n{}",
+        LIVE.replace(
+            "name: web\n  namespace: shop\n  uid",
+            "name: api\n  namespace: shop\n  uid"
+        )
+    );
+    fs::write(dir.path().join("all.yaml"), two).unwrap();
+    let out = zerodown(dir.path())
+        .args(["adopt", "all.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: the input has 2 Deployments (shop/web, shop/api); `adopt` makes the spec of one\n  help: pick one with --name NAME (or NAMESPACE/NAME)"), "{err}");
+    assert!(!dir.path().join("zerodown.yaml").exists());
+    let out = zerodown(dir.path())
+        .args(["adopt", "all.yaml", "--name", "shop/api", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let yaml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        yaml.starts_with("# yaml-language-server: $schema=zerodown.schema.json\n"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("\nname: api\nnamespace: shop\n"), "{yaml}");
+    assert!(!dir.path().join("zerodown.yaml").exists());
+}
+
+#[test]
+fn an_existing_spec_is_never_replaced_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("live.yaml"), LIVE).unwrap();
+    fs::write(dir.path().join("zerodown.yaml"), "mine\n").unwrap();
+    let out = zerodown(dir.path())
+        .args(["adopt", "live.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .starts_with("error: zerodown.yaml exists; adopt never replaces a file without --force"));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("zerodown.yaml")).unwrap(),
+        "mine\n"
+    );
+    let out = zerodown(dir.path())
+        .args(["adopt", "live.yaml", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let written = fs::read_to_string(dir.path().join("zerodown.yaml")).unwrap();
+    assert!(
+        written.contains("\nimage: registry.example.com/shop/web:2.3.1\n"),
+        "{written}"
+    );
+    // What adopt wrote renders.
+    let out = zerodown(dir.path())
+        .args(["render", "-f", "zerodown.yaml", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn no_deployment_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("svc.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n",
+    )
+    .unwrap();
+    let out = zerodown(dir.path())
+        .args(["adopt", "svc.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: the input has no Deployment"));
+}
+
+#[test]
+fn the_json_report_lists_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("live.yaml"), LIVE).unwrap();
+    let out = zerodown(dir.path())
+        .args(["adopt", "live.yaml", "-o", "-", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["deployment"], "shop/web");
+    let changes = doc["changes"].as_array().unwrap();
+    assert!(changes.iter().any(|c| c["field"]
+        == "spec.template.spec.containers[web].startupProbe.initialDelaySeconds"
+        && c["change"] == "added"
+        && c["to"] == "5"));
+}

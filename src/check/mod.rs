@@ -19,19 +19,24 @@
 #![warn(missing_docs)]
 
 mod autoscaling;
+mod containers;
 mod disruption;
 mod image;
 mod index;
 mod load;
+mod memory;
 mod model;
 mod parse;
 mod probes;
+mod process;
 mod report;
 mod rollout;
 mod rules;
+mod scalers;
 mod scheduling;
 mod service;
 mod shutdown;
+mod sidecars;
 mod suppress;
 
 pub use load::{kubectl, kustomize, load_paths};

@@ -25,6 +25,8 @@ const AUDITED: &[(&str, &str)] = &[
     ("autoscaling", "HorizontalPodAutoscaler"),
     // KEDA's ScaledObject owns its target's scale (through the HPA it makes).
     ("keda.sh", "ScaledObject"),
+    // The VerticalPodAutoscaler rewrites the requests an HPA's utilization is measured against.
+    ("autoscaling.k8s.io", "VerticalPodAutoscaler"),
 ];
 
 /// API groups served by Kubernetes itself (and the Gateway API of SIG Network): other kinds in

@@ -1,6 +1,8 @@
 //! Shared helpers and minimal manifests for the integration tests.
 #![allow(dead_code)]
 
+pub mod runtime;
+
 use zerodown::check::{check_sources, Finding, Report, Severity, Source};
 
 /// Checks one inline YAML text as `test.yaml`.
@@ -315,6 +317,9 @@ pub fn samples() -> Vec<(&'static str, String)> {
             with(DEPLOY, "  namespace: shop\nspec:\n  strategy", "  namespace: shop\n  annotations:\n    ignore-check.zerodown.dev/prestop-mising: \"sidecar handles it\"\nspec:\n  strategy"),
         ),
     ]
+    .into_iter()
+    .chain(runtime::samples())
+    .collect()
 }
 
 /// The sample for one rule.

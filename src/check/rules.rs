@@ -504,8 +504,9 @@ and ECONNABORTED until the proxy was told to wait); istio-proxy drains for termi
 stops unless proxy-wait-before-exit-seconds is set. Requests the app still gets in that window \
 fail on their way in or out. Native sidecars (KEP-753, on by default since 1.29) are stopped only \
 after every main container has exited, which is the fix; a preStop sleep on the sidecar at least \
-as long as the app's works too. A warning because a mesh can be set mesh-wide to native sidecars \
-or longer drains, which the manifest does not show.",
+as long as the app's works too, and so does Istio's per-pod annotation `sidecar.istio.io/nativeSidecar: \
+\"true\"` (Istio 1.24+). A warning because a mesh can be set mesh-wide to native sidecars or longer \
+drains, which the manifest does not show.",
         "https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/ (KEP-753) ; https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination",
     ),
     r(

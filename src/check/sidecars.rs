@@ -153,7 +153,11 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         }
         let listed = |name: &str| w.containers.iter().any(|c| c.name == name);
         // Proxies a mesh injects at admission (absent from the manifest).
-        if template_meta(w, "sidecar.istio.io/inject") == Some("true") && !listed("istio-proxy") {
+        // `sidecar.istio.io/nativeSidecar: "true"` (Istio 1.24+) injects it as a native sidecar.
+        if template_meta(w, "sidecar.istio.io/inject") == Some("true")
+            && template_meta(w, "sidecar.istio.io/nativeSidecar") != Some("true")
+            && !listed("istio-proxy")
+        {
             let window = match istio_drain_seconds(w) {
                 Some(s) => Window {
                     seconds: s,

@@ -20,6 +20,12 @@ const CASES: &[(&str, &str, Severity, &str)] = &[
     ("SC-08", "hpa-replicas-conflict", Severity::Error, "Deployment 'consumer' sets spec.replicas: 1 but ScaledObject 'consumer' manages its scale (minReplicaCount 2); each apply or upgrade resets it to 1 and terminates pods; remove spec.replicas"),
     ("SC-09", "vpa-conflicts-with-hpa", Severity::Warning, "VerticalPodAutoscaler 'search' (updateMode Auto) rewrites the cpu requests of Deployment 'search' while HPA 'search' scales it on cpu utilization (70% of the request); each request change moves the HPA's measure, so the two fight (pods evicted and resized while the HPA adds or removes replicas); scale the HPA on another metric or an AverageValue target, or keep cpu out of the VPA's controlledResources"),
     ("SC-10", "hpa-duplicate-target", Severity::Error, "Deployment 'dbpool' is targeted by 2 autoscalers (ScaledObject 'dbpool-down', ScaledObject 'dbpool-up'); they fight over its scale and the controller stops scaling (AmbiguousSelector; KEDA makes an HPA for a ScaledObject and refuses one whose target already has an HPA)"),
+    (
+        "SC-11",
+        "grace-period-below-shutdown-budget",
+        Severity::Warning,
+        "container 'app' of Deployment 'catalog' may need 40s to stop (preStop sleep 10s + SERVER_SHUTDOWN=graceful with the 30s default timeout-per-shutdown-phase) but terminationGracePeriodSeconds is 30 (default); the kubelet SIGKILLs it mid-drain and open requests are cut; set terminationGracePeriodSeconds to at least 45",
+    ),
 ];
 
 fn dir() -> PathBuf {

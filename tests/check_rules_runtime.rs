@@ -328,3 +328,35 @@ fn scale_down_without_a_window() {
     assert_eq!(find(&r, "hpa-scale-down-too-fast").len(), 1);
     assert!(one(&r, "hpa-scale-down-too-fast").message.contains("ScaledObject 'web' scales Deployment 'web' down with a 10s stabilization window and may remove 66% of its pods every 30s"));
 }
+
+#[test]
+fn the_grace_period_covers_prestop_plus_the_apps_own_timeout() {
+    // DEPLOY: preStop sleep 10 s, terminationGracePeriodSeconds 45.
+    let r = check(&env(&[("QUARKUS_SHUTDOWN_TIMEOUT", "40s")]));
+    assert_eq!(
+        one(&r, "grace-period-below-shutdown-budget").message,
+        "container 'app' of Deployment 'web' may need 50s to stop (preStop sleep 10s + QUARKUS_SHUTDOWN_TIMEOUT 40s) but terminationGracePeriodSeconds is 45; the kubelet SIGKILLs it mid-drain and open requests are cut; set terminationGracePeriodSeconds to at least 55"
+    );
+    let r = check(&before_ports(
+        "          command: [\"gunicorn\", \"--graceful-timeout\", \"60\", \"app:wsgi\"]\n",
+    ));
+    assert!(one(&r, "grace-period-below-shutdown-budget")
+        .message
+        .contains("(preStop sleep 10s + gunicorn --graceful-timeout 60)"));
+    // Within budget, or no stated timeout: silent; a preStop past the grace period is the other rule.
+    for ok in [
+        env(&[("SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "35s")]),
+        env(&[("DOTNET_SHUTDOWNTIMEOUTSECONDS", "30")]),
+        env(&[("GUNICORN_CMD_ARGS", "--workers 4")]),
+    ] {
+        absent(&check(&ok), "grace-period-below-shutdown-budget");
+    }
+    let long = edit(
+        &env(&[("SERVER_SHUTDOWN", "graceful")]),
+        "seconds: 10",
+        "seconds: 50",
+    );
+    let r = check(&long);
+    absent(&r, "grace-period-below-shutdown-budget");
+    one(&r, "prestop-exceeds-grace-period");
+}

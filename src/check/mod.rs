@@ -21,6 +21,7 @@
 mod autoscaling;
 mod containers;
 mod disruption;
+mod grace;
 mod image;
 mod index;
 mod load;

@@ -510,6 +510,23 @@ drains, which the manifest does not show.",
         "https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/ (KEP-753) ; https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination",
     ),
     r(
+        "grace-period-below-shutdown-budget",
+        W,
+        "shutdown",
+        "preStop sleep plus the app's shutdown timeout exceed the grace period",
+        "set terminationGracePeriodSeconds to at least the preStop sleep + the app's shutdown timeout + 5 s",
+        "terminationGracePeriodSeconds (default 30 s) starts before the preStop hook and must also \
+cover the app's own drain after SIGTERM. When the manifest states that drain, as Spring Boot's \
+SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE (or SERVER_SHUTDOWN=graceful with its 30 s default), \
+QUARKUS_SHUTDOWN_TIMEOUT, gunicorn's --graceful-timeout (command or GUNICORN_CMD_ARGS) or \
+DOTNET_SHUTDOWNTIMEOUTSECONDS, and preStop + timeout is longer than the grace period, the kubelet \
+SIGKILLs the container while it is still finishing requests. spring-projects/spring-boot#26469 \
+(and #47198): a 10 s preStop with the 30 s per-phase timeout under the default 30 s grace period \
+kills pods before graceful shutdown completes. A warning: the timeout is the longest the drain may \
+take. zerodown's own bundles set the grace period to preStop + drainSeconds + 5 s.",
+        "https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-execution ; https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination",
+    ),
+    r(
         "package-manager-pid1",
         W,
         "shutdown",
@@ -709,6 +726,7 @@ pub(crate) fn run_all(ctx: &Ctx<'_>) -> Vec<Finding> {
     super::service::check(ctx, &mut out);
     // issue 13: runtime families.
     super::sidecars::check(ctx, &mut out);
+    super::grace::check(ctx, &mut out);
     super::process::check(ctx, &mut out);
     super::memory::check(ctx, &mut out);
     super::scalers::check(ctx, &mut out);

@@ -38,6 +38,14 @@ pub fn samples() -> Vec<(&'static str, String)> {
             "package-manager-pid1",
             with(DEPLOY, ENV_AT_PORTS, &format!("          command: [\"npm\", \"start\"]\n{ENV_AT_PORTS}")),
         ),
+        (
+            "grace-period-below-shutdown-budget",
+            with(
+                DEPLOY,
+                ENV_AT_PORTS,
+                &format!("          env:\n            - name: SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE\n              value: 40s\n{ENV_AT_PORTS}"),
+            ),
+        ),
         ("jvm-heap-exceeds-memory-limit", env("JAVA_TOOL_OPTIONS", "-Xmx512m")),
         ("node-heap-exceeds-memory-limit", env("NODE_OPTIONS", "--max-old-space-size=512")),
         ("go-memlimit-exceeds-memory-limit", env("GOMEMLIMIT", "1GiB")),

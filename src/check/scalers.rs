@@ -11,6 +11,7 @@ use super::index::Ctx;
 use super::model::{int_of, str_at, Finding, Hpa, Object, Pointer, WorkloadKind};
 use super::shutdown::services_phrase;
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// Runs the autoscaler-behaviour rules.
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
@@ -20,10 +21,26 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         }
         check_scale_down(ctx, hi, h, out);
     }
-    for (idx, o) in ctx.objects.iter().enumerate() {
-        if o.kind == "VerticalPodAutoscaler" && o.api_version.starts_with("autoscaling.k8s.io/") {
-            check_vpa(ctx, idx, o, out);
+    let vpas: Vec<usize> = (0..ctx.objects.len())
+        .filter(|&i| {
+            let o = &ctx.objects[i];
+            o.kind == "VerticalPodAutoscaler" && o.api_version.starts_with("autoscaling.k8s.io/")
+        })
+        .collect();
+    if vpas.is_empty() {
+        return;
+    }
+    // Workloads by (namespace, kind, name), built once: cluster dumps hold many VPAs.
+    let mut by_name: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    for (wi, w) in ctx.workloads.iter().enumerate() {
+        if w.kind != WorkloadKind::Pod {
+            by_name
+                .entry((&w.obj.namespace, &w.obj.kind, &w.obj.name))
+                .or_insert(wi);
         }
+    }
+    for idx in vpas {
+        check_vpa(ctx, idx, &ctx.objects[idx], &by_name, out);
     }
 }
 
@@ -227,7 +244,13 @@ fn vpa_resources(v: &Value) -> Vec<String> {
     out
 }
 
-fn check_vpa(ctx: &Ctx<'_>, idx: usize, o: &Object, out: &mut Vec<Finding>) {
+fn check_vpa(
+    ctx: &Ctx<'_>,
+    idx: usize,
+    o: &Object,
+    by_name: &HashMap<(&str, &str, &str), usize>,
+    out: &mut Vec<Finding>,
+) {
     let v = &o.value;
     let mode = str_at(v, "/spec/updatePolicy/updateMode").unwrap_or("Auto");
     if mode == "Off" {
@@ -235,12 +258,7 @@ fn check_vpa(ctx: &Ctx<'_>, idx: usize, o: &Object, out: &mut Vec<Finding>) {
     }
     let kind = str_at(v, "/spec/targetRef/kind").unwrap_or("");
     let name = str_at(v, "/spec/targetRef/name").unwrap_or("");
-    let Some(wi) = ctx.workloads.iter().position(|w| {
-        w.obj.namespace == o.namespace
-            && w.obj.kind == kind
-            && w.obj.name == name
-            && w.kind != WorkloadKind::Pod
-    }) else {
+    let Some(&wi) = by_name.get(&(o.namespace.as_str(), kind, name)) else {
         return;
     };
     let controlled = vpa_resources(v);

@@ -4,11 +4,14 @@
 //! The engine is pure: [`check_sources`] takes in-memory [`Source`]s and returns a [`Report`];
 //! only [`load_paths`] touches the file system. Rules are documented once in [`RULES`]
 //! (`--explain` reads [`explain`]); each family lives in its own module (rollout, probes,
-//! shutdown, scheduling, disruption, autoscaling, image, service).
+//! shutdown, scheduling, disruption, autoscaling, image, service; and for the runtime: sidecars,
+//! grace, process, memory, scalers over the container facts of `containers`).
 //!
 //! Audited kinds: Deployment, StatefulSet, DaemonSet (pod template at `spec.template`), Pod,
 //! Service, PodDisruptionBudget (policy/v1, v1beta1) and HorizontalPodAutoscaler (autoscaling/v1,
-//! v2, v2beta1, v2beta2); `List` documents are expanded. Cross-object matching (Service → pods,
+//! v2, v2beta1, v2beta2), KEDA ScaledObject (keda.sh, as its target's autoscaler) and
+//! VerticalPodAutoscaler (autoscaling.k8s.io, for `vpa-conflicts-with-hpa`); `List` documents are
+//! expanded. Cross-object matching (Service → pods,
 //! PDB → pods, HPA → workload) is done within the whole audited set, per namespace (absent =
 //! `default`), with label selectors (`matchLabels` AND `matchExpressions`). Ingresses and Gateway
 //! HTTPRoutes are read for the traffic path (route → Service → port; see the `app` module), not
@@ -22,22 +25,28 @@
 
 mod app;
 mod autoscaling;
+mod containers;
 mod disruption;
+mod grace;
 mod image;
 mod index;
 mod load;
 pub mod manifests;
+mod memory;
 mod model;
 mod parse;
 mod probes;
+mod process;
 mod report;
 mod rollout;
 mod rules;
+mod scalers;
 mod scheduling;
 mod selectors;
 mod service;
 mod shutdown;
 mod spread;
+mod sidecars;
 mod suppress;
 mod traffic;
 pub mod upgrade;

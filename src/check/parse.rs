@@ -30,6 +30,8 @@ const AUDITED: &[(&str, &str)] = &[
     ("networking.k8s.io", "Ingress"),
     ("extensions", "Ingress"),
     ("gateway.networking.k8s.io", "HTTPRoute"),
+    // The VerticalPodAutoscaler rewrites the requests an HPA's utilization is measured against.
+    ("autoscaling.k8s.io", "VerticalPodAutoscaler"),
 ];
 
 /// API groups served by Kubernetes itself (and the Gateway API of SIG Network): other kinds in

@@ -12,7 +12,7 @@ pub struct RuleDoc {
     /// Default severity (some rules raise or lower it per occurrence; see `doc`).
     pub severity: Severity,
     /// Family module: rollout, probes, shutdown, scheduling, disruption, autoscaling, image,
-    /// service, suppression, or (relations of the app model) selectors and traffic.
+    /// service, memory, suppression, upgrade, or (relations of the app model) selectors and traffic.
     pub family: &'static str,
     /// Short title (SARIF `shortDescription`).
     pub title: &'static str,
@@ -630,6 +630,152 @@ without the cap. Real report: kubernetes/kubernetes#66533 (zone anti-affinity al
 zone; topology spread was the answer).",
         "https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity",
     ),
+    // ---- runtime: sidecars, process model, memory models, autoscaler behaviour (issue 13) --
+    r(
+        "sidecar-stops-before-app",
+        W,
+        "shutdown",
+        "a sidecar stops before the app it serves has drained",
+        "run the sidecar as a native sidecar (initContainers with restartPolicy: Always), or keep it up at least as long as the app's preStop sleep",
+        "Every entry of `containers` gets SIGTERM at the same moment, so a classic sidecar (a second \
+container, or the proxy a mesh injects) starts shutting down while the app is still in rotation \
+behind its preStop sleep. The Cloud SQL Auth Proxy stops at once unless -term_timeout (v1) or \
+--max-sigterm-delay (v2) is set (porter-dev/porter-charts#1104: in-flight requests got ECONNREFUSED \
+and ECONNABORTED until the proxy was told to wait); istio-proxy drains for terminationDrainDuration, \
+5 s by default, then exits (istio/istio#38494, #44690); Envoy exits on SIGTERM; the Linkerd proxy \
+stops unless proxy-wait-before-exit-seconds is set. Requests the app still gets in that window \
+fail on their way in or out. Native sidecars (KEP-753, on by default since 1.29) are stopped only \
+after every main container has exited, which is the fix; a preStop sleep on the sidecar at least \
+as long as the app's works too, and so does Istio's per-pod annotation `sidecar.istio.io/nativeSidecar: \
+\"true\"` (Istio 1.24+). A warning because a mesh can be set mesh-wide to native sidecars or longer \
+drains, which the manifest does not show.",
+        "https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/ (KEP-753) ; https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination",
+    ),
+    r(
+        "grace-period-below-shutdown-budget",
+        W,
+        "shutdown",
+        "preStop sleep plus the app's shutdown timeout exceed the grace period",
+        "set terminationGracePeriodSeconds to at least the preStop sleep + the app's shutdown timeout + 5 s",
+        "terminationGracePeriodSeconds (default 30 s) starts before the preStop hook and must also \
+cover the app's own drain after SIGTERM. When the manifest states that drain, as Spring Boot's \
+SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE (or SERVER_SHUTDOWN=graceful with its 30 s default), \
+QUARKUS_SHUTDOWN_TIMEOUT, gunicorn's --graceful-timeout (command or GUNICORN_CMD_ARGS) or \
+DOTNET_SHUTDOWNTIMEOUTSECONDS, and preStop + timeout is longer than the grace period, the kubelet \
+SIGKILLs the container while it is still finishing requests. spring-projects/spring-boot#26469 \
+(and #47198): a 10 s preStop with the 30 s per-phase timeout under the default 30 s grace period \
+kills pods before graceful shutdown completes. A warning: the timeout is the longest the drain may \
+take. zerodown's own bundles set the grace period to preStop + drainSeconds + 5 s.",
+        "https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-execution ; https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination",
+    ),
+    r(
+        "package-manager-pid1",
+        W,
+        "shutdown",
+        "npm, yarn or pnpm runs the app as the container's main process",
+        "run the app directly in exec form (command: [\"node\", \"server.js\"]) instead of through npm/yarn/pnpm",
+        "When the container's main process is `npm start` (or `yarn start`, `pnpm start`), the stop \
+signal reaches the package manager, not the app. npm 7+ forwards SIGTERM only to the `sh -c` that \
+runs the script and exits as soon as that shell exits, which ash and dash do at once without waiting \
+for node (npm/run-script#237; paketo-buildpacks/nodejs#37: shutdown hooks never ran). yarn forwards \
+SIGTERM but exits immediately without waiting for the script (yarnpkg/yarn#4667 for yarn 1, \
+yarnpkg/berry#5158 for yarn 2+). Either way the container ends and the kubelet kills the app in the \
+middle of its graceful shutdown. tini or dumb-init in front do not help: they exit when their \
+child, the package manager, exits. With shareProcessNamespace: true `pause` is PID 1, but the \
+container still ends with its first process, so the outcome is the same. Shells as PID 1 are \
+shell-pid1-drops-sigterm.",
+        "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination ; https://kubernetes.io/docs/tasks/configure-pod-container/share-process-namespace/",
+    ),
+    r(
+        "jvm-heap-exceeds-memory-limit",
+        E,
+        "memory",
+        "the JVM heap leaves no room for non-heap memory under the memory limit",
+        "keep the heap at most 75% of the memory limit and at least 128 MiB below it (-XX:MaxRAMPercentage=75.0, or a lower -Xmx)",
+        "The kernel OOM-kills a container whose whole process (RSS) reaches resources.limits.memory, \
+while the JVM only collects against its heap ceiling: -Xmx (or -XX:MaxHeapSize), else \
+-XX:MaxRAMPercentage of the limit, read from JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, *JAVA_OPTS and the \
+command, a later option winning. Metaspace, code cache, thread stacks, GC structures and direct \
+buffers come on top. Error when the heap alone reaches the limit (jenkinsci/docker-inbound-agent#50: \
+-Xmx512m in a 512Mi container kept being killed); warning when the heap is above 75% of the limit \
+and what is left is below a quarter of the limit, clamped to 128..512 MiB (virtualcell/vcell#1899: \
+MaxRAMPercentage=80 of 2000Mi left 400 MiB for about 700 MiB of measured non-heap, an OOM kill every \
+hour with a 95% free heap). A heap at 75% or less, zerodown's own -XX:MaxRAMPercentage=75.0, is not \
+flagged; below a 512 MiB limit even that leaves under 128 MiB, so keep JVM limits at 512 MiB or more.",
+        "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#requests-and-limits ; https://kubernetes.io/docs/tasks/configure-pod-container/assign-memory-resource/#exceed-a-container-s-memory-limit",
+    ),
+    r(
+        "node-heap-exceeds-memory-limit",
+        E,
+        "memory",
+        "--max-old-space-size leaves no room under the memory limit",
+        "set --max-old-space-size to at most 75% of the memory limit (NODE_OPTIONS or the command)",
+        "V8 collects the old space only as it nears --max-old-space-size (MiB, from NODE_OPTIONS or \
+the command); new space, code, Buffers and the process itself live outside it. An old space at or \
+above resources.limits.memory means the kernel OOM-kills the pod (exit 137) before V8 ever collects \
+hard (error); one above 75% of the limit that leaves less than a quarter of it (64..512 MiB) is \
+killed under load (warning). broadinstitute/gnomad-browser#1410: a 4.3 GiB heap limit in a 4 GiB \
+container was killed repeatedly until the heap was set below the limit. zerodown's own NODE_OPTIONS \
+at 75% of the limit is not flagged (below 256 MiB it leaves under 64 MiB).",
+        "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#requests-and-limits",
+    ),
+    r(
+        "go-memlimit-exceeds-memory-limit",
+        W,
+        "memory",
+        "GOMEMLIMIT is not below the memory limit",
+        "set GOMEMLIMIT to about 90% of resources.limits.memory (for example 460MiB for 512Mi)",
+        "GOMEMLIMIT (Go 1.19+) is the soft limit at which the Go GC starts to work harder. Set at or \
+above resources.limits.memory it is never reached before the kernel OOM-kills the pod, so it \
+protects nothing (warning); with GOGC=off the GC runs only at that limit, so the heap grows until \
+the kill (error). The value is bytes with an optional B, KiB, MiB, GiB or TiB suffix. \
+stackrox/stackrox#20625: OOM kills stopped once GOMEMLIMIT sat a little below each step's limit.",
+        "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#requests-and-limits ; https://pkg.go.dev/runtime#hdr-Environment_Variables",
+    ),
+    r(
+        "keda-scale-to-zero-serving",
+        W,
+        "autoscaling",
+        "a KEDA ScaledObject scales a Service-backed workload to zero",
+        "set minReplicaCount: 1 or more on the ScaledObject (or put the KEDA HTTP add-on in front of the Service)",
+        "A ScaledObject's minReplicaCount defaults to 0 (and idleReplicaCount: 0 scales to zero too). \
+For a workload behind a Service that means no endpoints while idle: the first requests fail until \
+KEDA polls a trigger, scales to 1 and the pod is ready, and a trigger that reads the pods' own \
+metrics (request rate from Prometheus) never fires once there is no pod to report it \
+(kedacore/keda#6040). Workers fed by a queue are fine at zero; HTTP services need a floor of one, \
+or the KEDA HTTP add-on, whose interceptor holds requests while the workload starts (not flagged).",
+        "https://keda.sh/docs/latest/reference/scaledobject-spec/ ; https://kubernetes.io/docs/concepts/services-networking/service/",
+    ),
+    r(
+        "vpa-conflicts-with-hpa",
+        W,
+        "autoscaling",
+        "a VerticalPodAutoscaler changes the requests an HPA scales on",
+        "scale the HPA on a custom metric or an AverageValue target, or remove that resource from the VPA's controlledResources (or use updateMode: Off)",
+        "An HPA's utilization is usage divided by the pod's request. A VerticalPodAutoscaler in any \
+mode but Off (Auto, Recreate, InPlaceOrRecreate, Initial) rewrites those requests, so every VPA \
+change moves the HPA's measure: the VPA raises the request, the HPA sees utilization fall and \
+removes replicas, the rest run hotter, and pods are evicted and resized while the replica count \
+swings. The VPA project's documented limitation is not to combine them on cpu or memory \
+(kubernetes/autoscaler#6247, #6060); haproxy-ingress/charts#107 refuses to render the pair. \
+VerticalPodAutoscaler (autoscaling.k8s.io) is read for this rule only.",
+        "https://kubernetes.io/docs/concepts/workloads/autoscaling/ ; https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details",
+    ),
+    r(
+        "hpa-scale-down-too-fast",
+        W,
+        "autoscaling",
+        "HPA scale-down has no stabilization window",
+        "keep behavior.scaleDown.stabilizationWindowSeconds at the 300 s default (at least 60 s) and cap scale-down with a Percent policy of 10-20% per minute",
+        "behavior.scaleDown.stabilizationWindowSeconds (default 300 s) makes the HPA scale down to the \
+highest recommendation of that window, so a momentary dip in the metric does not remove pods. \
+Below 60 s, with policies that let one period remove half the pods or more (the default policy \
+allows 100% every 15 s), one quiet sample takes the workload toward minReplicas and the next burst \
+lands on too few pods while new ones start, the flapping the window was made to stop \
+(kubernetes/kubernetes#68122; pegasystems/pega-helm-charts#676). The same applies to a KEDA \
+ScaledObject's advanced.horizontalPodAutoscalerConfig.behavior; selectPolicy: Disabled is fine.",
+        "https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#stabilization-window (KEP-853)",
+    ),
     // ---- suppression ---------------------------------------------------------------------
     r(
         "suppression-without-reason",
@@ -832,6 +978,12 @@ pub(crate) fn run_all(ctx: &Ctx<'_>) -> Vec<Finding> {
     super::selectors::check(ctx, &app, &mut out);
     super::traffic::check(ctx, &app, &mut out);
     super::spread::check(ctx, &mut out);
+    // issue 13: runtime families.
+    super::sidecars::check(ctx, &mut out);
+    super::grace::check(ctx, &mut out);
+    super::process::check(ctx, &mut out);
+    super::memory::check(ctx, &mut out);
+    super::scalers::check(ctx, &mut out);
     out
 }
 

@@ -1,6 +1,8 @@
 //! Shared helpers and minimal manifests for the integration tests.
 #![allow(dead_code)]
 
+pub mod runtime;
+
 use zerodown::check::{check_sources, Finding, Report, Severity, Source};
 
 /// Checks one inline YAML text as `test.yaml`.
@@ -359,6 +361,9 @@ pub fn samples() -> Vec<(&'static str, String)> {
         ("spread-min-domains-unreachable", relations_case("RC-09")),
         ("zone-anti-affinity-caps-replicas", relations_case("RC-10")),
     ]
+    .into_iter()
+    .chain(runtime::samples())
+    .collect()
 }
 
 /// The faulty manifest of a relations field case (`tests/fixtures/field-cases-new/RC-NN.yaml`).

@@ -168,6 +168,10 @@ pub enum InputErrorKind {
     /// The same object (kind, namespace, name) again: applied together, the later one replaces
     /// the earlier, so only the later one is checked.
     DuplicateObject,
+    /// An object annotated `helm.sh/hook` (a test Pod, a pre-/post-install Job): Helm runs it
+    /// around install, upgrade or `helm test`, outside the release's serving objects, so it is
+    /// skipped (Helm docs, "Chart Hooks").
+    HelmHook,
 }
 
 /// A problem with an input (unreadable path, invalid YAML, template, non-object document, skipped

@@ -1,0 +1,69 @@
+//! Wrong verdicts a new user found (issue 13, section 5): each test is the user's input and the
+//! verdict it must get, and each fix covers the kind, not only the case.
+
+mod common;
+use common::*;
+use zerodown::check::{check_sources, InputErrorKind, Severity, Source};
+
+/// `helm create demo && helm template demo demo` (helm v4.2), committed so the test runs
+/// without helm.
+const HELM_CREATE: &str = include_str!("fixtures/helm/create-demo.yaml");
+
+#[test]
+fn helm_test_hook_is_not_a_serving_workload() {
+    let r = check_sources(&[Source::new("<stdin>", HELM_CREATE)]);
+    // The hook Pod is skipped with a note, and nothing is reported on it.
+    let notes: Vec<_> = r
+        .input_errors
+        .iter()
+        .filter(|e| e.kind == InputErrorKind::HelmHook)
+        .collect();
+    assert_eq!(notes.len(), 1, "{}", human(&r));
+    assert_eq!(notes[0].level, Severity::Info);
+    assert_eq!(notes[0].line, Some(84));
+    assert_eq!(
+        notes[0].message,
+        "Pod default/demo-test-connection is a Helm hook (helm.sh/hook: test): it runs only around `helm install/upgrade/test` and serves no traffic, so it is not audited or matched against Services, PDBs and HPAs"
+    );
+    assert!(r.findings.iter().all(|f| f.name != "demo-test-connection"), "{}", human(&r));
+    // The Service's named targetPort resolves on the Deployment alone.
+    absent(&r, "service-target-port-unknown");
+    // What remains on `helm create` output, each a true verdict.
+    let mut got: Vec<(&str, Severity)> = r.active().map(|f| (f.rule, f.severity)).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("hpa-missing", Severity::Info),
+            ("liveness-same-as-readiness", Severity::Warning),
+            ("memory-limit-missing", Severity::Info),
+            ("nginx-fast-shutdown", Severity::Info),
+            ("prestop-missing", Severity::Error),
+            ("replicas-below-two", Severity::Warning),
+            ("resources-missing", Severity::Warning),
+        ],
+        "{}",
+        human(&r)
+    );
+}
+
+#[test]
+fn every_hook_kind_is_skipped_and_counted_by_nothing() {
+    // A hook Pod and a hook Job template carrying the release's pod labels next to a clean
+    // bundle: without the skip, the Service, the PDB and the rules would count them.
+    for hook in ["pre-install", "post-upgrade,pre-rollback", "test-success"] {
+        let yaml = format!(
+            "{}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: smoke\n  namespace: shop\n  labels:\n    app.kubernetes.io/name: checkout\n  annotations:\n    helm.sh/hook: {hook}\n    helm.sh/hook-delete-policy: hook-succeeded\nspec:\n  restartPolicy: Never\n  containers:\n    - name: wget\n      image: busybox\n      command: [wget, checkout:80]\n",
+            clean().trim_end()
+        );
+        let r = check(&yaml);
+        assert!(r.findings.is_empty(), "{hook}: {}", human(&r));
+        assert_eq!(r.objects, 5, "{hook}");
+        let notes: Vec<_> = r.input_errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            notes,
+            vec![format!("Pod shop/smoke is a Helm hook (helm.sh/hook: {hook}): it runs only around `helm install/upgrade/test` and serves no traffic, so it is not audited or matched against Services, PDBs and HPAs")],
+            "{hook}"
+        );
+    }
+}

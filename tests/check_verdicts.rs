@@ -25,7 +25,11 @@ fn helm_test_hook_is_not_a_serving_workload() {
         notes[0].message,
         "Pod default/demo-test-connection is a Helm hook (helm.sh/hook: test): it runs only around `helm install/upgrade/test` and serves no traffic, so it is not audited or matched against Services, PDBs and HPAs"
     );
-    assert!(r.findings.iter().all(|f| f.name != "demo-test-connection"), "{}", human(&r));
+    assert!(
+        r.findings.iter().all(|f| f.name != "demo-test-connection"),
+        "{}",
+        human(&r)
+    );
     // The Service's named targetPort resolves on the Deployment alone.
     absent(&r, "service-target-port-unknown");
     // What remains on `helm create` output, each a true verdict.

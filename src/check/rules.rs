@@ -339,14 +339,16 @@ eviction. Typical causes: minAvailable >= replicas, minAvailable: 100%, maxUnava
     ),
     r(
         "pdb-min-available-blocks-eviction",
-        W,
+        E,
         "disruption",
         "PDB minAvailable is not below the lowest replica count",
         "express the budget as maxUnavailable: 1, which allows one eviction at every scale",
         "An absolute minAvailable equal to (or above) the replica count, or to the HPA's minReplicas, \
 blocks every eviction whenever the workload runs at that count, e.g. at night when the HPA has \
 scaled down, which is exactly when maintenance drains run. maxUnavailable scales with the workload \
-and keeps one eviction possible. Reported together with pdb-allows-zero-disruptions, naming the cause.",
+and keeps one eviction possible. One fault, one finding: this rule replaces pdb-allows-zero-disruptions \
+when the cause is an absolute minAvailable at an HPA's (or ScaledObject's) minimum; any other budget \
+that allows 0 disruptions is reported as pdb-allows-zero-disruptions alone.",
         "https://kubernetes.io/docs/tasks/run-application/configure-pdb/#specifying-a-poddisruptionbudget",
     ),
     r(

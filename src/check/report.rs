@@ -55,6 +55,16 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `text` as a sentence: ends with a full stop unless it already ends with punctuation.
+fn sentence(text: &str) -> String {
+    let t = text.trim_end();
+    if t.ends_with(['.', '!', '?']) {
+        t.to_string()
+    } else {
+        format!("{t}.")
+    }
+}
+
 /// SARIF artifact URI for a source name.
 fn uri(file: &str) -> String {
     if file == "<stdin>" {
@@ -286,7 +296,13 @@ impl Report {
                 let mut res = json!({
                     "ruleId": f.rule,
                     "level": f.severity.sarif_level(),
-                    "message": { "text": format!("{} Fix: {}", f.message, f.fix) },
+                    // The message and the fix are two things (SARIF 2.1.0 §3.11: a message is
+                    // plain text, `markdown` its rich form); `fixes` would need artifact changes.
+                    "message": {
+                        "text": sentence(&f.message),
+                        "markdown": format!("{}\n\n**Fix:** {}", sentence(&f.message), sentence(&f.fix)),
+                    },
+                    "properties": { "fix": f.fix },
                     "locations": [{
                         "physicalLocation": {
                             "artifactLocation": { "uri": uri(&f.file) },

@@ -41,7 +41,7 @@ fn helm_test_hook_is_not_a_serving_workload() {
             ("hpa-missing", Severity::Info),
             ("liveness-same-as-readiness", Severity::Warning),
             ("memory-limit-missing", Severity::Info),
-            ("nginx-fast-shutdown", Severity::Info),
+            ("nginx-fast-shutdown", Severity::Warning),
             ("prestop-missing", Severity::Error),
             ("replicas-below-two", Severity::Warning),
             ("resources-missing", Severity::Warning),
@@ -70,4 +70,63 @@ fn every_hook_kind_is_skipped_and_counted_by_nothing() {
             "{hook}"
         );
     }
+}
+
+/// nginx-fast-shutdown on `image`, as (severity, message).
+fn nginx_verdict(image: &str) -> (Severity, String) {
+    let r = check(&with(DEPLOY, "registry.example.com/web:1.2.3", image));
+    let f = one(&r, "nginx-fast-shutdown");
+    (f.severity, f.message.clone())
+}
+
+#[test]
+fn nginx_stop_signal_follows_the_image_history() {
+    // docker-library/nginx images: STOPSIGNAL SIGTERM until nginxinc/docker-nginx commit
+    // 3fb70dd (2020-11-24, PR #457), first shipped in mainline 1.19.5 and stable 1.20.0.
+    let term = "container 'app' runs nginx from 'nginx:1.16.0': nginx:1.16.0 images stop with SIGTERM, which nginx treats as a fast shutdown that drops open connections (STOPSIGNAL SIGQUIT arrived in the official images on 2020-11-24, from 1.19.5 mainline and 1.20.0 stable); add a preStop that runs 'nginx -s quit' and waits, or set lifecycle.stopSignal: SIGQUIT";
+    assert_eq!(
+        nginx_verdict("nginx:1.16.0"),
+        (Severity::Warning, term.to_string())
+    );
+    for image in [
+        "nginx:1.17-alpine",
+        "docker.io/library/nginx:1.19.4-perl",
+        "nginxinc/nginx-unprivileged:1.16",
+    ] {
+        let (sev, msg) = nginx_verdict(image);
+        assert_eq!(sev, Severity::Warning, "{image}");
+        assert!(msg.contains("images stop with SIGTERM"), "{image}: {msg}");
+    }
+    // 1.18.0 images were built with SIGTERM and rebuilt with SIGQUIT: it depends on the pull.
+    let (sev, msg) = nginx_verdict("nginx:1.18.0-alpine");
+    assert_eq!(sev, Severity::Warning);
+    assert_eq!(msg, "container 'app' runs nginx from 'nginx:1.18.0-alpine': nginx:1.18.0 images were built with STOPSIGNAL SIGTERM until 2020-11-24 and with SIGQUIT after, so the stop signal depends on when the image was pulled; add a preStop that runs 'nginx -s quit' and waits, or set lifecycle.stopSignal: SIGQUIT");
+    // Since then: graceful, info only.
+    for image in [
+        "nginx:1.19.5",
+        "nginx:1.27.0",
+        "nginx:1.26-alpine-slim",
+        "nginx:stable-alpine",
+        "nginx:mainline",
+        "nginx:latest",
+        "nginx",
+        "nginxinc/nginx-unprivileged:1.28.0-alpine",
+        "nginx:1",
+    ] {
+        let (sev, msg) = nginx_verdict(image);
+        assert_eq!(sev, Severity::Info, "{image}: {msg}");
+        assert!(
+            msg.contains("sets STOPSIGNAL SIGQUIT (graceful)"),
+            "{image}: {msg}"
+        );
+    }
+    // A digest cannot be dated; other nginx builds are not known.
+    let (sev, msg) = nginx_verdict(
+        "nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    );
+    assert_eq!(sev, Severity::Warning);
+    assert!(msg.contains("the stop signal of a digest-pinned official nginx image is not known from its name (SIGTERM before 2020-11-24, SIGQUIT after)"), "{msg}");
+    let (sev, msg) = nginx_verdict("bitnami/nginx:1.27.0");
+    assert_eq!(sev, Severity::Warning);
+    assert!(msg.contains("its stop signal is not known"), "{msg}");
 }

@@ -271,8 +271,13 @@ warning because the script itself cannot be read.",
         "add a preStop that sleeps, runs `nginx -s quit` and waits for the master to exit (or set lifecycle.stopSignal: SIGQUIT)",
         "nginx (and openresty) perform a fast shutdown on SIGTERM, closing open and keep-alive \
 connections mid-request; only SIGQUIT is a graceful shutdown. Kubernetes sends SIGTERM unless the \
-image sets STOPSIGNAL SIGQUIT (the official nginx images do since 2020; the rule is info for them) or \
-the container sets lifecycle.stopSignal (KEP-4960). Use a preStop hook such as `sleep 5; nginx -s \
+image sets STOPSIGNAL SIGQUIT or the container sets lifecycle.stopSignal (KEP-4960). The official \
+images (nginx, nginxinc/nginx-unprivileged) used STOPSIGNAL SIGTERM until 2020-11-24 \
+(nginxinc/docker-nginx commit 3fb70ddd, PR #457 for issue #377): the verdict follows the tag. \
+Versions before 1.18 and 1.19.0-1.19.4 stop with SIGTERM (warning); 1.18.x tags were built both \
+ways (warning, depends on the pull); 1.19.5+, 1.20+ and the floating tags (latest, stable, mainline, \
+alpine, 1) are SIGQUIT builds (info); a digest-only reference or another build (bitnami/nginx) is \
+not known (warning). Use a preStop hook such as `sleep 5; nginx -s \
 quit; while kill -0 1; do sleep 1; done` and a grace period that covers the longest request.",
         "http://nginx.org/en/docs/control.html ; https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/",
     ),

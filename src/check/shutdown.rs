@@ -262,7 +262,8 @@ pub(crate) fn image_repo(image: &str) -> String {
     repo.to_ascii_lowercase()
 }
 
-/// Official nginx images that set `STOPSIGNAL SIGQUIT`.
+/// Official nginx images (docker-library `nginx` and NGINX's `nginx-unprivileged`), whose
+/// Dockerfiles and their STOPSIGNAL history are public (see [`nginx_stop`]).
 fn official_nginx(repo: &str) -> bool {
     let r = repo
         .trim_start_matches("docker.io/")
@@ -367,24 +368,105 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 }
             }
             if runs_nginx(c) && !graceful_quit(c, &pre) {
-                let official = c.image.is_some_and(|i| official_nginx(&image_repo(i)));
-                let mut f = ctx
-                    .finding("nginx-fast-shutdown", w.idx)
-                    .container(c.name)
-                    .at(ctx.container_line(w, c, &[]))
-                    .message(format!(
-                        "container '{}' runs nginx, which treats SIGTERM as a fast shutdown and drops open connections; add a preStop that runs 'nginx -s quit' and waits, or use an image with STOPSIGNAL SIGQUIT",
-                        c.name
-                    ));
-                if official {
-                    f = f.severity(Severity::Info).message(format!(
-                        "container '{}' runs nginx, which treats SIGTERM as a fast shutdown; the official image '{}' sets STOPSIGNAL SIGQUIT (graceful), so this relies on the image; make it explicit with a preStop that runs 'nginx -s quit' and waits",
-                        c.name,
-                        c.image.unwrap_or_default()
-                    ));
-                }
-                out.push(f);
+                out.push(nginx_finding(ctx, w, c));
             }
+        }
+    }
+}
+
+/// The stop signal an nginx image sends its master process, as far as the image's name tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NginxStop {
+    /// An official image built with `STOPSIGNAL SIGQUIT` (graceful).
+    Quit,
+    /// An official image built with `STOPSIGNAL SIGTERM` (fast shutdown); the version shown.
+    Term(String),
+    /// An official version whose tag was built with both (SIGTERM, then rebuilt with SIGQUIT).
+    Depends(String),
+    /// An official image pinned by digest alone: no date to tell.
+    Digest,
+    /// Not an official nginx image: its Dockerfile is not known here.
+    Unknown,
+}
+
+/// The day `STOPSIGNAL SIGQUIT` replaced `SIGTERM` in the official nginx Dockerfiles
+/// (nginxinc/docker-nginx commit 3fb70ddd, PR #457, fixing issue #377), first released with
+/// mainline 1.19.5 the same day and stable 1.20.0 (2021-04-20); nginxinc/nginx-unprivileged
+/// followed on 2020-12-03 (commit 015ce72, with 1.19.5 and the 1.18.0 rebuild).
+pub(crate) const NGINX_SIGQUIT_SINCE: &str = "2020-11-24";
+
+/// Decides the stop signal of an image from its repository and tag: official images (`nginx`,
+/// `nginxinc/nginx-unprivileged`) of versions before 1.18 and 1.19.0-1.19.4 stop with SIGTERM;
+/// 1.18.x tags were built both ways (before and after the change, until 1.20 replaced them);
+/// 1.19.5+, 1.20+ and every floating tag (`latest`, `stable`, `mainline`, `alpine`, `1`, ...)
+/// resolve to SIGQUIT builds today.
+pub(crate) fn nginx_stop(image: &str) -> NginxStop {
+    if !official_nginx(&image_repo(image)) {
+        return NginxStop::Unknown;
+    }
+    let (name, digest) = match image.split_once('@') {
+        Some((n, _)) => (n, true),
+        None => (image, false),
+    };
+    let slash = name.rfind('/').map_or(0, |p| p + 1);
+    let tag = name[slash..].rsplit_once(':').map(|(_, t)| t);
+    let Some(tag) = tag else {
+        return if digest {
+            NginxStop::Digest
+        } else {
+            NginxStop::Quit
+        };
+    };
+    let version: &str = tag.split('-').next().unwrap_or("");
+    let parts: Vec<Option<u32>> = version.split('.').map(|p| p.parse().ok()).collect();
+    if parts.iter().any(Option::is_none) || version.is_empty() {
+        // `latest`, `stable`, `mainline`, `alpine`, `perl`, `bookworm`, ...: current builds.
+        return NginxStop::Quit;
+    }
+    let n = |i: usize| parts.get(i).copied().flatten();
+    match (n(0), n(1), n(2)) {
+        (Some(0), ..) => NginxStop::Term(version.to_string()),
+        (Some(1), Some(m), _) if m < 18 => NginxStop::Term(version.to_string()),
+        (Some(1), Some(18), _) => NginxStop::Depends(version.to_string()),
+        (Some(1), Some(19), Some(p)) if p < 5 => NginxStop::Term(version.to_string()),
+        _ => NginxStop::Quit,
+    }
+}
+
+/// The nginx-fast-shutdown finding for a container that runs nginx without a graceful quit.
+fn nginx_finding(ctx: &Ctx<'_>, w: &Workload<'_>, c: &Container<'_>) -> Finding {
+    let f = ctx
+        .finding("nginx-fast-shutdown", w.idx)
+        .container(c.name)
+        .at(ctx.container_line(w, c, &[]));
+    let image = c.image.unwrap_or_default();
+    let remedy =
+        "add a preStop that runs 'nginx -s quit' and waits, or set lifecycle.stopSignal: SIGQUIT";
+    let name = c.name;
+    match c.image.map(nginx_stop).unwrap_or(NginxStop::Unknown) {
+        NginxStop::Quit => f.severity(Severity::Info).message(format!(
+            "container '{name}' runs nginx, which treats SIGTERM as a fast shutdown; the official image '{image}' sets STOPSIGNAL SIGQUIT (graceful), so this relies on the image; make it explicit with a preStop that runs 'nginx -s quit' and waits"
+        )),
+        NginxStop::Term(v) => f.message(format!(
+            "container '{name}' runs nginx from '{image}': nginx:{v} images stop with SIGTERM, which nginx treats as a fast shutdown that drops open connections (STOPSIGNAL SIGQUIT arrived in the official images on {NGINX_SIGQUIT_SINCE}, from 1.19.5 mainline and 1.20.0 stable); {remedy}"
+        )),
+        NginxStop::Depends(v) => f.message(format!(
+            "container '{name}' runs nginx from '{image}': nginx:{v} images were built with STOPSIGNAL SIGTERM until {NGINX_SIGQUIT_SINCE} and with SIGQUIT after, so the stop signal depends on when the image was pulled; {remedy}"
+        )),
+        NginxStop::Digest => f.message(format!(
+            "container '{name}' runs nginx from '{image}': the stop signal of a digest-pinned official nginx image is not known from its name (SIGTERM before {NGINX_SIGQUIT_SINCE}, SIGQUIT after), and SIGTERM is a fast shutdown that drops open connections; {remedy}"
+        )),
+        NginxStop::Unknown => {
+            // A build of nginx by someone else (bitnami/nginx, a team's image): its Dockerfile
+            // is not known here, so say so when the image name claims nginx.
+            let unknown = if image_repo(image).contains("nginx") {
+                format!(" ('{image}' is not an official nginx image, so its stop signal is not known)")
+            } else {
+                String::new()
+            };
+            f.message(format!(
+                "container '{name}' runs nginx, which treats SIGTERM as a fast shutdown and drops open connections; add a preStop that runs 'nginx -s quit' and waits, or use an image with STOPSIGNAL SIGQUIT{unknown}"
+            ))
         }
     }
 }

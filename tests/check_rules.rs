@@ -491,7 +491,7 @@ fn shell_pid1_drops_sigterm() {
     assert_finding(
         one(&r, "shell-pid1-drops-sigterm"),
         Warning,
-        &["container 'app' runs 'sh -c node server.js' as PID 1"],
+        &["container 'app' runs 'sh -c node server.js | tee -a /var/log/app.log' as PID 1"],
     );
     let ok = with(
         DEPLOY,

@@ -130,3 +130,101 @@ fn nginx_stop_signal_follows_the_image_history() {
     assert_eq!(sev, Severity::Warning);
     assert!(msg.contains("its stop signal is not known"), "{msg}");
 }
+
+/// shell-pid1-drops-sigterm for `command` on `image`: `None` when it does not fire.
+fn shell_verdict(image: &str, command: &str) -> Option<(Severity, String)> {
+    let yaml = with(
+        DEPLOY,
+        "          ports:\n",
+        &format!("          command: {command}\n          ports:\n"),
+    )
+    .replace("registry.example.com/web:1.2.3", image);
+    let r = check(&yaml);
+    find(&r, "shell-pid1-drops-sigterm")
+        .first()
+        .map(|f| (f.severity, f.message.clone()))
+}
+
+#[test]
+fn shells_exec_a_lone_simple_command() {
+    // bash (evalstring.c should_suppress_fork), dash and busybox ash >= 1.28 (EV_EXIT for -c,
+    // "[SHELL] Optimize dash -c \"command\" to avoid a fork") exec the last simple command of a
+    // -c string: the app is PID 1 and gets SIGTERM itself.
+    for (image, cmd) in [
+        (
+            "eclipse-temurin:21-jre",
+            r#"["bash", "-c", "java -jar app.jar"]"#,
+        ),
+        (
+            "registry.example.com/web:1.2.3",
+            r#"["sh", "-c", "node server.js"]"#,
+        ),
+        ("alpine:3.20", r#"["/bin/sh", "-c", "cd /app && ./server"]"#),
+        (
+            "debian:bookworm-slim",
+            r#"["sh", "-ec", "export A=1; ./server >>/var/log/app.log 2>&1"]"#,
+        ),
+        (
+            "node:22-alpine",
+            r#"["sh", "-c", "set -e\nnpm run migrate\nnode server.js"]"#,
+        ),
+    ] {
+        assert_eq!(shell_verdict(image, cmd), None, "{image} {cmd}");
+    }
+}
+
+#[test]
+fn shells_that_stay_pid1_are_reported_with_why() {
+    // A pipeline: every shell forks both sides and waits.
+    assert_eq!(
+        shell_verdict("debian:bookworm", r#"["bash", "-c", "java -jar app.jar | tee /tmp/log"]"#),
+        Some((Severity::Warning, "container 'app' runs 'bash -c java -jar app.jar | tee /tmp/log' as PID 1; the shell runs a pipeline or a background job as its children and waits, so SIGTERM reaches the shell, which ignores it, and the app is SIGKILLed after the grace period; use the exec form or 'exec' the app".to_string()))
+    );
+    // The last command is a builtin: the shell waits for the app before it.
+    let (sev, msg) = shell_verdict("alpine:3.20", r#"["sh", "-c", "./server || exit 1"]"#).unwrap();
+    assert_eq!(sev, Severity::Warning);
+    assert!(msg.contains("its last command ('exit 1') is a shell builtin or compound command, so the shell runs the app as a child and waits"), "{msg}");
+    // A trailing newline (a YAML block scalar): dash and busybox ash fork the last command.
+    let (sev, msg) = shell_verdict("alpine:3.20", "[\"sh\", \"-c\", \"./server\\n\"]").unwrap();
+    assert_eq!(sev, Severity::Warning);
+    assert!(msg.contains("the script ends with a newline, after which busybox ash (/bin/sh of alpine:3.20) forks the last command instead of exec'ing it"), "{msg}");
+    // bash keeps itself as PID 1 when the lone command has a redirection.
+    let (sev, msg) = shell_verdict(
+        "debian:bookworm",
+        r#"["bash", "-c", "./server >/tmp/log 2>&1"]"#,
+    )
+    .unwrap();
+    assert_eq!(sev, Severity::Warning);
+    assert!(
+        msg.contains("bash forks a command that has redirections"),
+        "{msg}"
+    );
+    // bash before 5.1 forked the last command of a list: honest about the version.
+    let (sev, msg) = shell_verdict(
+        "registry.example.com/web:1.2.3",
+        r#"["bash", "-c", "cd /app && ./server"]"#,
+    )
+    .unwrap();
+    assert_eq!(sev, Severity::Info);
+    assert!(msg.contains("bash 5.1 and later exec the last command of a list, older bash (RHEL 8 / UBI 8 ship 4.4) runs it as a child"), "{msg}");
+    // An unknown image's /bin/sh may be bash (RHEL, UBI, Amazon Linux): a redirection then forks.
+    let (sev, msg) = shell_verdict(
+        "registry.example.com/web:1.2.3",
+        r#"["sh", "-c", "./server >/tmp/log"]"#,
+    )
+    .unwrap();
+    assert_eq!(sev, Severity::Info);
+    assert!(
+        msg.contains("which shell /bin/sh is in 'registry.example.com/web:1.2.3' is not known"),
+        "{msg}"
+    );
+    // A script file cannot be read: as before.
+    let (sev, msg) = shell_verdict("alpine:3.20", r#"["/bin/sh", "/app/start.sh"]"#).unwrap();
+    assert_eq!(sev, Severity::Warning);
+    assert!(
+        msg.starts_with(
+            "container 'app' runs '/bin/sh /app/start.sh' as PID 1; a shell without a SIGTERM trap"
+        ),
+        "{msg}"
+    );
+}

@@ -259,8 +259,15 @@ lost or duplicated. This matters for workers as much as for serving pods.",
         "When command[0] is a shell (sh, bash, ash, dash) running a script or a `-c` string, the shell is \
 PID 1. The kernel drops signals to PID 1 that it installed no handler for, and the shell does not \
 forward SIGTERM to its child, so the app never starts its graceful shutdown and is SIGKILLed (exit \
-137) when the grace period ends. `sh -c 'exec app'` or a script ending in `exec app` are fine. A \
-warning because the script itself cannot be read.",
+137) when the grace period ends. The rule models what the shells really do with `-c`: bash execs \
+a lone simple command without redirections, and since 5.1 the last simple command of a list; dash \
+(Debian/Ubuntu /bin/sh) and BusyBox ash >= 1.28 (alpine) exec the last command, redirected or not, \
+unless the string ends with a newline; every shell forks pipelines and background jobs and waits, and \
+a last command that is a builtin (`|| exit 1`) keeps it running. So `bash -c 'java -jar app.jar'` \
+is fine; a pipeline, a background job, a trailing newline under dash/ash or a redirection under \
+bash is a warning; a case that depends on the bash version or on which shell /bin/sh is in an \
+unknown image is info, and says so. A script file (`sh /start.sh`) cannot be read: a warning. \
+`exec app` or a trap in the script are fine.",
         "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination",
     ),
     r(

@@ -218,8 +218,100 @@ fn shell_less_image(image: &str) -> bool {
     .any(|m| i.contains(m))
 }
 
-/// Why a shell as PID 1 would not forward SIGTERM; `None` when the command is safe.
-fn shell_pid1(argv: &[String]) -> Option<String> {
+/// The shell that runs a command, as far as its name and the image tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ShellKind {
+    Bash,
+    /// dash: `/bin/sh` of Debian and Ubuntu images.
+    Dash,
+    /// BusyBox ash: `/bin/sh` of alpine and busybox images.
+    Ash,
+    /// `sh` in an image whose `/bin/sh` is not known (dash, ash, or bash on RHEL/UBI/Amazon Linux).
+    UnknownSh,
+    /// zsh, ksh, mksh: not modelled.
+    Other,
+}
+
+impl ShellKind {
+    fn of(cmd: &str, image: Option<&str>) -> Self {
+        match basename(cmd) {
+            "bash" => ShellKind::Bash,
+            "dash" => ShellKind::Dash,
+            "ash" => ShellKind::Ash,
+            "sh" => {
+                let i = image.unwrap_or("").to_ascii_lowercase();
+                let repo = image_repo(&i);
+                let last = repo.rsplit('/').next().unwrap_or("");
+                if i.contains("alpine") || last == "busybox" {
+                    ShellKind::Ash
+                } else if ["debian", "ubuntu"].contains(&last)
+                    || [
+                        "bookworm", "bullseye", "buster", "trixie", "jammy", "noble", "focal",
+                    ]
+                    .iter()
+                    .any(|c| i.contains(c))
+                {
+                    ShellKind::Dash
+                } else {
+                    ShellKind::UnknownSh
+                }
+            }
+            _ => ShellKind::Other,
+        }
+    }
+
+    fn name(self, image: Option<&str>) -> String {
+        let of = |s: &str| match image {
+            Some(i) => format!("{s} (/bin/sh of {i})"),
+            None => s.to_string(),
+        };
+        match self {
+            ShellKind::Bash => "bash".into(),
+            ShellKind::Dash => of("dash"),
+            ShellKind::Ash => of("busybox ash"),
+            ShellKind::UnknownSh => "/bin/sh".into(),
+            ShellKind::Other => "this shell".into(),
+        }
+    }
+}
+
+/// `script` with the text inside quotes blanked out, so that `|`, `&`, `>` in quoted arguments
+/// are not read as operators.
+fn unquoted(script: &str) -> String {
+    let mut out = String::with_capacity(script.len());
+    let mut quote: Option<char> = None;
+    for ch in script.chars() {
+        match quote {
+            Some(q) if ch == q => quote = None,
+            Some(_) => out.push('_'),
+            None if ch == '\'' || ch == '"' => quote = Some(ch),
+            None => out.push(ch),
+        }
+    }
+    out
+}
+
+/// Shell builtins and reserved words: a script whose last command is one of these keeps the shell
+/// running (there is nothing to exec).
+const BUILTINS: &[&str] = &[
+    "exit", "wait", "echo", "printf", "true", "false", ":", "return", "read", "cd", "export",
+    "set", "unset", "shift", "eval", "done", "fi", "esac", "}", ")", "while", "until", "for", "if",
+    "case", "{", "(", "then", "else", "do",
+];
+
+/// Whether a shell as PID 1 would leave SIGTERM undelivered: `None` when the command is safe,
+/// else the severity and the message.
+///
+/// What the shells really do with `-c` (sources read for this rule): bash execs a lone simple
+/// command without redirections and, since bash 5.1 ("attempts to optimize the number of times
+/// it forks ... from `bash -c`", CHANGES 5.1-alpha), the last simple command of a `&&`/`||`/`;`
+/// list (builtins/evalstring.c `should_suppress_fork`, `can_optimize_connection`); dash (upstream
+/// "[SHELL] Optimize dash -c \"command\" to avoid a fork", 2011) and BusyBox ash from 1.28.0
+/// (commit 1e3e2ccd5, the same change) exec the last command of the string, with or without
+/// redirections, when the parser sees the end of input right after it (not after a trailing
+/// newline); all of them fork pipelines and background jobs and wait, and none execs when a
+/// trap is set (then the script handles signals itself).
+fn shell_pid1(argv: &[String], image: Option<&str>) -> Option<(Severity, String)> {
     let mut i = 0;
     if argv.first().is_some_and(|a| basename(a) == "env") {
         i = 1;
@@ -235,20 +327,72 @@ fn shell_pid1(argv: &[String]) -> Option<String> {
     if !is_shell(first) {
         return None;
     }
-    if let Some(script) = dash_c_script(rest) {
-        let handles = statements(script).iter().any(|st| {
-            let st = st.trim();
-            (st.starts_with("exec ")
-                && !st[5..]
-                    .trim_start()
-                    .starts_with(['>', '<', '0', '1', '2', '&']))
-                || st.starts_with("trap ")
-        });
-        if handles {
-            return None;
-        }
+    let shown = shorten(&argv.join(" "), 80);
+    let script_file = || {
+        Some((
+            Severity::Warning,
+            format!("'{shown}' as PID 1; a shell without a SIGTERM trap ignores the signal, so the app is SIGKILLed after the grace period; use the exec form or end the script with 'exec'"),
+        ))
+    };
+    let Some(script) = dash_c_script(rest) else {
+        return script_file();
+    };
+    let sts = statements(script);
+    let handles = sts.iter().any(|st| {
+        let st = st.trim();
+        (st.starts_with("exec ")
+            && !st[5..]
+                .trim_start()
+                .starts_with(['>', '<', '0', '1', '2', '&']))
+            || st.starts_with("trap ")
+    });
+    if handles {
+        return None;
     }
-    Some(shorten(&argv.join(" "), 80))
+    let shell = ShellKind::of(first, image);
+    if shell == ShellKind::Other {
+        return script_file();
+    }
+    let bare = unquoted(script);
+    let chars: Vec<char> = bare.chars().collect();
+    let pipeline_or_background = chars.iter().enumerate().any(|(k, &c)| {
+        let prev = k.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(k + 1).copied();
+        match c {
+            '|' => prev != Some('|') && next != Some('|'),
+            '&' => prev != Some('&') && next != Some('&') && prev != Some('>') && next != Some('>'),
+            _ => false,
+        }
+    });
+    let says = |why: String| format!("'{shown}' as PID 1; {why}");
+    if pipeline_or_background {
+        return Some((Severity::Warning, says("the shell runs a pipeline or a background job as its children and waits, so SIGTERM reaches the shell, which ignores it, and the app is SIGKILLed after the grace period; use the exec form or 'exec' the app".into())));
+    }
+    let Some(last) = statements(&bare).last().map(|s| s.trim().to_string()) else {
+        return None;
+    };
+    let last_word = last
+        .split_whitespace()
+        .find(|w| !w.contains('='))
+        .unwrap_or("");
+    if BUILTINS.contains(&last_word) || last_word.ends_with("()") {
+        let original = sts.last().map(|s| s.trim()).unwrap_or("");
+        return Some((Severity::Warning, says(format!("its last command ('{}') is a shell builtin or compound command, so the shell runs the app as a child and waits; SIGTERM reaches the shell, which ignores it, and the app is SIGKILLed after the grace period; 'exec' the app", shorten(original, 40)))));
+    }
+    let lone = sts.len() == 1;
+    let redirected = last.contains(['>', '<']);
+    let trailing_newline = script.trim_end_matches([' ', '\t']).ends_with('\n');
+    let name = shell.name(image);
+    let remedy = "use the exec form or 'exec' the app";
+    match shell {
+        ShellKind::Dash | ShellKind::Ash if trailing_newline => Some((Severity::Warning, says(format!("the script ends with a newline, after which {name} forks the last command instead of exec'ing it, so the shell stays PID 1 and ignores SIGTERM; drop the trailing newline (YAML '|-') or {remedy}")))),
+        ShellKind::Dash | ShellKind::Ash => None,
+        ShellKind::Bash if redirected => Some((Severity::Warning, says(format!("bash forks a command that has redirections instead of exec'ing it, so bash stays PID 1 and ignores SIGTERM; {remedy}")))),
+        ShellKind::Bash if lone => None,
+        ShellKind::Bash => Some((Severity::Info, says(format!("bash 5.1 and later exec the last command of a list, older bash (RHEL 8 / UBI 8 ship 4.4) runs it as a child and stays PID 1, ignoring SIGTERM; {remedy} to be sure")))),
+        _ if lone && !redirected && !trailing_newline => None,
+        _ => Some((Severity::Info, says(format!("which shell /bin/sh is in '{}' is not known: dash and busybox ash exec the last command, bash (the /bin/sh of RHEL, UBI and Amazon Linux) keeps itself as PID 1 for {}, ignoring SIGTERM; {remedy} to be sure", image.unwrap_or("the image"), if redirected { "a redirected command" } else if trailing_newline { "a script ending in a newline" } else { "a list before 5.1" })))),
+    }
 }
 
 /// Repository part of an image reference (no tag, no digest), lowercased.
@@ -354,16 +498,14 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             }
             let pre = PreStop::of(c);
             check_prestop(ctx, w, c, &pre, grace, serving.get(&ci), out);
-            if let Some(cmd) = shell_pid1(&c.argv()) {
+            if let Some((severity, why)) = shell_pid1(&c.argv(), c.image) {
                 if !c.command.is_empty() {
                     out.push(
                         ctx.finding("shell-pid1-drops-sigterm", w.idx)
                             .container(c.name)
+                            .severity(severity)
                             .at(ctx.container_line(w, c, &["command"]))
-                            .message(format!(
-                                "container '{}' runs '{cmd}' as PID 1; a shell without a SIGTERM trap ignores the signal, so the app is SIGKILLed after the grace period; use the exec form or end the script with 'exec'",
-                                c.name
-                            )),
+                            .message(format!("container '{}' runs {why}", c.name)),
                     );
                 }
             }
@@ -563,14 +705,19 @@ mod tests {
 
     #[test]
     fn shell_detection() {
-        assert!(shell_pid1(&v(&["/bin/sh", "/app/start.sh"])).is_some());
-        assert!(shell_pid1(&v(&["bash", "-c", "java -jar app.jar"])).is_some());
-        assert!(shell_pid1(&v(&["sh", "-c", "exec java -jar app.jar"])).is_none());
-        assert!(shell_pid1(&v(&["sh", "-c", "cd /app && exec node server.js"])).is_none());
-        assert!(shell_pid1(&v(&["sh", "-c", "exec >/dev/null; java -jar a"])).is_some());
-        assert!(shell_pid1(&v(&["/usr/bin/env", "bash", "/start.sh"])).is_some());
-        assert!(shell_pid1(&v(&["java", "-jar", "a.jar"])).is_none());
-        assert!(shell_pid1(&v(&["tini", "--", "sh", "/start.sh"])).is_none());
+        let alpine = Some("alpine:3.20");
+        assert!(shell_pid1(&v(&["/bin/sh", "/app/start.sh"]), None).is_some());
+        assert!(shell_pid1(&v(&["bash", "-c", "java -jar app.jar"]), None).is_none());
+        assert!(shell_pid1(&v(&["sh", "-c", "exec java -jar app.jar"]), None).is_none());
+        assert!(shell_pid1(&v(&["sh", "-c", "cd /app && exec node server.js"]), None).is_none());
+        // `exec >/dev/null` only redirects; busybox ash then execs the last command.
+        assert!(shell_pid1(&v(&["sh", "-c", "exec >/dev/null; java -jar a"]), alpine).is_none());
+        assert!(shell_pid1(&v(&["sh", "-c", "java -jar a & wait"]), alpine).is_some());
+        assert!(shell_pid1(&v(&["sh", "-c", "grep 'a|b' x.txt"]), alpine).is_none());
+        assert!(shell_pid1(&v(&["zsh", "-c", "java -jar a"]), None).is_some());
+        assert!(shell_pid1(&v(&["/usr/bin/env", "bash", "/start.sh"]), None).is_some());
+        assert!(shell_pid1(&v(&["java", "-jar", "a.jar"]), None).is_none());
+        assert!(shell_pid1(&v(&["tini", "--", "sh", "/start.sh"]), None).is_none());
     }
 
     #[test]

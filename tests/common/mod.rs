@@ -278,7 +278,7 @@ pub fn samples() -> Vec<(&'static str, String)> {
         ("grace-period-too-short", with(DEPLOY, "terminationGracePeriodSeconds: 45", "terminationGracePeriodSeconds: 1")),
         (
             "shell-pid1-drops-sigterm",
-            with(DEPLOY, "          ports:\n", "          command: [\"sh\", \"-c\", \"node server.js\"]\n          ports:\n"),
+            with(DEPLOY, "          ports:\n", "          command: [\"sh\", \"-c\", \"node server.js | tee -a /var/log/app.log\"]\n          ports:\n"),
         ),
         ("nginx-fast-shutdown", with(DEPLOY, "registry.example.com/web:1.2.3", "registry.example.com/nginx:1.27.0")),
         (

@@ -228,3 +228,61 @@ fn shells_that_stay_pid1_are_reported_with_why() {
         "{msg}"
     );
 }
+
+/// A CoreDNS Deployment serving a Service, with its Corefile ConfigMap (`health` as given).
+fn coredns(health: &str, with_configmap: bool) -> String {
+    let cm = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: coredns\n  namespace: kube-system\ndata:\n  Corefile: |\n    .:53 {{\n        errors\n        {health}\n        ready\n        forward . /etc/resolv.conf\n    }}\n---\n");
+    format!("{}apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: coredns\n  namespace: kube-system\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {{k8s-app: kube-dns}}\n  template:\n    metadata:\n      labels: {{k8s-app: kube-dns}}\n    spec:\n      containers:\n        - name: coredns\n          image: registry.k8s.io/coredns/coredns:v1.11.3\n          args: [\"-conf\", \"/etc/coredns/Corefile\"]\n          ports:\n            - {{name: dns, containerPort: 53, protocol: UDP}}\n          readinessProbe:\n            httpGet: {{path: /ready, port: 8181}}\n      volumes:\n        - name: config-volume\n          configMap:\n            name: coredns\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: kube-dns\n  namespace: kube-system\nspec:\n  selector: {{k8s-app: kube-dns}}\n  ports:\n    - {{name: dns, port: 53, protocol: UDP}}\n",
+        if with_configmap { cm } else { String::new() })
+}
+
+#[test]
+fn self_draining_servers_need_no_prestop() {
+    // CoreDNS with `health { lameduck 5s }` keeps answering for 5 s after SIGTERM.
+    let r = check(&coredns(
+        "health {\n            lameduck 5s\n        }",
+        true,
+    ));
+    absent(&r, "prestop-missing");
+    // Without lameduck it exits at once: the error stands, naming the setting.
+    let r = check(&coredns("health", true));
+    assert_eq!(
+        one(&r, "prestop-missing").message,
+        "container 'coredns' of Deployment 'coredns' serves Service 'kube-dns' but has no preStop delay; it stops listening before load balancers and kube-proxy drop it, so requests fail on every rollout and drain (CoreDNS drains itself only with `health { lameduck 5s }` in its Corefile, which ConfigMap 'coredns' does not set)"
+    );
+    assert_eq!(one(&r, "prestop-missing").severity, Severity::Error);
+    // Corefile not in the audited set: cannot tell, a warning that says what to look for.
+    let r = check(&coredns("", false));
+    let f = one(&r, "prestop-missing");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.message.ends_with("unless its Corefile sets `health { lameduck 5s }` (ConfigMap 'coredns' is not in the audited manifests)"), "{}", f.message);
+    // Traefik keeps accepting requests for requestAcceptGraceTimeout; ingress-nginx waits
+    // --shutdown-grace-period before it stops.
+    for (image, arg) in [
+        (
+            "traefik:v3.1",
+            "--entryPoints.web.transport.lifeCycle.requestAcceptGraceTimeout=10s",
+        ),
+        (
+            "registry.k8s.io/ingress-nginx/controller:v1.11.2",
+            "--shutdown-grace-period=15",
+        ),
+    ] {
+        let yaml = with(DEPLOY, "          lifecycle:\n            preStop:\n              sleep:\n                seconds: 10\n", "")
+            .replace("registry.example.com/web:1.2.3", image)
+            .replace("          ports:\n", &format!("          args: [\"{arg}\"]\n          ports:\n"));
+        absent(&check(&yaml), "prestop-missing");
+        let zero = yaml.replace("=10s", "=0s").replace("=15", "=0");
+        assert!(
+            one(&check(&zero), "prestop-missing")
+                .message
+                .ends_with("unless the app drains itself"),
+            "{image}"
+        );
+    }
+    // Any other server: the message says the exception.
+    let r = check(&sample("prestop-missing"));
+    assert!(one(&r, "prestop-missing")
+        .message
+        .ends_with("so requests fail on every rollout and drain unless the app drains itself"));
+}

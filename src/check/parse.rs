@@ -25,6 +25,8 @@ const AUDITED: &[(&str, &str)] = &[
     ("autoscaling", "HorizontalPodAutoscaler"),
     // KEDA's ScaledObject owns its target's scale (through the HPA it makes).
     ("keda.sh", "ScaledObject"),
+    // Read, not audited: a server's own drain settings (CoreDNS's Corefile `lameduck`).
+    ("", "ConfigMap"),
 ];
 
 /// API groups served by Kubernetes itself (and the Gateway API of SIG Network): other kinds in

@@ -210,7 +210,12 @@ forever and a readiness probe keeps the pod out of its Services.",
 balancers happens in parallel with SIGTERM and takes seconds. A server that exits (or stops \
 accepting) on SIGTERM refuses requests that are still routed to it, so clients see errors on every \
 rollout, drain and scale-down. A preStop hook that sleeps a few seconds keeps the pod serving until \
-it is out of rotation; the native `sleep` action (KEP-3960, GA in 1.34) needs no binary in the image.",
+it is out of rotation; the native `sleep` action (KEP-3960, GA in 1.34) needs no binary in the image. \
+Servers that drain themselves need no hook and are not reported: CoreDNS with `health { lameduck 5s }` \
+in the Corefile (a mounted ConfigMap or the args), Traefik with \
+`transport.lifeCycle.requestAcceptGraceTimeout`, the ingress-nginx controller with \
+`--shutdown-grace-period`. CoreDNS whose Corefile is not in the audited set is a warning naming the \
+setting; every other message ends with \"unless the app drains itself\".",
         "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination ; https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/",
     ),
     r(

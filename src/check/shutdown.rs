@@ -613,6 +613,125 @@ fn nginx_finding(ctx: &Ctx<'_>, w: &Workload<'_>, c: &Container<'_>) -> Finding 
     }
 }
 
+/// Whether a server keeps serving for a while after SIGTERM by itself, which is what a preStop
+/// sleep would otherwise buy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SelfDrain {
+    /// A known server with its drain setting on.
+    Yes,
+    /// A known server whose drain setting is off; why.
+    No(String),
+    /// A known server whose setting is not in the audited set; what to look for.
+    Unknown(String),
+    /// Not a server known to drain itself.
+    NotKnown,
+}
+
+/// Seconds of a Go/Traefik duration or plain number (`10s`, `1m`, `15`), 0 when unreadable.
+fn duration_seconds(v: &str) -> i64 {
+    duration(v.trim().trim_matches('"')).unwrap_or(0)
+}
+
+/// Known self-draining servers, from their own documentation:
+/// - CoreDNS: the `health` plugin's `lameduck DURATION` "will make the process unhealthy then
+///   wait for DURATION before the process shuts down" (coredns.io/plugins/health); Kubernetes'
+///   own CoreDNS manifests set `lameduck 5s`. Read from the Corefile of a ConfigMap the pod
+///   mounts, or from the args.
+/// - Traefik: `--entryPoints.<name>.transport.lifeCycle.requestAcceptGraceTimeout` keeps
+///   accepting requests for that long after SIGTERM before the graceful shutdown starts
+///   (doc.traefik.io, EntryPoints, lifeCycle).
+/// - ingress-nginx controller: `--shutdown-grace-period` seconds to wait after SIGTERM before
+///   stopping (kubernetes.github.io/ingress-nginx, cli-arguments); its chart's `/wait-shutdown`
+///   preStop is a preStop and already satisfies the rule.
+pub(crate) fn self_drain(ctx: &Ctx<'_>, w: &Workload<'_>, c: &Container<'_>) -> SelfDrain {
+    let image = c.image.map(image_repo).unwrap_or_default();
+    let last = image.rsplit('/').next().unwrap_or("");
+    let argv = c.argv();
+    let flag = |name: &str| {
+        argv.iter().enumerate().find_map(|(i, a)| {
+            let a = a.trim_start_matches('-');
+            if let Some(v) = a.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+                Some(v.to_string())
+            } else if a == name {
+                argv.get(i + 1).cloned()
+            } else {
+                None
+            }
+        })
+    };
+    if last == "coredns" {
+        let lameduck = |text: &str| {
+            text.split_whitespace()
+                .collect::<Vec<_>>()
+                .windows(2)
+                .any(|p| p[0] == "lameduck" && duration_seconds(p[1]) > 0)
+        };
+        if lameduck(&argv.join(" ")) {
+            return SelfDrain::Yes;
+        }
+        let names: Vec<&str> = w
+            .pod_spec
+            .get("volumes")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.at("/configMap/name").and_then(|n| n.as_str()))
+            .collect();
+        let Some(&cm_name) = names.first() else {
+            return SelfDrain::Unknown("unless its Corefile sets `health { lameduck 5s }`".into());
+        };
+        let cm = ctx.objects.iter().find(|o| {
+            o.kind == "ConfigMap"
+                && o.namespace == w.obj.namespace
+                && names.contains(&o.name.as_str())
+        });
+        return match cm {
+            Some(o) => {
+                let text: Vec<&str> = o
+                    .value
+                    .get("data")
+                    .and_then(|d| d.as_object())
+                    .into_iter()
+                    .flat_map(|d| d.values())
+                    .filter_map(|v| v.as_str())
+                    .collect();
+                if text.iter().any(|t| lameduck(t)) {
+                    SelfDrain::Yes
+                } else {
+                    SelfDrain::No(format!(
+                        "CoreDNS drains itself only with `health {{ lameduck 5s }}` in its Corefile, which ConfigMap '{}' does not set",
+                        o.name
+                    ))
+                }
+            }
+            None => SelfDrain::Unknown(format!(
+                "unless its Corefile sets `health {{ lameduck 5s }}` (ConfigMap '{cm_name}' is not in the audited manifests)"
+            )),
+        };
+    }
+    if last == "traefik" {
+        let on = argv.iter().any(|a| {
+            a.to_ascii_lowercase()
+                .contains("transport.lifecycle.requestacceptgracetimeout=")
+                && duration_seconds(a.rsplit('=').next().unwrap_or("")) > 0
+        });
+        return if on {
+            SelfDrain::Yes
+        } else {
+            SelfDrain::NotKnown
+        };
+    }
+    if image.contains("ingress-nginx/controller") || last == "nginx-ingress-controller" {
+        let on = flag("shutdown-grace-period").is_some_and(|v| duration_seconds(&v) > 0);
+        return if on {
+            SelfDrain::Yes
+        } else {
+            SelfDrain::NotKnown
+        };
+    }
+    SelfDrain::NotKnown
+}
+
 fn check_prestop(
     ctx: &Ctx<'_>,
     w: &Workload<'_>,
@@ -623,17 +742,26 @@ fn check_prestop(
     out: &mut Vec<Finding>,
 ) {
     if let (Some(svcs), true) = (services, pre.no_delay()) {
-        out.push(
-            ctx.finding("prestop-missing", w.idx)
-                .container(c.name)
-                .at(ctx.container_line(w, c, &[]))
-                .message(format!(
-                    "container '{}' of {} serves {} but has no preStop delay; it stops listening before load balancers and kube-proxy drop it, so requests fail on every rollout and drain",
-                    c.name,
-                    w.obj.display(),
-                    services_phrase(svcs)
-                )),
-        );
+        let drain = self_drain(ctx, w, c);
+        if drain != SelfDrain::Yes {
+            let (severity, tail) = match drain {
+                SelfDrain::No(why) => (Severity::Error, format!(" ({why})")),
+                SelfDrain::Unknown(why) => (Severity::Warning, format!(" {why}")),
+                _ => (Severity::Error, " unless the app drains itself".to_string()),
+            };
+            out.push(
+                ctx.finding("prestop-missing", w.idx)
+                    .container(c.name)
+                    .severity(severity)
+                    .at(ctx.container_line(w, c, &[]))
+                    .message(format!(
+                        "container '{}' of {} serves {} but has no preStop delay; it stops listening before load balancers and kube-proxy drop it, so requests fail on every rollout and drain{tail}",
+                        c.name,
+                        w.obj.display(),
+                        services_phrase(svcs)
+                    )),
+            );
+        }
     }
     if let Some((secs, at_least)) = pre.sleep_seconds() {
         if secs > 0 && secs >= grace {

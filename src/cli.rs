@@ -51,7 +51,7 @@ pub enum Command {
     Presets(PresetsArgs),
     /// Audit existing manifests for zero-downtime faults
     #[command(
-        after_help = "Examples:\n  # every *.yaml/*.yml below deploy/\n  zerodown check deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod \\\n      | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above\nit, 2 unreadable input."
+        after_help = "Examples:\n  # every *.yaml/*.yml below deploy/\n  zerodown check deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod \\\n      | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\nand make it temporary: \"<why>; expires=2027-03-01\" (reported again from that day on)\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above\nit, 2 unreadable input."
     )]
     Check(CheckArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish)

@@ -528,6 +528,30 @@ suppression with an empty reason is ignored (the finding is still reported) and 
 nothing, usually because of a typo.",
         "zerodown documentation: suppressing findings",
     ),
+    // ---- suppression expiry (issue 13 §3) -------------------------------------------------
+    r(
+        "suppression-expired",
+        W,
+        "suppression",
+        "ignore-check annotation is past its expiry date",
+        "fix the finding, or renew the suppression: ignore-check.zerodown.dev/<rule-id>: \"why; expires=YYYY-MM-DD\"",
+        "A suppression may carry an expiry date, `ignore-check.zerodown.dev/<rule-id>: \"reason; \
+expires=2027-03-01\"`, for exceptions that should be temporary (a migration, a vendor fix). From that \
+day on (UTC, the system clock or ZERODOWN_TODAY) the suppression no longer applies: the finding it \
+silenced is reported again, and this finding says when the suppression expired.",
+        "zerodown documentation: suppressing findings",
+    ),
+    r(
+        "suppression-expiry-invalid",
+        W,
+        "suppression",
+        "ignore-check annotation has an expiry that is not a date",
+        "write the expiry as expires=YYYY-MM-DD (e.g. \"why; expires=2027-03-01\")",
+        "The `expires=` part of an `ignore-check.zerodown.dev/<rule-id>` value must be a calendar \
+date written YYYY-MM-DD. A suppression whose expiry cannot be read could silence a finding forever, \
+so it is ignored (the finding is reported) and flagged.",
+        "zerodown documentation: suppressing findings",
+    ),
 ];
 
 /// Looks up a rule by id.

@@ -314,6 +314,14 @@ pub fn samples() -> Vec<(&'static str, String)> {
             "suppression-unknown-rule",
             with(DEPLOY, "  namespace: shop\nspec:\n  strategy", "  namespace: shop\n  annotations:\n    ignore-check.zerodown.dev/prestop-mising: \"sidecar handles it\"\nspec:\n  strategy"),
         ),
+        (
+            "suppression-expired",
+            with(DEPLOY, "  namespace: shop\nspec:\n  strategy", "  namespace: shop\n  annotations:\n    ignore-check.zerodown.dev/hpa-missing: \"load is flat; expires=2001-01-01\"\nspec:\n  strategy"),
+        ),
+        (
+            "suppression-expiry-invalid",
+            with(DEPLOY, "  namespace: shop\nspec:\n  strategy", "  namespace: shop\n  annotations:\n    ignore-check.zerodown.dev/hpa-missing: \"load is flat; expires=next-year\"\nspec:\n  strategy"),
+        ),
     ]
 }
 

@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 mod autoscaling;
+mod baseline;
 mod day;
 mod disruption;
 mod image;
@@ -36,6 +37,7 @@ mod service;
 mod shutdown;
 mod suppress;
 
+pub use baseline::{fingerprint, render_baseline, Baseline, BASELINE_VERSION};
 pub use day::Day;
 pub use load::{kubectl, kustomize, load_paths};
 pub use model::{Finding, InputError, InputErrorKind, Severity, Suppressed};
@@ -149,6 +151,7 @@ pub fn check_sources_on(sources: &[Source], today: Day) -> Report {
         input_errors: parsed.input_errors,
         objects: parsed.seen,
         files: sources.len(),
+        baseline: None,
     }
 }
 

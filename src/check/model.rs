@@ -108,6 +108,9 @@ pub struct Finding {
     /// Present when an annotation silenced this finding; it then counts toward nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppressed>,
+    /// True when `--baseline` records this finding: shown, but it counts toward nothing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub baselined: bool,
     /// Index of the object in the audited set (internal; used for suppression and grouping).
     #[serde(skip)]
     pub(crate) object: usize,

@@ -235,6 +235,11 @@ fn parse_sources_with(sources: &[Source], parallel_from: usize) -> Parsed {
     parsed
 }
 
+/// Kinds read for context only (a ConfigMap's `{{ }}` is data, such as an Alertmanager template).
+fn is_read_only(v: &Value) -> bool {
+    v.get("kind").and_then(Value::as_str) == Some("ConfigMap")
+}
+
 /// Drops objects annotated `helm.sh/hook` (test Pods, pre-/post-install and upgrade Jobs, ...),
 /// noting each one: Helm creates them only around `helm install/upgrade/rollback/test`
 /// (Helm docs, "Chart Hooks": hook resources "are not managed as part of the release"), so
@@ -481,7 +486,8 @@ fn parse_source(si: usize, src: &Source, out: &mut Parsed, parallel_from: usize)
                 } else {
                     helm_directive_line(doc, ch.line)
                 };
-                if let (Some(line), true) = (directive, is_audited(&value)) {
+                if let (Some(line), true) = (directive, is_audited(&value) && !is_read_only(&value))
+                {
                     if !helm_reported {
                         helm_reported = true;
                         out.input_errors.push(InputError::new(

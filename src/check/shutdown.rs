@@ -368,9 +368,7 @@ fn shell_pid1(argv: &[String], image: Option<&str>) -> Option<(Severity, String)
     if pipeline_or_background {
         return Some((Severity::Warning, says("the shell runs a pipeline or a background job as its children and waits, so SIGTERM reaches the shell, which ignores it, and the app is SIGKILLed after the grace period; use the exec form or 'exec' the app".into())));
     }
-    let Some(last) = statements(&bare).last().map(|s| s.trim().to_string()) else {
-        return None;
-    };
+    let last = statements(&bare).last().map(|s| s.trim().to_string())?;
     let last_word = last
         .split_whitespace()
         .find(|w| !w.contains('='))

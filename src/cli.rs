@@ -51,7 +51,7 @@ pub enum Command {
     Presets(PresetsArgs),
     /// Audit existing manifests for zero-downtime faults
     #[command(
-        after_help = "Examples:\n  # every *.yaml/*.yml below deploy/\n  zerodown check deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod \\\n      | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above\nit, 2 unreadable input."
+        after_help = "Examples:\n  # every *.yaml/*.yml below deploy/\n  zerodown check deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod \\\n      | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n  # adopt check on a repository with known findings: record them, then\n  # fail only on new ones\n  zerodown check deploy/ --write-baseline .zerodown-baseline.json\n  zerodown check deploy/ --baseline .zerodown-baseline.json\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\nTemporary, reported again from that day on:\n  ignore-check.zerodown.dev/<rule-id>: \"<why>; expires=2027-03-01\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above\nit, 2 unreadable input."
     )]
     Check(CheckArgs),
     /// Write the zerodown.yaml of an existing Deployment (files, a Helm render or a live cluster)
@@ -164,6 +164,14 @@ pub struct CheckArgs {
     /// spec.replicas, a renamed port)
     #[arg(long, value_name = "OLD")]
     pub against: Option<PathBuf>,
+    /// Fail only on findings not recorded in this baseline file (written by --write-baseline);
+    /// recorded ones are shown as baselined and count toward nothing
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in FILE (versioned JSON, replaced atomically; says so when it
+    /// replaces one), then report as usual
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// Flags of `zerodown adopt`.

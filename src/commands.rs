@@ -953,7 +953,23 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
         }
         return Ok(EXIT_OK);
     }
-    let report = match &args.against {
+    // Read the baseline before anything else: a missing or corrupt one is bad input (exit 2).
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::Usage {
+                message: format!("cannot read baseline {}: {e}", path.display()),
+                help: Some("write one with `zerodown check PATH --write-baseline FILE`".into()),
+            })?;
+            Some(check::Baseline::parse(&text).map_err(|e| Error::Usage {
+                message: format!("baseline {}: {e}", path.display()),
+                help: Some(
+                    "write a new one with `zerodown check PATH --write-baseline FILE`".into(),
+                ),
+            })?)
+        }
+        None => None,
+    };
+    let mut report = match &args.against {
         Some(old) => {
             if old.as_os_str() == "-" && args.paths.iter().any(|p| p.as_os_str() == "-") {
                 return Err(Error::usage(
@@ -965,6 +981,36 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
         }
         None => check::check_paths(&args.paths, &mut std::io::stdin().lock()),
     };
+    if let Some(path) = &args.write_baseline {
+        if report.has_input_errors() {
+            return Err(Error::Usage {
+                message: format!(
+                    "not writing baseline {}: some input could not be checked",
+                    path.display()
+                ),
+                help: Some("fix the input errors above first".into()),
+            })
+            .inspect_err(|_| {
+                eprint!("{}", report.render(&CheckOptions::default()));
+            });
+        }
+        let existed = path.exists();
+        crate::bundle::replace_file(path, &check::render_baseline(&report.findings))?;
+        let n = report
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none())
+            .count();
+        eprintln!(
+            "{} baseline {} ({n} finding{})",
+            if existed { "replaced" } else { "wrote" },
+            path.display(),
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    if let Some(b) = &baseline {
+        report.apply_baseline(b);
+    }
     let opts = CheckOptions {
         format: match args.format {
             CheckFormat::Human => check::Format::Human,

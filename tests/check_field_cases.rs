@@ -9,7 +9,7 @@ use zerodown::check::{check_sources, Severity, Source};
 
 /// (case, rule, severity, message fragments from the field-case README)
 const CASES: &[(&str, &str, Severity, &[&str])] = &[
-    ("FC-01", "prestop-missing", Severity::Error, &["container 'app' of Deployment 'app' serves Service 'app' but has no preStop delay; it stops listening before load balancers and kube-proxy drop it, so requests fail on every rollout and drain"]),
+    ("FC-01", "prestop-missing", Severity::Error, &["container 'app' of Deployment 'app' serves Service 'app' but has no preStop delay; it stops listening before load balancers and kube-proxy drop it, so requests fail on every rollout and drain unless the app drains itself"]),
     ("FC-02", "prestop-exceeds-grace-period", Severity::Error, &["preStop of container 'app' sleeps 300s but terminationGracePeriodSeconds is 30 (default); the kubelet kills the container mid-hook and the app gets no time to drain"]),
     ("FC-04", "pdb-allows-zero-disruptions", Severity::Error, &["PodDisruptionBudget 'app' (minAvailable: 1) allows 0 disruptions for Deployment 'app' at 1 replica; kubectl drain, node upgrades and autoscaler scale-down will block indefinitely"]),
     ("FC-05", "pdb-selector-matches-nothing", Severity::Error, &["PodDisruptionBudget 'app' selector {app.kubernetes.io/component=app, app.kubernetes.io/instance=app, app.kubernetes.io/name=app} matches no pod template in the audited manifests; it protects nothing during drains"]),

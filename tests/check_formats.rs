@@ -144,3 +144,24 @@ fn format_and_severity_parse() {
         "\"warning\""
     );
 }
+
+#[test]
+fn sarif_keeps_message_and_fix_apart() {
+    // issue 13 §5: the fix ran into the message ("... and drain Fix: add ...").
+    let r = check(&sample("prestop-missing"));
+    let v: Value = serde_json::from_str(&r.render(&opts(Format::Sarif, false))).unwrap();
+    let res = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "prestop-missing")
+        .unwrap();
+    let f = one(&r, "prestop-missing");
+    assert_eq!(res["message"]["text"], format!("{}.", f.message));
+    assert!(!res["message"]["text"].as_str().unwrap().contains("Fix:"));
+    assert_eq!(res["properties"]["fix"], f.fix.as_str());
+    assert_eq!(
+        res["message"]["markdown"],
+        format!("{}.\n\n**Fix:** {}.", f.message, f.fix)
+    );
+}

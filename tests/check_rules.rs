@@ -491,7 +491,7 @@ fn shell_pid1_drops_sigterm() {
     assert_finding(
         one(&r, "shell-pid1-drops-sigterm"),
         Warning,
-        &["container 'app' runs 'sh -c node server.js' as PID 1"],
+        &["container 'app' runs 'sh -c node server.js | tee -a /var/log/app.log' as PID 1"],
     );
     let ok = with(
         DEPLOY,
@@ -619,19 +619,34 @@ fn pdb_allows_zero_disruptions() {
 #[test]
 fn pdb_min_available_blocks_eviction() {
     let r = check(&sample("pdb-min-available-blocks-eviction"));
-    assert_finding(
-        one(&r, "pdb-min-available-blocks-eviction"),
-        Warning,
-        &["minAvailable: 2", "HPA 'web' minReplicas 2"],
+    // One fault, one finding (issue 13 §5): the specific rule, not both.
+    let got: Vec<&str> = r
+        .active()
+        .filter(|f| f.rule.starts_with("pdb-"))
+        .map(|f| f.rule)
+        .collect();
+    assert_eq!(
+        got,
+        vec!["pdb-min-available-blocks-eviction"],
+        "{}",
+        human(&r)
     );
-    assert_finding(
-        one(&r, "pdb-allows-zero-disruptions"),
-        Error,
-        &[
-            "(minAvailable: 2) allows 0 disruptions",
-            "at 2 replicas (HPA 'web' minReplicas 2)",
-        ],
+    assert_eq!(
+        one(&r, "pdb-min-available-blocks-eviction").message,
+        "PodDisruptionBudget 'web' minAvailable: 2 is not below the lowest replica count of Deployment 'web' (2 (HPA 'web' minReplicas 2)), so it allows 0 disruptions whenever the autoscaler is at its floor; kubectl drain, node upgrades and autoscaler scale-down block then; use maxUnavailable: 1"
     );
+    assert_eq!(one(&r, "pdb-min-available-blocks-eviction").severity, Error);
+    // Without an autoscaler the same budget is the general fault, reported once.
+    let r = check(
+        &with(PDB, "maxUnavailable: 1", "minAvailable: 2")
+            .replace("kind: HorizontalPodAutoscaler", "kind: NotAnHpa"),
+    );
+    let got: Vec<&str> = r
+        .active()
+        .filter(|f| f.rule.starts_with("pdb-allows") || f.rule.starts_with("pdb-min"))
+        .map(|f| f.rule)
+        .collect();
+    assert_eq!(got, vec!["pdb-allows-zero-disruptions"], "{}", human(&r));
 }
 
 #[test]

@@ -124,21 +124,24 @@ fn zero_disruptions(ctx: &Ctx<'_>, pi: usize, out: &mut Vec<Finding>) {
         "maxUnavailable"
     };
     let line = ctx.line(pdb.idx, &[Step::Key("spec"), Step::Key(field)]);
-    out.push(
-        ctx.finding("pdb-allows-zero-disruptions", pdb.idx)
-            .at(line)
-            .message(format!(
-                "PodDisruptionBudget '{name}' ({desc}) allows 0 disruptions for {targets} at {}{hpa_note}; kubectl drain, node upgrades and autoscaler scale-down will block indefinitely",
-                replicas_word(expected)
-            )),
-    );
-    if let Some(m) = min_available {
-        out.push(
+    // One fault, one finding: an absolute minAvailable at an autoscaler's floor is the specific
+    // cause (pdb-min-available-blocks-eviction); every other zero budget is the general one.
+    let at_hpa_floor = !hpa_note.is_empty();
+    match min_available {
+        Some(m @ super::model::IntOrPct::Int(_)) if at_hpa_floor => out.push(
             ctx.finding("pdb-min-available-blocks-eviction", pdb.idx)
                 .at(line)
                 .message(format!(
-                    "PodDisruptionBudget '{name}' minAvailable: {m} is not below the lowest replica count of {targets} ({expected}{hpa_note}); every eviction is refused while it runs at that count; use maxUnavailable: 1"
+                    "PodDisruptionBudget '{name}' minAvailable: {m} is not below the lowest replica count of {targets} ({expected}{hpa_note}), so it allows 0 disruptions whenever the autoscaler is at its floor; kubectl drain, node upgrades and autoscaler scale-down block then; use maxUnavailable: 1"
                 )),
-        );
+        ),
+        _ => out.push(
+            ctx.finding("pdb-allows-zero-disruptions", pdb.idx)
+                .at(line)
+                .message(format!(
+                    "PodDisruptionBudget '{name}' ({desc}) allows 0 disruptions for {targets} at {}{hpa_note}; kubectl drain, node upgrades and autoscaler scale-down will block indefinitely",
+                    replicas_word(expected)
+                )),
+        ),
     }
 }

@@ -268,6 +268,7 @@ impl<'a> Ctx<'a> {
             name: obj.name.clone(),
             container: None,
             suppressed: None,
+            baselined: false,
             object: idx,
         }
     }

@@ -19,13 +19,16 @@
 //!
 //! Units in messages: seconds (`80s`), CPU in millicores (`1000m`), memory in MiB.
 //!
-//! Silencing: `metadata.annotations: ignore-check.zerodown.dev/<rule-id>: "<reason>"`.
+//! Silencing: `metadata.annotations: ignore-check.zerodown.dev/<rule-id>: "<reason>"`, optionally
+//! `"<reason>; expires=YYYY-MM-DD"` (no longer applies from that day on).
 
 #![warn(missing_docs)]
 
 mod app;
 mod autoscaling;
 mod containers;
+mod baseline;
+mod day;
 mod disruption;
 mod grace;
 mod image;
@@ -51,6 +54,8 @@ mod suppress;
 mod traffic;
 pub mod upgrade;
 
+pub use baseline::{fingerprint, render_baseline, Baseline, BASELINE_VERSION};
+pub use day::Day;
 pub use load::{kubectl, kustomize, load_paths};
 pub use model::{Finding, InputError, InputErrorKind, Severity, Suppressed};
 pub use parse::KUSTOMIZE_SUFFIX;
@@ -129,14 +134,21 @@ impl Default for CheckOptions {
     }
 }
 
-/// Audits the sources as one set (cross-object rules see every object of every source).
-/// Pure: no I/O. Bad documents become input errors and never stop the others from being checked.
+/// Audits the sources as one set (cross-object rules see every object of every source), with
+/// suppression expiry dates judged against [`Day::today`]. Bad documents become input errors and
+/// never stop the others from being checked.
 pub fn check_sources(sources: &[Source]) -> Report {
+    check_sources_on(sources, Day::today())
+}
+
+/// [`check_sources`] on a given day (an `expires=` date on or before `today` has expired). Pure:
+/// no I/O, no clock.
+pub fn check_sources_on(sources: &[Source], today: Day) -> Report {
     let parsed = parse::parse_sources(sources);
     let views = index::Views::build(&parsed.objects);
     let ctx = index::Ctx::new(sources, &parsed.objects, &views);
     let mut findings = rules::run_all(&ctx);
-    suppress::apply(&ctx, &mut findings);
+    suppress::apply(&ctx, &mut findings, today);
     // Source order of objects; within an object: most severe first, then by line.
     let rank = |f: &Finding| {
         let o = &parsed.objects[f.object];
@@ -156,6 +168,7 @@ pub fn check_sources(sources: &[Source]) -> Report {
         input_errors: parsed.input_errors,
         objects: parsed.seen,
         files: sources.len(),
+        baseline: None,
     }
 }
 

@@ -108,6 +108,9 @@ pub struct Finding {
     /// Present when an annotation silenced this finding; it then counts toward nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppressed>,
+    /// True when `--baseline` records this finding: shown, but it counts toward nothing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub baselined: bool,
     /// Index of the object in the audited set (internal; used for suppression and grouping).
     #[serde(skip)]
     pub(crate) object: usize,
@@ -168,6 +171,10 @@ pub enum InputErrorKind {
     /// The same object (kind, namespace, name) again: applied together, the later one replaces
     /// the earlier, so only the later one is checked.
     DuplicateObject,
+    /// An object annotated `helm.sh/hook` (a test Pod, a pre-/post-install Job): Helm runs it
+    /// around install, upgrade or `helm test`, outside the release's serving objects, so it is
+    /// skipped (Helm docs, "Chart Hooks").
+    HelmHook,
 }
 
 /// A problem with an input (unreadable path, invalid YAML, template, non-object document, skipped

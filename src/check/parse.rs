@@ -32,6 +32,8 @@ const AUDITED: &[(&str, &str)] = &[
     ("gateway.networking.k8s.io", "HTTPRoute"),
     // The VerticalPodAutoscaler rewrites the requests an HPA's utilization is measured against.
     ("autoscaling.k8s.io", "VerticalPodAutoscaler"),
+    // Read, not audited: a server's own drain settings (CoreDNS's Corefile `lameduck`).
+    ("", "ConfigMap"),
 ];
 
 /// API groups served by Kubernetes itself (and the Gateway API of SIG Network): other kinds in
@@ -239,7 +241,46 @@ fn parse_sources_with(sources: &[Source], parallel_from: usize) -> Parsed {
         parse_source(si, src, &mut parsed, parallel_from);
     }
     drop_replaced_objects(sources, &mut parsed);
+    drop_helm_hooks(sources, &mut parsed);
     parsed
+}
+
+/// Kinds read for context only (a ConfigMap's `{{ }}` is data, such as an Alertmanager template).
+fn is_read_only(v: &Value) -> bool {
+    v.get("kind").and_then(Value::as_str) == Some("ConfigMap")
+}
+
+/// Drops objects annotated `helm.sh/hook` (test Pods, pre-/post-install and upgrade Jobs, ...),
+/// noting each one: Helm creates them only around `helm install/upgrade/rollback/test`
+/// (Helm docs, "Chart Hooks": hook resources "are not managed as part of the release"), so
+/// they serve no traffic and must neither be audited as workloads nor be matched by the
+/// release's Services, PDBs and HPAs. `helm create`'s `helm.sh/hook: test` Pod carries the
+/// release's pod labels, which made its Service look backed by an unready bare Pod.
+fn drop_helm_hooks(sources: &[Source], parsed: &mut Parsed) {
+    let mut keep = Vec::with_capacity(parsed.objects.len());
+    for o in std::mem::take(&mut parsed.objects) {
+        let hook = o
+            .annotations()
+            .and_then(|a| a.get("helm.sh/hook"))
+            .map(|h| match h {
+                Value::String(s) => s.trim().to_string(),
+                other => other.to_string(),
+            });
+        match hook {
+            Some(h) => parsed.input_errors.push(InputError::new(
+                &sources[o.source].name,
+                Some(o.line),
+                Severity::Info,
+                InputErrorKind::HelmHook,
+                format!(
+                    "{} {}/{} is a Helm hook (helm.sh/hook: {h}): it runs only around `helm install/upgrade/test` and serves no traffic, so it is not audited or matched against Services, PDBs and HPAs",
+                    o.kind, o.namespace, o.name
+                ),
+            )),
+            None => keep.push(o),
+        }
+    }
+    parsed.objects = keep;
 }
 
 /// Keeps only the last of objects with the same kind, namespace and name in one file or stream
@@ -455,7 +496,8 @@ fn parse_source(si: usize, src: &Source, out: &mut Parsed, parallel_from: usize)
                 } else {
                     helm_directive_line(doc, ch.line)
                 };
-                if let (Some(line), true) = (directive, is_audited(&value)) {
+                if let (Some(line), true) = (directive, is_audited(&value) && !is_read_only(&value))
+                {
                     if !helm_reported {
                         helm_reported = true;
                         out.input_errors.push(InputError::new(

@@ -5,11 +5,13 @@
 //! ```text
 //! { "version": 1,
 //!   "findings": [{ "rule", "severity", "message", "fix", "file", "line", "objectLine",
-//!                  "kind", "namespace", "name", "container"?, "suppressed"?: {"reason"} }],
+//!                  "kind", "namespace", "name", "container"?, "suppressed"?: {"reason"},
+//!                  "baselined"?: true }],
 //!   "inputErrors": [{ "file", "line" (null = whole file), "level", "kind", "message" }],
-//!   "summary": { "errors", "warnings", "info", "suppressed", "inputErrors", "objects", "files" } }
+//!   "summary": { "errors", "warnings", "info", "suppressed", "baselined", "inputErrors",
+//!                "objects", "files" } }
 //! ```
-//! Counts in `summary` exclude suppressed findings.
+//! Counts in `summary` exclude suppressed and baselined findings.
 
 use super::model::{Finding, InputError, Severity};
 use super::rules::RULES;
@@ -29,6 +31,8 @@ pub struct Report {
     pub objects: usize,
     /// Sources read.
     pub files: usize,
+    /// With `--baseline`: how many findings the baseline file records.
+    pub baseline: Option<usize>,
 }
 
 /// Counts for the summary line and the JSON `summary` object.
@@ -43,6 +47,9 @@ pub struct Summary {
     pub info: usize,
     /// Suppressed findings.
     pub suppressed: usize,
+    /// Findings recorded in the `--baseline` file (not suppressed); omitted from JSON when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub baselined: usize,
     /// Input problems of level error (these make the exit code 2).
     pub input_errors: usize,
     /// Kubernetes objects read.
@@ -51,8 +58,22 @@ pub struct Summary {
     pub files: usize,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `text` as a sentence: ends with a full stop unless it already ends with punctuation.
+fn sentence(text: &str) -> String {
+    let t = text.trim_end();
+    if t.ends_with(['.', '!', '?']) {
+        t.to_string()
+    } else {
+        format!("{t}.")
+    }
 }
 
 /// SARIF artifact URI for a source name.
@@ -66,9 +87,21 @@ fn uri(file: &str) -> String {
 }
 
 impl Report {
-    /// Findings that are not suppressed.
+    /// Findings that are neither suppressed nor in the baseline.
     pub fn active(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.suppressed.is_none())
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && !f.baselined)
+    }
+
+    /// Marks the findings `baseline` records as baselined: they stay in the report (human
+    /// `baselined[rule]`, JSON `baselined: true`, SARIF `baselineState: unchanged`) and count
+    /// toward nothing; the others are new.
+    pub fn apply_baseline(&mut self, baseline: &super::Baseline) {
+        for f in &mut self.findings {
+            f.baselined = f.suppressed.is_none() && baseline.contains(f);
+        }
+        self.baseline = Some(baseline.len());
     }
 
     /// Adds input problems found while loading paths (see [`super::load_paths`]).
@@ -96,6 +129,10 @@ impl Report {
         for f in &self.findings {
             if f.suppressed.is_some() {
                 s.suppressed += 1;
+                continue;
+            }
+            if f.baselined {
+                s.baselined += 1;
                 continue;
             }
             match f.severity {
@@ -142,6 +179,9 @@ impl Report {
         let mut extra = Vec::new();
         if s.suppressed > 0 {
             extra.push(format!("{} suppressed", s.suppressed));
+        }
+        if s.baselined > 0 {
+            extra.push(format!("{} baselined", s.baselined));
         }
         if s.input_errors > 0 {
             extra.push(plural(s.input_errors, "input error", "input errors"));
@@ -210,7 +250,10 @@ impl Report {
                 safe(&first.file),
                 first.object_line
             );
-            for f in group.iter().filter(|f| f.suppressed.is_none()) {
+            for f in group
+                .iter()
+                .filter(|f| f.suppressed.is_none() && !f.baselined)
+            {
                 let _ = writeln!(
                     out,
                     "  {} {}",
@@ -218,6 +261,14 @@ impl Report {
                     safe(&f.message)
                 );
                 let _ = writeln!(out, "    {}", paint("2", &format!("fix: {}", f.fix)));
+            }
+            for f in group.iter().filter(|f| f.baselined) {
+                let _ = writeln!(
+                    out,
+                    "  {} {}",
+                    paint("2", &format!("baselined[{}]", f.rule)),
+                    safe(&f.message)
+                );
             }
             for f in group {
                 if let Some(s) = &f.suppressed {
@@ -286,7 +337,13 @@ impl Report {
                 let mut res = json!({
                     "ruleId": f.rule,
                     "level": f.severity.sarif_level(),
-                    "message": { "text": format!("{} Fix: {}", f.message, f.fix) },
+                    // The message and the fix are two things (SARIF 2.1.0 §3.11: a message is
+                    // plain text, `markdown` its rich form); `fixes` would need artifact changes.
+                    "message": {
+                        "text": sentence(&f.message),
+                        "markdown": format!("{}\n\n**Fix:** {}", sentence(&f.message), sentence(&f.fix)),
+                    },
+                    "properties": { "fix": f.fix },
                     "locations": [{
                         "physicalLocation": {
                             "artifactLocation": { "uri": uri(&f.file) },
@@ -301,6 +358,9 @@ impl Report {
                 });
                 if let Some(i) = RULES.iter().position(|r| r.id == f.rule) {
                     res["ruleIndex"] = json!(i);
+                }
+                if self.baseline.is_some() {
+                    res["baselineState"] = json!(if f.baselined { "unchanged" } else { "new" });
                 }
                 if let Some(s) = &f.suppressed {
                     res["suppressions"] =

@@ -210,7 +210,12 @@ forever and a readiness probe keeps the pod out of its Services.",
 balancers happens in parallel with SIGTERM and takes seconds. A server that exits (or stops \
 accepting) on SIGTERM refuses requests that are still routed to it, so clients see errors on every \
 rollout, drain and scale-down. A preStop hook that sleeps a few seconds keeps the pod serving until \
-it is out of rotation; the native `sleep` action (KEP-3960, GA in 1.34) needs no binary in the image.",
+it is out of rotation; the native `sleep` action (KEP-3960, GA in 1.34) needs no binary in the image. \
+Servers that drain themselves need no hook and are not reported: CoreDNS with `health { lameduck 5s }` \
+in the Corefile (a mounted ConfigMap or the args), Traefik with \
+`transport.lifeCycle.requestAcceptGraceTimeout`, the ingress-nginx controller with \
+`--shutdown-grace-period`. CoreDNS whose Corefile is not in the audited set is a warning naming the \
+setting; every other message ends with \"unless the app drains itself\".",
         "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination ; https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/",
     ),
     r(
@@ -259,8 +264,15 @@ lost or duplicated. This matters for workers as much as for serving pods.",
         "When command[0] is a shell (sh, bash, ash, dash) running a script or a `-c` string, the shell is \
 PID 1. The kernel drops signals to PID 1 that it installed no handler for, and the shell does not \
 forward SIGTERM to its child, so the app never starts its graceful shutdown and is SIGKILLed (exit \
-137) when the grace period ends. `sh -c 'exec app'` or a script ending in `exec app` are fine. A \
-warning because the script itself cannot be read.",
+137) when the grace period ends. The rule models what the shells really do with `-c`: bash execs \
+a lone simple command without redirections, and since 5.1 the last simple command of a list; dash \
+(Debian/Ubuntu /bin/sh) and BusyBox ash >= 1.28 (alpine) exec the last command, redirected or not, \
+unless the string ends with a newline; every shell forks pipelines and background jobs and waits, and \
+a last command that is a builtin (`|| exit 1`) keeps it running. So `bash -c 'java -jar app.jar'` \
+is fine; a pipeline, a background job, a trailing newline under dash/ash or a redirection under \
+bash is a warning; a case that depends on the bash version or on which shell /bin/sh is in an \
+unknown image is info, and says so. A script file (`sh /start.sh`) cannot be read: a warning. \
+`exec app` or a trap in the script are fine.",
         "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination",
     ),
     r(
@@ -271,8 +283,13 @@ warning because the script itself cannot be read.",
         "add a preStop that sleeps, runs `nginx -s quit` and waits for the master to exit (or set lifecycle.stopSignal: SIGQUIT)",
         "nginx (and openresty) perform a fast shutdown on SIGTERM, closing open and keep-alive \
 connections mid-request; only SIGQUIT is a graceful shutdown. Kubernetes sends SIGTERM unless the \
-image sets STOPSIGNAL SIGQUIT (the official nginx images do since 2020; the rule is info for them) or \
-the container sets lifecycle.stopSignal (KEP-4960). Use a preStop hook such as `sleep 5; nginx -s \
+image sets STOPSIGNAL SIGQUIT or the container sets lifecycle.stopSignal (KEP-4960). The official \
+images (nginx, nginxinc/nginx-unprivileged) used STOPSIGNAL SIGTERM until 2020-11-24 \
+(nginxinc/docker-nginx commit 3fb70ddd, PR #457 for issue #377): the verdict follows the tag. \
+Versions before 1.18 and 1.19.0-1.19.4 stop with SIGTERM (warning); 1.18.x tags were built both \
+ways (warning, depends on the pull); 1.19.5+, 1.20+ and the floating tags (latest, stable, mainline, \
+alpine, 1) are SIGQUIT builds (info); a digest-only reference or another build (bitnami/nginx) is \
+not known (warning). Use a preStop hook such as `sleep 5; nginx -s \
 quit; while kill -0 1; do sleep 1; done` and a grace period that covers the longest request.",
         "http://nginx.org/en/docs/control.html ; https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/",
     ),
@@ -339,14 +356,16 @@ eviction. Typical causes: minAvailable >= replicas, minAvailable: 100%, maxUnava
     ),
     r(
         "pdb-min-available-blocks-eviction",
-        W,
+        E,
         "disruption",
         "PDB minAvailable is not below the lowest replica count",
         "express the budget as maxUnavailable: 1, which allows one eviction at every scale",
         "An absolute minAvailable equal to (or above) the replica count, or to the HPA's minReplicas, \
 blocks every eviction whenever the workload runs at that count, e.g. at night when the HPA has \
 scaled down, which is exactly when maintenance drains run. maxUnavailable scales with the workload \
-and keeps one eviction possible. Reported together with pdb-allows-zero-disruptions, naming the cause.",
+and keeps one eviction possible. One fault, one finding: this rule replaces pdb-allows-zero-disruptions \
+when the cause is an absolute minAvailable at an HPA's (or ScaledObject's) minimum; any other budget \
+that allows 0 disruptions is reported as pdb-allows-zero-disruptions alone.",
         "https://kubernetes.io/docs/tasks/run-application/configure-pdb/#specifying-a-poddisruptionbudget",
     ),
     r(
@@ -902,6 +921,30 @@ endpoints. A rename of the container port together with the Service's targetPort
 at once, and the Service has no endpoints until the new pods are Ready (kubernetes/kubernetes#83145, \
 grafana/grafana-operator#974, rimusz/charts#145).",
         "kubernetes.io/docs/concepts/services-networking/service/#field-spec-ports",
+    ),
+    // ---- suppression expiry (issue 13 §3) -------------------------------------------------
+    r(
+        "suppression-expired",
+        W,
+        "suppression",
+        "ignore-check annotation is past its expiry date",
+        "fix the finding, or renew the suppression: ignore-check.zerodown.dev/<rule-id>: \"why; expires=YYYY-MM-DD\"",
+        "A suppression may carry an expiry date, `ignore-check.zerodown.dev/<rule-id>: \"reason; \
+expires=2027-03-01\"`, for exceptions that should be temporary (a migration, a vendor fix). From that \
+day on (UTC, the system clock or ZERODOWN_TODAY) the suppression no longer applies: the finding it \
+silenced is reported again, and this finding says when the suppression expired.",
+        "zerodown documentation: suppressing findings",
+    ),
+    r(
+        "suppression-expiry-invalid",
+        W,
+        "suppression",
+        "ignore-check annotation has an expiry that is not a date",
+        "write the expiry as expires=YYYY-MM-DD (e.g. \"why; expires=2027-03-01\")",
+        "The `expires=` part of an `ignore-check.zerodown.dev/<rule-id>` value must be a calendar \
+date written YYYY-MM-DD. A suppression whose expiry cannot be read could silence a finding forever, \
+so it is ignored (the finding is reported) and flagged.",
+        "zerodown documentation: suppressing findings",
     ),
 ];
 

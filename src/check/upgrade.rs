@@ -93,6 +93,7 @@ fn finding(
         name: m.name.clone(),
         container: None,
         suppressed: None,
+        baselined: false,
         // Past the audited objects' indices: upgrade findings group by their own object.
         object: UPGRADE_OBJECTS + i,
     }

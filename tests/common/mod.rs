@@ -299,7 +299,7 @@ pub fn samples() -> Vec<(&'static str, String)> {
         ("grace-period-too-short", with(DEPLOY, "terminationGracePeriodSeconds: 45", "terminationGracePeriodSeconds: 1")),
         (
             "shell-pid1-drops-sigterm",
-            with(DEPLOY, "          ports:\n", "          command: [\"sh\", \"-c\", \"node server.js\"]\n          ports:\n"),
+            with(DEPLOY, "          ports:\n", "          command: [\"sh\", \"-c\", \"node server.js | tee -a /var/log/app.log\"]\n          ports:\n"),
         ),
         ("nginx-fast-shutdown", with(DEPLOY, "registry.example.com/web:1.2.3", "registry.example.com/nginx:1.27.0")),
         (
@@ -360,6 +360,14 @@ pub fn samples() -> Vec<(&'static str, String)> {
         ("spread-counts-old-revision", relations_case("RC-08")),
         ("spread-min-domains-unreachable", relations_case("RC-09")),
         ("zone-anti-affinity-caps-replicas", relations_case("RC-10")),
+        (
+            "suppression-expired",
+            with(DEPLOY, "  namespace: shop\nspec:\n  strategy", "  namespace: shop\n  annotations:\n    ignore-check.zerodown.dev/hpa-missing: \"load is flat; expires=2001-01-01\"\nspec:\n  strategy"),
+        ),
+        (
+            "suppression-expiry-invalid",
+            with(DEPLOY, "  namespace: shop\nspec:\n  strategy", "  namespace: shop\n  annotations:\n    ignore-check.zerodown.dev/hpa-missing: \"load is flat; expires=next-year\"\nspec:\n  strategy"),
+        ),
     ]
     .into_iter()
     .chain(runtime::samples())

@@ -51,7 +51,7 @@ pub enum Command {
     Presets(PresetsArgs),
     /// Audit existing manifests for zero-downtime faults
     #[command(
-        after_help = "Examples:\n  # every *.yaml/*.yml below deploy/\n  zerodown check deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod \\\n      | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above\nit, 2 unreadable input."
+        after_help = "Examples:\n  # every *.yaml/*.yml below deploy/\n  zerodown check deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod \\\n      | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n  # the fixed manifests on stdout; rewrite the files; or kustomize patches\n  zerodown check --fix deploy/app.yaml > fixed.yaml\n  zerodown check --fix --write deploy/\n  zerodown check --fix --patch overlays/zerodown-fixes deploy/\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above\nit, 2 unreadable input."
     )]
     Check(CheckArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish)
@@ -153,7 +153,18 @@ pub struct CheckArgs {
     pub explain: Option<String>,
     /// List every rule with its id, severity and title
     #[arg(long)]
-    pub list_rules: bool,
+    pub list_rules: bool,    /// Fix what has a safe fix: print the fixed manifests on stdout (what changed and why, and
+    /// the findings left to you, on stderr); exit as `check` would on the fixed manifests
+    #[arg(long, conflicts_with_all = ["explain", "list_rules"])]
+    pub fix: bool,
+    /// With --fix: rewrite the input files in place instead (plain YAML files only, never a Helm
+    /// template; atomic; untouched lines stay byte-identical)
+    #[arg(long, requires = "fix", conflicts_with = "patch")]
+    pub write: bool,
+    /// With --fix: write kustomize patches into DIR instead (one JSON6902 patch per object, new
+    /// objects as files, and a kustomization.yaml listing them; existing files are never replaced)
+    #[arg(long, value_name = "DIR", requires = "fix")]
+    pub patch: Option<PathBuf>,
 }
 
 /// Flags of `zerodown new`. Every answer is optional; the preset fills the rest.

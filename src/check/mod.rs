@@ -20,6 +20,7 @@
 
 mod autoscaling;
 mod disruption;
+mod fix;
 mod image;
 mod index;
 mod load;
@@ -33,7 +34,12 @@ mod scheduling;
 mod service;
 mod shutdown;
 mod suppress;
+mod yamledit;
 
+pub use fix::{
+    fix_sources, json_patch, patch_files, Applied, ChangedObject, FixOutcome, FixedSource, Manual,
+    REPLICAS_NOTE,
+};
 pub use load::{kubectl, kustomize, load_paths};
 pub use model::{Finding, InputError, InputErrorKind, Severity, Suppressed};
 pub use parse::KUSTOMIZE_SUFFIX;

@@ -100,11 +100,16 @@ pub const REPLICAS_NOTE: &str = "spec.replicas was removed beside an HPA: before
 /// The spec whose policy numbers a fix uses: the JVM preset for JVM-looking containers, the
 /// generic one otherwise.
 fn spec_for(jvm: bool, exposure: Exposure) -> Option<Spec> {
-    let preset = crate::preset::Preset::builtin(if jvm { "spring-boot" } else { "generic" }).ok()?;
+    spec_of(if jvm { "spring-boot" } else { "generic" }, exposure, true)
+}
+
+fn spec_of(preset: &str, exposure: Exposure, image_has_shell: bool) -> Option<Spec> {
+    let preset = crate::preset::Preset::builtin(preset).ok()?;
     Answers {
         name: Some("app".into()),
         image: Some("registry.example.com/app:1.0.0".into()),
         exposure: Some(exposure),
+        image_has_shell: Some(image_has_shell),
         ..Answers::default()
     }
     .resolve(&preset, &mut vec![])
@@ -254,12 +259,30 @@ fn plan_workload(
                     reason,
                 )
             }
-            ("prestop-missing", Some(c)) => {
-                let Some(spec) = spec_for(jvm_of(c), exposure) else { continue };
+            ("prestop-missing" | "nginx-fast-shutdown", Some(c)) => {
+                // nginx gets the generator's nginx hook (sleep, `nginx -s quit`, wait) when the
+                // image has a shell; one hook per container, whichever rule asked first.
+                let nginx = findings.iter().any(|g| g.rule == "nginx-fast-shutdown" && g.container == f.container);
+                let shell = c.image.is_none_or(|i| !super::shutdown::shell_less_image(i));
+                if nginx && !shell {
+                    manual.push((*f).clone());
+                    continue;
+                }
+                if !seen.insert(("preStop", f.container.clone())) {
+                    continue;
+                }
+                let preset = if nginx { "nginx-static" } else if jvm_of(c) { "spring-boot" } else { "generic" };
+                let Some(spec) = spec_of(preset, exposure, shell) else { continue };
                 let sd = policy::shutdown::shutdown(&spec, &mut vec![]);
-                let secs = match &sd.pre_stop.value {
-                    Some(crate::plan::PreStop::Sleep { seconds }) => *seconds,
-                    Some(crate::plan::PreStop::Exec { seconds, .. }) => *seconds,
+                let (hook, change) = match &sd.pre_stop.value {
+                    Some(crate::plan::PreStop::Sleep { seconds }) => (
+                        json!({"sleep": {"seconds": seconds}}),
+                        format!("lifecycle.preStop.sleep.seconds: {seconds}"),
+                    ),
+                    Some(crate::plan::PreStop::Exec { command, .. }) => (
+                        json!({"exec": {"command": command}}),
+                        format!("lifecycle.preStop.exec.command: {}", command.join(" ")),
+                    ),
                     None => continue,
                 };
                 if c.v.at("/lifecycle/preStop").is_some() {
@@ -267,11 +290,8 @@ fn plan_workload(
                     continue;
                 }
                 plan(
-                    vec![Op::Set(
-                        container_path(w, c, &["lifecycle", "preStop"]),
-                        json!({"sleep": {"seconds": secs}}),
-                    )],
-                    format!("container '{}': lifecycle.preStop.sleep.seconds: {secs}", c.name),
+                    vec![Op::Set(container_path(w, c, &["lifecycle", "preStop"]), hook)],
+                    format!("container '{}': {change}", c.name),
                     sd.pre_stop.reason.clone(),
                 );
                 want_grace(
@@ -402,6 +422,12 @@ fn plan_workload(
                     manual.push((*f).clone());
                     continue;
                 };
+                let repointed = ctx.pdbs.iter().enumerate().any(|(pi, q)| {
+                    q.obj.name == w.obj.name && q.obj.namespace == w.obj.namespace && ctx.workloads_of_pdb[pi].is_empty()
+                });
+                if repointed {
+                    continue;
+                }
                 let p = policy::disruption::pdb();
                 let taken = ctx.pdbs.iter().any(|q| q.obj.name == w.obj.name && q.obj.namespace == w.obj.namespace);
                 let name = if taken { format!("{}-pdb", w.obj.name) } else { w.obj.name.clone() };
@@ -455,10 +481,32 @@ fn plan_workload(
 }
 
 /// Plans the fixes of a PDB's findings.
-fn plan_pdb(f: &Finding, planned: &mut Vec<Planned>, manual: &mut Vec<Finding>) {
+fn plan_pdb(ctx: &Ctx<'_>, f: &Finding, planned: &mut Vec<Planned>, manual: &mut Vec<Finding>) {
     let p = policy::disruption::pdb();
     let (file, line) = loc(f);
     match f.rule {
+        // Decidable only when the PDB is named after a workload of its namespace that no other
+        // PDB covers: then it was meant for that workload, and takes its real selector.
+        "pdb-selector-matches-nothing" => {
+            let pdb = &ctx.objects[f.object];
+            let target = ctx.workloads.iter().enumerate().find(|(_, w)| {
+                w.obj.name == pdb.name && w.obj.namespace == pdb.namespace
+            });
+            let selector = target
+                .filter(|(wi, _)| ctx.pdbs_of[*wi].is_empty())
+                .and_then(|(_, w)| w.obj.value.at("/spec/selector").filter(|s| s.is_object()).map(|s| (w, s.clone())));
+            match selector {
+                Some((w, sel)) => planned.push(Planned {
+                    rule: f.rule,
+                    file,
+                    line,
+                    ops: vec![Op::Set(keys(&["spec", "selector"]), sel)],
+                    change: format!("spec.selector: the selector of {} (the PDB's namesake)", w.obj.display()),
+                    reason: "a PDB protects only the pods its selector matches; this one matched none".into(),
+                }),
+                None => manual.push(f.clone()),
+            }
+        }
         "pdb-unhealthy-eviction-policy" => planned.push(Planned {
             rule: f.rule,
             file,
@@ -485,7 +533,83 @@ fn plan_pdb(f: &Finding, planned: &mut Vec<Planned>, manual: &mut Vec<Finding>) 
 /// Fixes what can be fixed in `sources` (pure: no I/O). Documents that are not plain YAML
 /// (Helm templates, invalid YAML) are left as they are; objects expanded from a `List` are not
 /// edited (their findings are listed as manual).
+///
+/// Fixes are cross-object, so one can reveal another (removing `spec.replicas` beside an HPA
+/// with `minReplicas: 5` makes the workload replicated, which then needs a PDB): passes repeat
+/// until nothing changes (at most 4). `manual` is what `check` still finds in the result.
 pub fn fix_sources(sources: &[Source]) -> FixOutcome {
+    let mut current = sources.to_vec();
+    let mut out = FixOutcome::default();
+    let mut failures = Vec::new();
+    for _ in 0..4 {
+        let once = fix_once(&current);
+        failures = once.manual;
+        if once.applied.is_empty() {
+            break;
+        }
+        out.applied.extend(once.applied);
+        for n in once.notes {
+            if !out.notes.contains(&n) {
+                out.notes.push(n);
+            }
+        }
+        current = once
+            .sources
+            .into_iter()
+            .map(|s| Source::new(s.name, s.text))
+            .collect();
+    }
+    out.manual = failures;
+    // What is left is what `check` finds in the fixed text.
+    let left = super::check_sources(&current);
+    for f in left.findings.into_iter().filter(|f| f.suppressed.is_none()) {
+        if f.severity >= Severity::Warning {
+            out.manual.push(Manual {
+                rule: f.rule,
+                file: f.file.clone(),
+                line: f.line,
+                choose: choose_text(&f),
+                message: f.message,
+            });
+        }
+    }
+    out.manual.sort_by(|a, b| (&a.file, a.line, a.rule).cmp(&(&b.file, b.line, b.rule)));
+    // Objects changed and added, by (kind, namespace, name), for `--patch`.
+    let before = parse::parse_sources(sources);
+    let after = parse::parse_sources(&current);
+    for (si, (src, cur)) in sources.iter().zip(&current).enumerate() {
+        let mut fixed = FixedSource {
+            name: src.name.clone(),
+            text: cur.text.clone(),
+            changed: cur.text != src.text,
+            changed_objects: Vec::new(),
+            added: Vec::new(),
+        };
+        for a in after.objects.iter().filter(|o| o.source == si) {
+            let old = before.objects.iter().find(|b| {
+                b.source == si && b.kind == a.kind && b.namespace == a.namespace && b.name == a.name
+            });
+            match old {
+                Some(b) if b.value != a.value => fixed.changed_objects.push(ChangedObject {
+                    api_version: b.api_version.clone(),
+                    kind: b.kind.clone(),
+                    name: b.name.clone(),
+                    namespace: b.value.at("/metadata/namespace").and_then(Value::as_str).map(str::to_string),
+                    before: b.value.clone(),
+                    after: a.value.clone(),
+                }),
+                Some(_) => {}
+                None => fixed.added.push((a.kind.clone(), a.name.clone(), a.value.clone())),
+            }
+        }
+        out.sources.push(fixed);
+    }
+    out
+}
+
+/// One pass of [`fix_sources`]: the sources' new texts, the edits made, and the edits that
+/// could not be made (as `manual`).
+fn fix_once(sources: &[Source]) -> FixOutcome {
     let parsed = parse::parse_sources(sources);
     let views = Views::build(&parsed.objects);
     let ctx = Ctx::new(sources, &parsed.objects, &views);
@@ -505,13 +629,16 @@ pub fn fix_sources(sources: &[Source]) -> FixOutcome {
     let mut manual_findings = Vec::new();
     for (&oi, fs) in &by_object {
         let mut planned = Vec::new();
-        if let Some(wi) = ctx.workloads.iter().position(|w| w.idx == oi) {
+        // A bare Pod's spec cannot be updated in place (the API server rejects changes to
+        // its containers' lifecycle and probes), so its findings stay with the user.
+        let bare_pod = parsed.objects[oi].kind == "Pod";
+        if let Some(wi) = ctx.workloads.iter().position(|w| w.idx == oi).filter(|_| !bare_pod) {
             let mut docs = Vec::new();
             plan_workload(&ctx, wi, fs, &mut planned, &mut manual_findings, &mut docs);
             new_docs[parsed.objects[oi].source].extend(docs);
         } else if parsed.objects[oi].kind == "PodDisruptionBudget" {
             for f in fs {
-                plan_pdb(f, &mut planned, &mut manual_findings);
+                plan_pdb(&ctx, f, &mut planned, &mut manual_findings);
             }
         } else {
             manual_findings.extend(fs.iter().map(|f| (*f).clone()));
@@ -624,26 +751,8 @@ pub fn fix_sources(sources: &[Source]) -> FixOutcome {
             added,
         });
     }
-    // What is left is what `check` finds in the fixed text (a fix can clear several findings).
-    let _ = manual_findings;
-    let fixed: Vec<Source> = out
-        .sources
-        .iter()
-        .map(|s| Source::new(s.name.clone(), s.text.clone()))
-        .collect();
-    let left = super::check_sources(&fixed);
-    for f in left.findings.into_iter().filter(|f| f.suppressed.is_none()) {
-        if f.severity >= Severity::Warning {
-            out.manual.push(Manual {
-                rule: f.rule,
-                file: f.file.clone(),
-                line: f.line,
-                choose: choose_text(&f),
-                message: f.message,
-            });
-        }
-    }
-    out.manual.sort_by(|a, b| (&a.file, a.line, a.rule).cmp(&(&b.file, b.line, b.rule)));
+    // Findings without a fix are reported by `fix_sources` from a check of the result.
+    drop(manual_findings);
     out
 }
 

@@ -389,7 +389,7 @@ pub(crate) fn scalar_text(v: &Value) -> String {
 /// Keys in the order Kubernetes documentation writes them (then alphabetical): serde_json maps
 /// are sorted, which would put `apiVersion` after `spec` and a probe's handler after its numbers.
 const ORDER: &[&str] = &[
-    "op", "path", "value", "apiVersion", "kind", "metadata", "name", "namespace", "spec", "key",
+    "op", "path", "value", "apiVersion", "group", "version", "kind", "metadata", "name", "namespace", "spec", "key",
     "operator", "values", "httpGet", "tcpSocket", "grpc", "exec", "sleep", "port", "host", "scheme",
     "initialDelaySeconds", "periodSeconds", "timeoutSeconds", "failureThreshold", "minAvailable",
     "maxUnavailable", "unhealthyPodEvictionPolicy", "selector", "resources", "patches",

@@ -1014,6 +1014,20 @@ fn check_fix(args: &CheckArgs, fail_on: crate::check::Severity) -> Result<i32, E
             help: Some("`zerodown check` on the same paths shows every input problem".into()),
         });
     }
+    if args.write {
+        if let Some((s, line)) = sources
+            .iter()
+            .find_map(|s| check::template_line(&s.text).map(|l| (s, l)))
+        {
+            return Err(Error::Usage {
+                message: format!(
+                    "refusing to fix {}: it is a Helm template ({{{{ ... }}}} at line {line}), not a plain YAML file; nothing was written",
+                    s.name
+                ),
+                help: Some("fix the chart's templates by hand, or render it (`helm template REL CHART > out.yaml`) and run `zerodown check --fix --patch DIR out.yaml`".into()),
+            });
+        }
+    }
     let outcome = check::fix_sources(&sources);
     let changed: Vec<_> = outcome.sources.iter().filter(|s| s.changed).collect();
     if args.write {

@@ -650,6 +650,11 @@ fn fix_once(sources: &[Source]) -> FixOutcome {
 
     let mut out = FixOutcome::default();
     for (si, src) in sources.iter().enumerate() {
+        if template_line(&src.text).is_some() {
+            // A Helm template is never edited: its YAML is not what gets applied.
+            per_object.retain(|&oi, _| parsed.objects[oi].source != si);
+            new_docs[si].clear();
+        }
         let mut text = src.text.clone();
         let mut changed_objects = Vec::new();
         // Bottom-up, so the byte ranges of earlier documents stay valid.
@@ -754,6 +759,12 @@ fn fix_once(sources: &[Source]) -> FixOutcome {
     // Findings without a fix are reported by `fix_sources` from a check of the result.
     drop(manual_findings);
     out
+}
+
+/// The 1-based line of the first Helm/Go template directive (`{{ .Values.x }}`) in a text, if
+/// any: such a file is a template, never rewritten by `--fix`.
+pub fn template_line(text: &str) -> Option<usize> {
+    parse::helm_directive_line(text, 1)
 }
 
 /// RFC 6901 escaping of one pointer segment.

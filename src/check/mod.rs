@@ -40,6 +40,7 @@ pub use fix::{
     fix_sources, json_patch, patch_files, Applied, ChangedObject, FixOutcome, FixedSource, Manual,
     REPLICAS_NOTE,
 };
+pub use fix::template_line;
 pub use load::{kubectl, kustomize, load_paths};
 pub use model::{Finding, InputError, InputErrorKind, Severity, Suppressed};
 pub use parse::KUSTOMIZE_SUFFIX;

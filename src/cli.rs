@@ -153,7 +153,8 @@ pub struct CheckArgs {
     pub explain: Option<String>,
     /// List every rule with its id, severity and title
     #[arg(long)]
-    pub list_rules: bool,    /// Fix what has a safe fix: print the fixed manifests on stdout (what changed and why, and
+    pub list_rules: bool,
+    /// Fix what has a safe fix: print the fixed manifests on stdout (what changed and why, and
     /// the findings left to you, on stderr); exit as `check` would on the fixed manifests
     #[arg(long, conflicts_with_all = ["explain", "list_rules"])]
     pub fix: bool,

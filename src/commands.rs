@@ -994,7 +994,10 @@ fn check_fix(args: &CheckArgs, fail_on: crate::check::Severity) -> Result<i32, E
     let (sources, mut errors) = check::load_paths(&args.paths, &mut std::io::stdin().lock());
     let parsed = check::check_sources(&sources);
     errors.extend(parsed.input_errors.iter().cloned());
-    let bad: Vec<_> = errors.iter().filter(|e| e.level == Severity::Error).collect();
+    let bad: Vec<_> = errors
+        .iter()
+        .filter(|e| e.level == Severity::Error)
+        .collect();
     if let Some(t) = bad.iter().find(|e| e.kind == InputErrorKind::HelmTemplate) {
         return Err(Error::Usage {
             message: format!(
@@ -1009,7 +1012,10 @@ fn check_fix(args: &CheckArgs, fail_on: crate::check::Severity) -> Result<i32, E
         return Err(Error::Usage {
             message: format!(
                 "cannot fix input that cannot be read; nothing was written:\n{}",
-                bad.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n")
+                bad.iter()
+                    .map(|e| format!("  {e}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             ),
             help: Some("`zerodown check` on the same paths shows every input problem".into()),
         });
@@ -1034,7 +1040,10 @@ fn check_fix(args: &CheckArgs, fail_on: crate::check::Severity) -> Result<i32, E
         // Every refusal before the first write: all files or none.
         for s in &changed {
             let path = std::path::Path::new(&s.name);
-            let original = sources.iter().find(|x| x.name == s.name).map(|x| x.text.as_str());
+            let original = sources
+                .iter()
+                .find(|x| x.name == s.name)
+                .map(|x| x.text.as_str());
             let plain = path.is_file() && std::fs::read_to_string(path).ok().as_deref() == original;
             if !plain {
                 return Err(Error::Usage {

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use zerodown::check::{check_sources, fix_sources, Source};
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 fn zerodown() -> Command {
@@ -119,7 +121,9 @@ fn every_field_case_loses_its_finding_and_keeps_untouched_lines() {
             None => {
                 assert!(!still, "{case}: {rule} still found after --fix:\n{fixed}");
                 assert!(
-                    out.applied.iter().any(|a| a.rule == *rule && !a.reason.is_empty()),
+                    out.applied
+                        .iter()
+                        .any(|a| a.rule == *rule && !a.reason.is_empty()),
                     "{case}: no fix recorded for {rule}: {:?}",
                     out.applied
                 );
@@ -139,8 +143,15 @@ fn every_field_case_loses_its_finding_and_keeps_untouched_lines() {
 fn fixes_carry_the_generators_numbers_and_reasons() {
     let text = std::fs::read_to_string(fixture("field-cases/FC-02.yaml")).unwrap();
     let (fixed, out) = fix_text("FC-02", &text);
-    assert!(fixed.contains("      terminationGracePeriodSeconds: 315\n"), "{fixed}");
-    let a = out.applied.iter().find(|a| a.rule == "prestop-exceeds-grace-period").unwrap();
+    assert!(
+        fixed.contains("      terminationGracePeriodSeconds: 315\n"),
+        "{fixed}"
+    );
+    let a = out
+        .applied
+        .iter()
+        .find(|a| a.rule == "prestop-exceeds-grace-period")
+        .unwrap();
     assert_eq!(a.change, "terminationGracePeriodSeconds: 315");
     assert_eq!(
         a.reason,
@@ -162,8 +173,17 @@ fn fixes_carry_the_generators_numbers_and_reasons() {
             "            failureThreshold: 12",
         ]
     );
-    let a = out.applied.iter().find(|a| a.rule == "startup-probe-missing").unwrap();
-    assert!(a.reason.starts_with("first check at the typical startup (30s), then 12 x 10s = 120s more"), "{}", a.reason);
+    let a = out
+        .applied
+        .iter()
+        .find(|a| a.rule == "startup-probe-missing")
+        .unwrap();
+    assert!(
+        a.reason
+            .starts_with("first check at the typical startup (30s), then 12 x 10s = 120s more"),
+        "{}",
+        a.reason
+    );
     assert!(a.reason.ends_with("(app type: JVM)"), "{}", a.reason);
 
     // Removing replicas beside an HPA of minReplicas 5 reveals the missing PDB: both are fixed,
@@ -178,7 +198,9 @@ fn fixes_carry_the_generators_numbers_and_reasons() {
 
 fn tool(name: &str) -> Option<PathBuf> {
     let home = std::env::var_os("HOME")?;
-    let p = Path::new(&home).join(".cache/zerodown-tools/venv/bin").join(name);
+    let p = Path::new(&home)
+        .join(".cache/zerodown-tools/venv/bin")
+        .join(name);
     p.exists().then_some(p)
 }
 
@@ -215,7 +237,9 @@ fn fixed_manifests_pass_strict_schemas_and_yamllint_agrees_on_untouched_lines() 
         .iter()
         .map(|(c, ..)| fixture(&format!("field-cases/{c}.yaml")))
         .collect();
-    inputs.extend(["podinfo", "podinfo-hpa", "helm-create"].map(|c| fixture(&format!("charts/{c}.yaml"))));
+    inputs.extend(
+        ["podinfo", "podinfo-hpa", "helm-create"].map(|c| fixture(&format!("charts/{c}.yaml"))),
+    );
     for input in inputs {
         let text = std::fs::read_to_string(&input).unwrap();
         let (fixed, _) = fix_text("in.yaml", &text);
@@ -241,7 +265,9 @@ fn fixed_manifests_pass_strict_schemas_and_yamllint_agrees_on_untouched_lines() 
             let after: BTreeSet<(usize, String)> = yamllint(l, &out)
                 .into_iter()
                 .filter_map(|(line, rule)| {
-                    kept.iter().find(|(_, j)| j + 1 == line).map(|(i, _)| (i + 1, rule))
+                    kept.iter()
+                        .find(|(_, j)| j + 1 == line)
+                        .map(|(i, _)| (i + 1, rule))
                 })
                 .collect();
             let kept_before: BTreeSet<(usize, String)> = before
@@ -258,7 +284,10 @@ fn real_charts_lose_every_fixed_finding() {
     for (chart, fixed_rules) in [
         ("podinfo", &["prestop-missing"][..]),
         ("podinfo-hpa", &["prestop-missing", "pdb-missing"][..]),
-        ("helm-create", &["nginx-fast-shutdown", "liveness-same-as-readiness"][..]),
+        (
+            "helm-create",
+            &["nginx-fast-shutdown", "liveness-same-as-readiness"][..],
+        ),
     ] {
         let text = std::fs::read_to_string(fixture(&format!("charts/{chart}.yaml"))).unwrap();
         let (fixed, out) = fix_text(chart, &text);
@@ -266,7 +295,10 @@ fn real_charts_lose_every_fixed_finding() {
         assert_eq!(rules, fixed_rules.iter().copied().collect(), "{chart}");
         let after = check_sources(&[Source::new(chart, fixed)]);
         for r in fixed_rules {
-            assert!(after.findings.iter().all(|f| f.rule != *r), "{chart}: {r} left");
+            assert!(
+                after.findings.iter().all(|f| f.rule != *r),
+                "{chart}: {r} left"
+            );
         }
     }
 }
@@ -277,14 +309,24 @@ fn fix_prints_the_fixed_manifests_and_exits_as_check_would() {
     let text = std::fs::read_to_string(&fc06).unwrap();
     let (fixed, _) = fix_text("x", &text);
     // liveness-probe-missing (a warning) has no safe fix: exit 1, and stdout is only YAML.
-    let out = zerodown().args(["check", "--fix"]).arg(&fc06).assert().code(1);
+    let out = zerodown()
+        .args(["check", "--fix"])
+        .arg(&fc06)
+        .assert()
+        .code(1);
     let o = out.get_output();
     assert_eq!(String::from_utf8_lossy(&o.stdout), fixed);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("[hpa-replicas-conflict]: spec.replicas removed"), "{err}");
+    assert!(
+        err.contains("[hpa-replicas-conflict]: spec.replicas removed"),
+        "{err}"
+    );
     assert!(err.contains("note: spec.replicas was removed beside an HPA: before the next `kubectl apply`, run `kubectl apply edit-last-applied"), "{err}");
     assert!(err.contains("[liveness-probe-missing]"), "{err}");
-    assert!(err.contains("2 fix(es) applied, 1 finding(s) need your choice"), "{err}");
+    assert!(
+        err.contains("2 fix(es) applied, 1 finding(s) need your choice"),
+        "{err}"
+    );
     // Everything fixable: exit 0.
     zerodown()
         .args(["check", "--fix"])
@@ -304,13 +346,21 @@ fn write_rewrites_plain_files_atomically_keeping_permissions() {
     let text = std::fs::read_to_string(fixture("field-cases/FC-15.yaml")).unwrap();
     std::fs::write(&file, &text).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
-    let printed = zerodown().args(["check", "--fix"]).arg(&file).output().unwrap().stdout;
+    let printed = zerodown()
+        .args(["check", "--fix"])
+        .arg(&file)
+        .output()
+        .unwrap()
+        .stdout;
     zerodown()
         .args(["check", "--fix", "--write"])
         .arg(&file)
         .assert()
         .code(1)
-        .stderr(predicates::str::contains(format!("Rewrote {}", file.display())));
+        .stderr(predicates::str::contains(format!(
+            "Rewrote {}",
+            file.display()
+        )));
     let now = std::fs::read_to_string(&file).unwrap();
     assert_eq!(now.as_bytes(), &printed[..]);
     assert_eq!(line_diff(&text, &now).0, ["      maxSurge: 0"]);
@@ -340,7 +390,10 @@ fn write_refuses_helm_templates_and_stdin_and_writes_nothing() {
         .code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(
-        err.contains(&format!("refusing to fix {}: it is a Helm template", tpl.display())),
+        err.contains(&format!(
+            "refusing to fix {}: it is a Helm template",
+            tpl.display()
+        )),
         "{err}"
     );
     assert!(err.contains("nothing was written"), "{err}");
@@ -398,17 +451,24 @@ fn patch_writes_kustomize_patches_and_never_clobbers() {
         .arg(&fc06)
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("refusing to replace existing files; nothing was written"));
+        .stderr(predicates::str::contains(
+            "refusing to replace existing files; nothing was written",
+        ));
     assert_eq!(read("kustomization.yaml"), "mine\n");
 
     // With kubectl at hand: the patches applied to the input give what --fix --write gives.
-    if std::process::Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success()) {
+    if std::process::Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         let k = dir.path().join("k");
         std::fs::create_dir(&k).unwrap();
         std::fs::copy(&fc06, k.join("base.yaml")).unwrap();
         zerodown()
             .args(["check", "--fix", "--patch"])
-            .arg(&k.join("p"))
+            .arg(k.join("p"))
             .arg(k.join("base.yaml"))
             .assert()
             .code(1);
@@ -417,16 +477,41 @@ fn patch_writes_kustomize_patches_and_never_clobbers() {
             std::fs::copy(e.path(), k.join(e.file_name())).unwrap();
         }
         let kz = std::fs::read_to_string(k.join("kustomization.yaml")).unwrap();
-        std::fs::write(k.join("kustomization.yaml"), kz.replace("resources: [", "resources: [base.yaml, ")).unwrap();
-        let built = std::process::Command::new("kubectl").arg("kustomize").arg(&k).output().unwrap();
-        assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
-        let report = check_sources(&[Source::new("built", String::from_utf8(built.stdout).unwrap())]);
-        let rules: BTreeSet<_> = report.findings.iter().map(|f| (f.rule, f.severity)).collect();
+        std::fs::write(
+            k.join("kustomization.yaml"),
+            kz.replace("resources: [", "resources: [base.yaml, "),
+        )
+        .unwrap();
+        let built = std::process::Command::new("kubectl")
+            .arg("kustomize")
+            .arg(&k)
+            .output()
+            .unwrap();
+        assert!(
+            built.status.success(),
+            "{}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        let report = check_sources(&[Source::new(
+            "built",
+            String::from_utf8(built.stdout).unwrap(),
+        )]);
+        let rules: BTreeSet<_> = report
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.severity))
+            .collect();
         let (fixed, _) = fix_text("x", &std::fs::read_to_string(&fc06).unwrap());
         let direct = check_sources(&[Source::new("fixed", fixed)]);
-        let want: BTreeSet<_> = direct.findings.iter().map(|f| (f.rule, f.severity)).collect();
+        let want: BTreeSet<_> = direct
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.severity))
+            .collect();
         assert_eq!(rules, want);
-        assert!(rules.iter().all(|(r, _)| *r != "hpa-replicas-conflict" && *r != "pdb-missing"));
+        assert!(rules
+            .iter()
+            .all(|(r, _)| *r != "hpa-replicas-conflict" && *r != "pdb-missing"));
     }
 }
 
@@ -439,6 +524,10 @@ fn unknown_and_unfixable_findings_are_listed_with_the_rules_own_fix() {
     assert!(yaml.contains("type: Recreate"), "{yaml}");
     let (fixed, out) = fix_text("r.yaml", &yaml);
     assert!(fixed.contains("    type: Recreate\n"));
-    let m = out.manual.iter().find(|m| m.rule == "recreate-strategy-downtime").unwrap();
+    let m = out
+        .manual
+        .iter()
+        .find(|m| m.rule == "recreate-strategy-downtime")
+        .unwrap();
     assert_eq!(m.choose, "choose: RollingUpdate (maxSurge: 1, maxUnavailable: 0) if two versions may overlap, or keep Recreate and suppress with the reason (e.g. a ReadWriteOnce volume)");
 }

@@ -7,7 +7,7 @@
 //! changes only the lines of the fields it touches.
 
 use super::index::{Ctx, Views};
-use super::model::{Container, Finding, Handler, PortRef, Pointer, Severity, Workload};
+use super::model::{Container, Finding, Handler, Pointer, PortRef, Severity, Workload};
 use super::shutdown::PreStop;
 use super::yamledit::{emit_document, keys, DocLines, Seg};
 use super::{parse, rules, suppress, Source};
@@ -163,7 +163,12 @@ fn handler_of(probe: &Value) -> Option<(String, Value)> {
 
 fn exposure_of(ctx: &Ctx<'_>, w: usize) -> Exposure {
     let lb = ctx.services_of[w].iter().any(|&s| {
-        ctx.services[s].obj.value.at("/spec/type").and_then(Value::as_str) == Some("LoadBalancer")
+        ctx.services[s]
+            .obj
+            .value
+            .at("/spec/type")
+            .and_then(Value::as_str)
+            == Some("LoadBalancer")
     });
     if lb {
         Exposure::LoadBalancer
@@ -489,20 +494,33 @@ fn plan_pdb(ctx: &Ctx<'_>, f: &Finding, planned: &mut Vec<Planned>, manual: &mut
         // PDB covers: then it was meant for that workload, and takes its real selector.
         "pdb-selector-matches-nothing" => {
             let pdb = &ctx.objects[f.object];
-            let target = ctx.workloads.iter().enumerate().find(|(_, w)| {
-                w.obj.name == pdb.name && w.obj.namespace == pdb.namespace
-            });
+            let target = ctx
+                .workloads
+                .iter()
+                .enumerate()
+                .find(|(_, w)| w.obj.name == pdb.name && w.obj.namespace == pdb.namespace);
             let selector = target
                 .filter(|(wi, _)| ctx.pdbs_of[*wi].is_empty())
-                .and_then(|(_, w)| w.obj.value.at("/spec/selector").filter(|s| s.is_object()).map(|s| (w, s.clone())));
+                .and_then(|(_, w)| {
+                    w.obj
+                        .value
+                        .at("/spec/selector")
+                        .filter(|s| s.is_object())
+                        .map(|s| (w, s.clone()))
+                });
             match selector {
                 Some((w, sel)) => planned.push(Planned {
                     rule: f.rule,
                     file,
                     line,
                     ops: vec![Op::Set(keys(&["spec", "selector"]), sel)],
-                    change: format!("spec.selector: the selector of {} (the PDB's namesake)", w.obj.display()),
-                    reason: "a PDB protects only the pods its selector matches; this one matched none".into(),
+                    change: format!(
+                        "spec.selector: the selector of {} (the PDB's namesake)",
+                        w.obj.display()
+                    ),
+                    reason:
+                        "a PDB protects only the pods its selector matches; this one matched none"
+                            .into(),
                 }),
                 None => manual.push(f.clone()),
             }
@@ -511,7 +529,10 @@ fn plan_pdb(ctx: &Ctx<'_>, f: &Finding, planned: &mut Vec<Planned>, manual: &mut
             rule: f.rule,
             file,
             line,
-            ops: vec![Op::Set(keys(&["spec", "unhealthyPodEvictionPolicy"]), json!(p.unhealthy_pod_eviction_policy.value))],
+            ops: vec![Op::Set(
+                keys(&["spec", "unhealthyPodEvictionPolicy"]),
+                json!(p.unhealthy_pod_eviction_policy.value),
+            )],
             change: "spec.unhealthyPodEvictionPolicy: AlwaysAllow".into(),
             reason: p.unhealthy_pod_eviction_policy.reason.clone(),
         }),
@@ -521,9 +542,15 @@ fn plan_pdb(ctx: &Ctx<'_>, f: &Finding, planned: &mut Vec<Planned>, manual: &mut
             line,
             ops: vec![
                 Op::Remove(keys(&["spec", "minAvailable"])),
-                Op::Set(keys(&["spec", "maxUnavailable"]), json!(p.max_unavailable.value)),
+                Op::Set(
+                    keys(&["spec", "maxUnavailable"]),
+                    json!(p.max_unavailable.value),
+                ),
             ],
-            change: format!("spec.maxUnavailable: {} (minAvailable removed)", p.max_unavailable.value),
+            change: format!(
+                "spec.maxUnavailable: {} (minAvailable removed)",
+                p.max_unavailable.value
+            ),
             reason: p.max_unavailable.reason.clone(),
         }),
         _ => manual.push(f.clone()),
@@ -573,7 +600,8 @@ pub fn fix_sources(sources: &[Source]) -> FixOutcome {
             });
         }
     }
-    out.manual.sort_by(|a, b| (&a.file, a.line, a.rule).cmp(&(&b.file, b.line, b.rule)));
+    out.manual
+        .sort_by(|a, b| (&a.file, a.line, a.rule).cmp(&(&b.file, b.line, b.rule)));
     // Objects changed and added, by (kind, namespace, name), for `--patch`.
     let before = parse::parse_sources(sources);
     let after = parse::parse_sources(&current);
@@ -594,12 +622,18 @@ pub fn fix_sources(sources: &[Source]) -> FixOutcome {
                     api_version: b.api_version.clone(),
                     kind: b.kind.clone(),
                     name: b.name.clone(),
-                    namespace: b.value.at("/metadata/namespace").and_then(Value::as_str).map(str::to_string),
+                    namespace: b
+                        .value
+                        .at("/metadata/namespace")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                     before: b.value.clone(),
                     after: a.value.clone(),
                 }),
                 Some(_) => {}
-                None => fixed.added.push((a.kind.clone(), a.name.clone(), a.value.clone())),
+                None => fixed
+                    .added
+                    .push((a.kind.clone(), a.name.clone(), a.value.clone())),
             }
         }
         out.sources.push(fixed);
@@ -632,7 +666,12 @@ fn fix_once(sources: &[Source]) -> FixOutcome {
         // A bare Pod's spec cannot be updated in place (the API server rejects changes to
         // its containers' lifecycle and probes), so its findings stay with the user.
         let bare_pod = parsed.objects[oi].kind == "Pod";
-        if let Some(wi) = ctx.workloads.iter().position(|w| w.idx == oi).filter(|_| !bare_pod) {
+        if let Some(wi) = ctx
+            .workloads
+            .iter()
+            .position(|w| w.idx == oi)
+            .filter(|_| !bare_pod)
+        {
             let mut docs = Vec::new();
             plan_workload(&ctx, wi, fs, &mut planned, &mut manual_findings, &mut docs);
             new_docs[parsed.objects[oi].source].extend(docs);
@@ -666,7 +705,12 @@ fn fix_once(sources: &[Source]) -> FixOutcome {
         objs.sort_by_key(|&oi| std::cmp::Reverse(parsed.objects[oi].text.0));
         for oi in objs {
             let o = &parsed.objects[oi];
-            let shared = parsed.objects.iter().filter(|p| p.source == si && p.text == o.text).count() > 1;
+            let shared = parsed
+                .objects
+                .iter()
+                .filter(|p| p.source == si && p.text == o.text)
+                .count()
+                > 1;
             let planned = per_object.remove(&oi).unwrap_or_default();
             let (start, end) = o.text;
             let mut doc = DocLines::new(&text[start..end]);
@@ -708,12 +752,18 @@ fn fix_once(sources: &[Source]) -> FixOutcome {
                 api_version: o.api_version.clone(),
                 kind: o.kind.clone(),
                 name: o.name.clone(),
-                namespace: o.value.at("/metadata/namespace").and_then(Value::as_str).map(str::to_string),
+                namespace: o
+                    .value
+                    .at("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 before: o.value.clone(),
                 after,
             });
             for p in done {
-                if p.rule == "hpa-replicas-conflict" && !out.notes.iter().any(|n| n == REPLICAS_NOTE) {
+                if p.rule == "hpa-replicas-conflict"
+                    && !out.notes.iter().any(|n| n == REPLICAS_NOTE)
+                {
                     out.notes.push(REPLICAS_NOTE.to_string());
                 }
                 out.applied.push(Applied {
@@ -737,7 +787,11 @@ fn fix_once(sources: &[Source]) -> FixOutcome {
                 text.push_str(&l);
                 text.push('\n');
             }
-            let name = doc.at("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
+            let name = doc
+                .at("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             out.applied.push(Applied {
                 rule: p.rule,
                 file: p.file,
@@ -875,7 +929,10 @@ pub fn patch_files(outcome: &FixOutcome) -> Vec<(String, String)> {
         return files;
     }
     let mut k = Map::new();
-    k.insert("apiVersion".into(), json!("kustomize.config.k8s.io/v1beta1"));
+    k.insert(
+        "apiVersion".into(),
+        json!("kustomize.config.k8s.io/v1beta1"),
+    );
     k.insert("kind".into(), json!("Kustomization"));
     if !resources.is_empty() {
         k.insert("resources".into(), Value::Array(resources));
@@ -884,7 +941,9 @@ pub fn patch_files(outcome: &FixOutcome) -> Vec<(String, String)> {
         k.insert("patches".into(), Value::Array(patches));
     }
     let mut text = header;
-    text.push_str("# Add the manifests these patches apply to under resources: (e.g. - ../base).\n");
+    text.push_str(
+        "# Add the manifests these patches apply to under resources: (e.g. - ../base).\n",
+    );
     for l in emit_document(&Value::Object(k)) {
         text.push_str(&l);
         text.push('\n');

@@ -36,11 +36,11 @@ mod shutdown;
 mod suppress;
 mod yamledit;
 
+pub use fix::template_line;
 pub use fix::{
     fix_sources, json_patch, patch_files, Applied, ChangedObject, FixOutcome, FixedSource, Manual,
     REPLICAS_NOTE,
 };
-pub use fix::template_line;
 pub use load::{kubectl, kustomize, load_paths};
 pub use model::{Finding, InputError, InputErrorKind, Severity, Suppressed};
 pub use parse::KUSTOMIZE_SUFFIX;

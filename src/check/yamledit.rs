@@ -115,7 +115,10 @@ impl DocLines {
     /// Splits a document's text into lines (the line breaks are re-added by [`DocLines::text`]).
     pub fn new(text: &str) -> Self {
         DocLines {
-            lines: text.split_inclusive('\n').map(|l| l.trim_end_matches('\n').to_string()).collect(),
+            lines: text
+                .split_inclusive('\n')
+                .map(|l| l.trim_end_matches('\n').to_string())
+                .collect(),
         }
     }
 
@@ -192,7 +195,10 @@ impl DocLines {
                 end: f.value_end,
                 col: indent(&self.lines[i]),
             }),
-            Some(i) => Err(format!("line {}: a sequence where a mapping was expected", i + 1)),
+            Some(i) => Err(format!(
+                "line {}: a sequence where a mapping was expected",
+                i + 1
+            )),
             None => Err(format!("line {}: empty value", f.line + 1)),
         }
     }
@@ -265,7 +271,8 @@ impl DocLines {
                     }
                     None if create => {
                         let at = blk.end;
-                        self.lines.insert(at, format!("{}{k}:", " ".repeat(blk.col)));
+                        self.lines
+                            .insert(at, format!("{}{k}:", " ".repeat(blk.col)));
                         blk = Block {
                             start: at + 1,
                             end: at + 1,
@@ -363,7 +370,8 @@ pub(crate) fn scalar_text(v: &Value) -> String {
     match v {
         Value::String(s) => {
             let plain = !s.is_empty()
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
                 && !s.starts_with(['-', '.'])
                 && s.parse::<f64>().is_err()
                 && !matches!(
@@ -389,15 +397,48 @@ pub(crate) fn scalar_text(v: &Value) -> String {
 /// Keys in the order Kubernetes documentation writes them (then alphabetical): serde_json maps
 /// are sorted, which would put `apiVersion` after `spec` and a probe's handler after its numbers.
 const ORDER: &[&str] = &[
-    "op", "path", "value", "apiVersion", "group", "version", "kind", "metadata", "name", "namespace", "spec", "key",
-    "operator", "values", "httpGet", "tcpSocket", "grpc", "exec", "sleep", "port", "host", "scheme",
-    "initialDelaySeconds", "periodSeconds", "timeoutSeconds", "failureThreshold", "minAvailable",
-    "maxUnavailable", "unhealthyPodEvictionPolicy", "selector", "resources", "patches",
+    "op",
+    "path",
+    "value",
+    "apiVersion",
+    "group",
+    "version",
+    "kind",
+    "metadata",
+    "name",
+    "namespace",
+    "spec",
+    "key",
+    "operator",
+    "values",
+    "httpGet",
+    "tcpSocket",
+    "grpc",
+    "exec",
+    "sleep",
+    "port",
+    "host",
+    "scheme",
+    "initialDelaySeconds",
+    "periodSeconds",
+    "timeoutSeconds",
+    "failureThreshold",
+    "minAvailable",
+    "maxUnavailable",
+    "unhealthyPodEvictionPolicy",
+    "selector",
+    "resources",
+    "patches",
 ];
 
 fn ordered(m: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
     let mut v: Vec<_> = m.iter().collect();
-    v.sort_by_key(|(k, _)| (ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()), k.as_str()));
+    v.sort_by_key(|(k, _)| {
+        (
+            ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()),
+            k.as_str(),
+        )
+    });
     v
 }
 
@@ -446,7 +487,10 @@ fn emit_item(v: &Value, col: usize) -> Vec<String> {
 /// A whole document (a mapping) as block YAML lines.
 pub(crate) fn emit_document(v: &Value) -> Vec<String> {
     match v {
-        Value::Object(m) => ordered(m).into_iter().flat_map(|(k, v)| emit(k, v, 0)).collect(),
+        Value::Object(m) => ordered(m)
+            .into_iter()
+            .flat_map(|(k, v)| emit(k, v, 0))
+            .collect(),
         other => vec![scalar_text(other)],
     }
 }
@@ -463,7 +507,10 @@ mod tests {
         let mut d = DocLines::new(DEP);
         d.set(&keys(&["spec", "replicas"]), &json!(3)).unwrap();
         assert_eq!(d.lines[6], "  replicas: 3   # fixed count");
-        assert_eq!(d.scalar(&keys(&["metadata", "name"])).as_deref(), Some("app"));
+        assert_eq!(
+            d.scalar(&keys(&["metadata", "name"])).as_deref(),
+            Some("app")
+        );
     }
 
     #[test]
@@ -491,9 +538,15 @@ mod tests {
     #[test]
     fn replaces_a_block_value_and_refuses_flow_parents() {
         let mut d = DocLines::new("spec:\n  probe:\n    exec: x\n    period: 1\n  other: 1\n");
-        d.set(&keys(&["spec", "probe"]), &json!({"tcpSocket": {"port": "http"}}))
-            .unwrap();
-        assert_eq!(d.text(), "spec:\n  probe:\n    tcpSocket:\n      port: http\n  other: 1\n");
+        d.set(
+            &keys(&["spec", "probe"]),
+            &json!({"tcpSocket": {"port": "http"}}),
+        )
+        .unwrap();
+        assert_eq!(
+            d.text(),
+            "spec:\n  probe:\n    tcpSocket:\n      port: http\n  other: 1\n"
+        );
         let mut f = DocLines::new("spec: {a: 1}\n");
         let err = f.set(&keys(&["spec", "b"]), &json!(1)).unwrap_err();
         assert!(err.contains("not a block mapping"), "{err}");

@@ -531,3 +531,37 @@ fn unknown_and_unfixable_findings_are_listed_with_the_rules_own_fix() {
         .unwrap();
     assert_eq!(m.choose, "choose: RollingUpdate (maxSurge: 1, maxUnavailable: 0) if two versions may overlap, or keep Recreate and suppress with the reason (e.g. a ReadWriteOnce volume)");
 }
+
+#[test]
+fn a_daemonset_that_cannot_progress_replaces_one_node_at_a_time() {
+    let yaml = std::fs::read_to_string(fixture("field-cases/FC-15.yaml"))
+        .unwrap()
+        .replacen("kind: Deployment", "kind: DaemonSet", 1)
+        .replace("  replicas: 1\n", "")
+        .replace("  strategy:\n", "  updateStrategy:\n");
+    let before = check_sources(&[Source::new("ds.yaml", yaml.clone())]);
+    assert!(before
+        .findings
+        .iter()
+        .any(|f| f.rule == "rolling-update-cannot-progress"));
+    let (fixed, out) = fix_text("ds.yaml", &yaml);
+    assert_eq!(line_diff(&yaml, &fixed).0, ["      maxUnavailable: 0"]);
+    assert!(
+        fixed.contains("      maxSurge: 0\n      maxUnavailable: 1\n"),
+        "{fixed}"
+    );
+    let a = out
+        .applied
+        .iter()
+        .find(|a| a.rule == "rolling-update-cannot-progress")
+        .unwrap();
+    assert_eq!(
+        a.change,
+        "spec.updateStrategy.rollingUpdate.maxUnavailable: 1"
+    );
+    let after = check_sources(&[Source::new("ds.yaml", fixed)]);
+    assert!(after
+        .findings
+        .iter()
+        .all(|f| f.rule != "rolling-update-cannot-progress"));
+}

@@ -255,9 +255,19 @@ fn plan_workload(
                     .map(|s| {
                         let p = policy::probes::probes(&s);
                         let r = policy::rollout::rollout(&s, crate::plan::decide(2, ""), &p, 2, false);
-                        format!("{}; maxUnavailable stays 0: {}", r.max_surge.reason, r.max_unavailable.reason)
+                        format!("maxSurge {}; maxUnavailable stays {}", r.max_surge.reason, r.max_unavailable.reason)
                     })
                     .unwrap_or_default();
+                if w.kind == super::model::WorkloadKind::DaemonSet {
+                    // A surge pod of a DaemonSet needs the node's host ports free; one node at a
+                    // time (the API default) always progresses.
+                    plan(
+                        vec![Op::Set(keys(&["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"]), json!(1))],
+                        "spec.updateStrategy.rollingUpdate.maxUnavailable: 1".into(),
+                        "1: a DaemonSet replaces its pod one node at a time (the API default); a surge pod would need the node's host ports free".into(),
+                    );
+                    continue;
+                }
                 plan(
                     vec![Op::Set(keys(&["spec", "strategy", "rollingUpdate", "maxSurge"]), json!(1))],
                     "spec.strategy.rollingUpdate.maxSurge: 1".into(),

@@ -51,7 +51,7 @@ pub enum Command {
     Presets(PresetsArgs),
     /// Audit existing manifests for zero-downtime faults
     #[command(
-        after_help = "Examples:\n  # every *.yaml/*.yml below deploy/\n  zerodown check deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod \\\n      | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n  # adopt check on a repository with known findings: record them, then\n  # fail only on new ones\n  zerodown check deploy/ --write-baseline .zerodown-baseline.json\n  zerodown check deploy/ --baseline .zerodown-baseline.json\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\nTemporary, reported again from that day on:\n  ignore-check.zerodown.dev/<rule-id>: \"<why>; expires=2027-03-01\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above\nit, 2 unreadable input."
+        after_help = "Examples:\n  # every *.yaml/*.yml below deploy/\n  zerodown check deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod \\\n      | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n  # adopt check on a repository with known findings: record them, then\n  # fail only on new ones\n  zerodown check deploy/ --write-baseline .zerodown-baseline.json\n  zerodown check deploy/ --baseline .zerodown-baseline.json\n  # the fixed manifests on stdout; rewrite the files; or kustomize patches\n  zerodown check --fix deploy/app.yaml > fixed.yaml\n  zerodown check --fix --write deploy/\n  zerodown check --fix --patch overlays/zerodown-fixes deploy/\n  # what the upgrade from the previous version breaks\n  git show HEAD~1:deploy/app.yaml > /tmp/old.yaml\n  zerodown check deploy/app.yaml --against /tmp/old.yaml\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\nTemporary, reported again from that day on:\n  ignore-check.zerodown.dev/<rule-id>: \"<why>; expires=2027-03-01\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above\nit, 2 unreadable input."
     )]
     Check(CheckArgs),
     /// Write the zerodown.yaml of an existing Deployment (files, a Helm render or a live cluster)
@@ -172,6 +172,18 @@ pub struct CheckArgs {
     /// replaces one), then report as usual
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Fix what has a safe fix: print the fixed manifests on stdout (what changed and why, and
+    /// the findings left to you, on stderr); exit as `check` would on the fixed manifests
+    #[arg(long, conflicts_with_all = ["explain", "list_rules"])]
+    pub fix: bool,
+    /// With --fix: rewrite the input files in place instead (plain YAML files only, never a Helm
+    /// template; atomic; untouched lines stay byte-identical)
+    #[arg(long, requires = "fix", conflicts_with = "patch")]
+    pub write: bool,
+    /// With --fix: write kustomize patches into DIR instead (one JSON6902 patch per object, new
+    /// objects as files, and a kustomization.yaml listing them; existing files are never replaced)
+    #[arg(long, value_name = "DIR", requires = "fix")]
+    pub patch: Option<PathBuf>,
 }
 
 /// Flags of `zerodown adopt`.

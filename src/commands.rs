@@ -953,6 +953,14 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
         }
         return Ok(EXIT_OK);
     }
+    if args.fix {
+        let fail_on = match args.fail_on {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        };
+        return check_fix(&args, fail_on);
+    }
     // Read the baseline before anything else: a missing or corrupt one is bad input (exit 2).
     let baseline = match &args.baseline {
         Some(path) => {
@@ -1086,4 +1094,161 @@ fn adopt(args: crate::cli::AdoptArgs) -> Result<i32, Error> {
         );
     }
     Ok(EXIT_OK)
+}
+
+/// `zerodown check --fix [--write | --patch DIR]`: the fixes of `check::fix_sources`, printed,
+/// written in place (plain files only, atomically) or written as kustomize patches (never
+/// replacing a file). Status on stderr; the exit code is `check`'s on the fixed manifests.
+fn check_fix(args: &CheckArgs, fail_on: crate::check::Severity) -> Result<i32, Error> {
+    use crate::check::{self, InputErrorKind, Severity, Source};
+    let (sources, mut errors) = check::load_paths(&args.paths, &mut std::io::stdin().lock());
+    let parsed = check::check_sources(&sources);
+    errors.extend(parsed.input_errors.iter().cloned());
+    let bad: Vec<_> = errors
+        .iter()
+        .filter(|e| e.level == Severity::Error)
+        .collect();
+    if let Some(t) = bad.iter().find(|e| e.kind == InputErrorKind::HelmTemplate) {
+        return Err(Error::Usage {
+            message: format!(
+                "refusing to fix {}: it is a Helm template ({{{{ ... }}}} at line {}), not a plain YAML file; nothing was written",
+                t.file,
+                t.line.unwrap_or(1)
+            ),
+            help: Some("fix the chart's templates by hand, or render it (`helm template REL CHART > out.yaml`) and run `zerodown check --fix --patch DIR out.yaml`".into()),
+        });
+    }
+    if !bad.is_empty() {
+        return Err(Error::Usage {
+            message: format!(
+                "cannot fix input that cannot be read; nothing was written:\n{}",
+                bad.iter()
+                    .map(|e| format!("  {e}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            help: Some("`zerodown check` on the same paths shows every input problem".into()),
+        });
+    }
+    if args.write {
+        if let Some((s, line)) = sources
+            .iter()
+            .find_map(|s| check::template_line(&s.text).map(|l| (s, l)))
+        {
+            return Err(Error::Usage {
+                message: format!(
+                    "refusing to fix {}: it is a Helm template ({{{{ ... }}}} at line {line}), not a plain YAML file; nothing was written",
+                    s.name
+                ),
+                help: Some("fix the chart's templates by hand, or render it (`helm template REL CHART > out.yaml`) and run `zerodown check --fix --patch DIR out.yaml`".into()),
+            });
+        }
+    }
+    let outcome = check::fix_sources(&sources);
+    let changed: Vec<_> = outcome.sources.iter().filter(|s| s.changed).collect();
+    if args.write {
+        // Every refusal before the first write: all files or none.
+        for s in &changed {
+            let path = std::path::Path::new(&s.name);
+            let original = sources
+                .iter()
+                .find(|x| x.name == s.name)
+                .map(|x| x.text.as_str());
+            let plain = path.is_file() && std::fs::read_to_string(path).ok().as_deref() == original;
+            if !plain {
+                return Err(Error::Usage {
+                    message: format!(
+                        "refusing to rewrite {}: it is not a plain YAML file on disk (stdin, or the output of kustomize or kubectl); nothing was written",
+                        s.name
+                    ),
+                    help: Some("print the fixes with --fix alone, or write kustomize patches with --fix --patch DIR".into()),
+                });
+            }
+        }
+        for s in &changed {
+            crate::bundle::replace_file(std::path::Path::new(&s.name), &s.text)?;
+            eprintln!("   Rewrote {}", s.name);
+        }
+    } else if let Some(dir) = &args.patch {
+        let files = check::patch_files(&outcome);
+        let existing: Vec<String> = files
+            .iter()
+            .map(|(n, _)| dir.join(n))
+            .filter(|p| p.exists())
+            .map(|p| p.display().to_string())
+            .collect();
+        if !existing.is_empty() {
+            return Err(Error::Conflict {
+                message: format!(
+                    "refusing to replace existing files; nothing was written: {}",
+                    existing.join(", ")
+                ),
+                help: "choose an empty or new folder for --patch".into(),
+            });
+        }
+        if !files.is_empty() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Write {
+                path: dir.clone(),
+                source: e,
+            })?;
+        }
+        for (name, text) in &files {
+            let path = dir.join(name);
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .and_then(|mut f| f.write_all(text.as_bytes()))
+                .map_err(|e| Error::Write {
+                    path: path.clone(),
+                    source: e,
+                })?;
+            eprintln!("     Wrote {}", path.display());
+        }
+    } else {
+        let mut out = std::io::stdout().lock();
+        let many = outcome.sources.len() > 1;
+        let mut text = String::new();
+        for s in &outcome.sources {
+            if many {
+                text.push_str(&format!("---\n# Source: {}\n", s.name));
+            }
+            text.push_str(&s.text);
+            if many && !s.text.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+        out.write_all(text.as_bytes())
+            .and_then(|_| out.flush())
+            .map_err(|e| Error::Write {
+                path: "-".into(),
+                source: e,
+            })?;
+    }
+    for a in &outcome.applied {
+        eprintln!(
+            "     Fixed {}:{} {} [{}]: {}\n           because {}",
+            a.file, a.line, a.object, a.rule, a.change, a.reason
+        );
+    }
+    for n in &outcome.notes {
+        eprintln!("note: {n}");
+    }
+    for m in &outcome.manual {
+        eprintln!(
+            "  Not fixed {}:{} [{}]: {}\n           you choose: {}",
+            m.file, m.line, m.rule, m.message, m.choose
+        );
+    }
+    eprintln!(
+        "{} fix(es) applied, {} finding(s) need your choice",
+        outcome.applied.len(),
+        outcome.manual.len()
+    );
+    let fixed: Vec<Source> = outcome
+        .sources
+        .iter()
+        .map(|s| Source::new(s.name.clone(), s.text.clone()))
+        .collect();
+    Ok(check::check_sources(&fixed).exit_code(fail_on))
 }

@@ -31,6 +31,7 @@ mod baseline;
 mod day;
 mod disruption;
 mod grace;
+mod fix;
 mod image;
 mod index;
 mod load;
@@ -56,6 +57,13 @@ pub mod upgrade;
 
 pub use baseline::{fingerprint, render_baseline, Baseline, BASELINE_VERSION};
 pub use day::Day;
+mod yamledit;
+
+pub use fix::template_line;
+pub use fix::{
+    fix_sources, json_patch, patch_files, Applied, ChangedObject, FixOutcome, FixedSource, Manual,
+    REPLICAS_NOTE,
+};
 pub use load::{kubectl, kustomize, load_paths};
 pub use model::{Finding, InputError, InputErrorKind, Severity, Suppressed};
 pub use parse::KUSTOMIZE_SUFFIX;

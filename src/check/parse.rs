@@ -149,7 +149,7 @@ fn first_content_line(doc: &str, first_line: usize) -> Option<usize> {
 /// Helm/Go template directive such as `{{ .Values.x }}`, `{{- if ... }}`, `{{ include ... }}`.
 /// An action is closed by `}}` on its line (only a `{{/* comment` may span lines), so a literal
 /// `{{.` in a value, such as a probe path zerodown quoted, is not taken for a template.
-fn helm_directive_line(doc: &str, first_line: usize) -> Option<usize> {
+pub(crate) fn helm_directive_line(doc: &str, first_line: usize) -> Option<usize> {
     const WORDS: &[&str] = &[
         "include", "template", "if", "else", "end", "range", "with", "define", "toYaml", "tpl",
         "default", "required", "quote", "printf", "block", "/*", "fail", "lookup", "toJson",

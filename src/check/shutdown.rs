@@ -204,7 +204,7 @@ pub(crate) fn services_phrase(names: &[&str]) -> String {
 }
 
 /// Images that ship no shell or coreutils.
-fn shell_less_image(image: &str) -> bool {
+pub(crate) fn shell_less_image(image: &str) -> bool {
     let i = image.to_ascii_lowercase();
     [
         "distroless",

@@ -1,0 +1,567 @@
+//! `zerodown check --fix`: every field case loses its named finding (or lists it with the value
+//! to choose), the lines the fix does not touch stay byte-identical (a line diff), the result
+//! passes the strict schemas and gives yamllint the same verdicts on untouched lines; and the CLI
+//! modes (`--write` atomic and plain-files-only, `--patch DIR` never clobbering).
+
+use assert_cmd::Command;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use zerodown::check::{check_sources, fix_sources, Source};
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+fn zerodown() -> Command {
+    Command::cargo_bin("zerodown").unwrap()
+}
+
+/// Longest-common-subsequence line diff: (original lines removed, fixed lines added), and for
+/// every kept line its (original, fixed) 0-based indices.
+fn line_diff(a: &str, b: &str) -> (Vec<String>, Vec<String>, Vec<(usize, usize)>) {
+    let a: Vec<&str> = a.lines().collect();
+    let b: Vec<&str> = b.lines().collect();
+    let mut t = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            t[i][j] = if a[i] == b[j] {
+                t[i + 1][j + 1] + 1
+            } else {
+                t[i + 1][j].max(t[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let (mut removed, mut added, mut kept) = (Vec::new(), Vec::new(), Vec::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            kept.push((i, j));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || t[i][j + 1] >= t[i + 1][j]) {
+            added.push(b[j].to_string());
+            j += 1;
+        } else {
+            removed.push(a[i].to_string());
+            i += 1;
+        }
+    }
+    (removed, added, kept)
+}
+
+/// (case, named rule, the original lines the fix may remove or rewrite, the choice text when the
+/// named finding has no safe automatic fix)
+const CASES: &[(&str, &str, &[&str], Option<&str>)] = &[
+    ("FC-01", "prestop-missing", &[], None),
+    ("FC-02", "prestop-exceeds-grace-period", &[], None),
+    ("FC-04", "pdb-allows-zero-disruptions", &["  minAvailable: 1"], None),
+    (
+        "FC-05",
+        "pdb-selector-matches-nothing",
+        &[
+            "      app.kubernetes.io/component: app",
+            "      app.kubernetes.io/instance: app",
+            "      app.kubernetes.io/name: app",
+        ],
+        None,
+    ),
+    ("FC-06", "hpa-replicas-conflict", &["  replicas: 1"], None),
+    ("FC-08", "startup-probe-missing", &[], None),
+    ("FC-09", "probe-timeout-under-cpu-throttling", &[], None),
+    (
+        "FC-11",
+        "liveness-same-as-readiness",
+        &[
+            "            httpGet:",
+            "              path: /healthz",
+            "            periodSeconds: 5",
+            "            failureThreshold: 5",
+        ],
+        None,
+    ),
+    ("FC-12", "readiness-probe-missing", &[], None),
+    (
+        "FC-13",
+        "required-anti-affinity-blocks-rollout",
+        &[],
+        Some("choose: more schedulable nodes than replicas + maxSurge, or preferredDuringScheduling anti-affinity, or maxSurge: 0 with maxUnavailable: 1 (capacity drops by one pod during rollouts)"),
+    ),
+    ("FC-15", "rolling-update-cannot-progress", &["      maxSurge: 0"], None),
+    (
+        "FC-16",
+        "shell-pid1-drops-sigterm",
+        &[],
+        Some("choose: the exec form of the command, or `exec` before the app in the script (the script itself is not in the manifest)"),
+    ),
+    ("FC-18", "nginx-fast-shutdown", &[], None),
+    (
+        "FC-19",
+        "image-tag-mutable",
+        &[],
+        Some("choose the immutable version tag or digest (image@sha256:...) of the build you run"),
+    ),
+];
+
+fn fix_text(name: &str, text: &str) -> (String, zerodown::check::FixOutcome) {
+    let out = fix_sources(&[Source::new(name, text)]);
+    (out.sources[0].text.clone(), out)
+}
+
+#[test]
+fn every_field_case_loses_its_finding_and_keeps_untouched_lines() {
+    for (case, rule, rewritten, manual) in CASES {
+        let path = fixture(&format!("field-cases/{case}.yaml"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (fixed, out) = fix_text(case, &text);
+        let after = check_sources(&[Source::new(*case, fixed.clone())]);
+        let still = after.findings.iter().any(|f| f.rule == *rule);
+        match manual {
+            None => {
+                assert!(!still, "{case}: {rule} still found after --fix:\n{fixed}");
+                assert!(
+                    out.applied
+                        .iter()
+                        .any(|a| a.rule == *rule && !a.reason.is_empty()),
+                    "{case}: no fix recorded for {rule}: {:?}",
+                    out.applied
+                );
+            }
+            Some(choose) => {
+                assert!(still, "{case}: {rule} has no safe fix and must remain");
+                let m = out.manual.iter().find(|m| m.rule == *rule).unwrap();
+                assert_eq!(m.choose, *choose, "{case}");
+            }
+        }
+        let (removed, _, _) = line_diff(&text, &fixed);
+        assert_eq!(removed, *rewritten, "{case}: lines the fix changed");
+    }
+}
+
+#[test]
+fn fixes_carry_the_generators_numbers_and_reasons() {
+    let text = std::fs::read_to_string(fixture("field-cases/FC-02.yaml")).unwrap();
+    let (fixed, out) = fix_text("FC-02", &text);
+    assert!(
+        fixed.contains("      terminationGracePeriodSeconds: 315\n"),
+        "{fixed}"
+    );
+    let a = out
+        .applied
+        .iter()
+        .find(|a| a.rule == "prestop-exceeds-grace-period")
+        .unwrap();
+    assert_eq!(a.change, "terminationGracePeriodSeconds: 315");
+    assert_eq!(
+        a.reason,
+        "315: preStop 300s + drainSeconds 10s + 5s margin; the grace period starts before the hook, so it must cover both"
+    );
+
+    let text = std::fs::read_to_string(fixture("field-cases/FC-08.yaml")).unwrap();
+    let (fixed, out) = fix_text("FC-08", &text);
+    let (_, added, _) = line_diff(&text, &fixed);
+    assert_eq!(
+        added[..7],
+        [
+            "          startupProbe:",
+            "            httpGet:",
+            "              path: /actuator/health/liveness",
+            "              port: http",
+            "            periodSeconds: 10",
+            "            timeoutSeconds: 5",
+            "            failureThreshold: 12",
+        ]
+    );
+    let a = out
+        .applied
+        .iter()
+        .find(|a| a.rule == "startup-probe-missing")
+        .unwrap();
+    assert!(
+        a.reason
+            .starts_with("first check at the typical startup (30s), then 12 x 10s = 120s more"),
+        "{}",
+        a.reason
+    );
+    assert!(a.reason.ends_with("(app type: JVM)"), "{}", a.reason);
+
+    // Removing replicas beside an HPA of minReplicas 5 reveals the missing PDB: both are fixed,
+    // and the PDB carries the Deployment's real selector.
+    let text = std::fs::read_to_string(fixture("field-cases/FC-06.yaml")).unwrap();
+    let (fixed, out) = fix_text("FC-06", &text);
+    let rules: Vec<_> = out.applied.iter().map(|a| a.rule).collect();
+    assert_eq!(rules, ["hpa-replicas-conflict", "pdb-missing"]);
+    assert!(fixed.ends_with("---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: app\nspec:\n  maxUnavailable: 1\n  unhealthyPodEvictionPolicy: AlwaysAllow\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: app\n"), "{fixed}");
+    assert_eq!(out.notes, [zerodown::check::REPLICAS_NOTE]);
+}
+
+fn tool(name: &str) -> Option<PathBuf> {
+    let home = std::env::var_os("HOME")?;
+    let p = Path::new(&home)
+        .join(".cache/zerodown-tools/venv/bin")
+        .join(name);
+    p.exists().then_some(p)
+}
+
+/// yamllint's parsable lines as (line, rule) pairs.
+fn yamllint(bin: &Path, file: &Path) -> Vec<(usize, String)> {
+    let out = std::process::Command::new(bin)
+        .args(["-f", "parsable"])
+        .arg(file)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix(&format!("{}:", file.display()))?;
+            let (line, rest) = rest.split_once(':')?;
+            let rule = rest.rsplit_once('(')?.1.trim_end_matches(')');
+            Some((line.parse().ok()?, rule.to_string()))
+        })
+        .collect()
+}
+
+/// Each field case and each rendered chart, fixed: strict-valid (kubernetes-validate --strict),
+/// and yamllint reports the same problems on the untouched lines as before.
+#[test]
+fn fixed_manifests_pass_strict_schemas_and_yamllint_agrees_on_untouched_lines() {
+    let validate = tool("kubernetes-validate");
+    let lint = tool("yamllint");
+    if validate.is_none() && lint.is_none() {
+        eprintln!("kubernetes-validate and yamllint not installed; skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut inputs: Vec<PathBuf> = CASES
+        .iter()
+        .map(|(c, ..)| fixture(&format!("field-cases/{c}.yaml")))
+        .collect();
+    inputs.extend(
+        ["podinfo-default", "podinfo-hpa", "helm-create"].map(|c| fixture(&format!("charts/{c}.yaml"))),
+    );
+    for input in inputs {
+        let text = std::fs::read_to_string(&input).unwrap();
+        let (fixed, _) = fix_text("in.yaml", &text);
+        let out = dir.path().join(input.file_name().unwrap());
+        std::fs::write(&out, &fixed).unwrap();
+        if let Some(v) = &validate {
+            let r = std::process::Command::new(v)
+                .args(["--strict", "-k", "1.37.0"])
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(
+                r.status.success(),
+                "{}: {}{}",
+                input.display(),
+                String::from_utf8_lossy(&r.stdout),
+                String::from_utf8_lossy(&r.stderr)
+            );
+        }
+        if let Some(l) = &lint {
+            let (_, _, kept) = line_diff(&text, &fixed);
+            let before: BTreeSet<(usize, String)> = yamllint(l, &input).into_iter().collect();
+            let after: BTreeSet<(usize, String)> = yamllint(l, &out)
+                .into_iter()
+                .filter_map(|(line, rule)| {
+                    kept.iter()
+                        .find(|(_, j)| j + 1 == line)
+                        .map(|(i, _)| (i + 1, rule))
+                })
+                .collect();
+            let kept_before: BTreeSet<(usize, String)> = before
+                .into_iter()
+                .filter(|(line, _)| kept.iter().any(|(i, _)| i + 1 == *line))
+                .collect();
+            assert_eq!(after, kept_before, "{}", input.display());
+        }
+    }
+}
+
+#[test]
+fn real_charts_lose_every_fixed_finding() {
+    for (chart, fixed_rules) in [
+        ("podinfo-default", &["prestop-missing"][..]),
+        ("podinfo-hpa", &["prestop-missing", "pdb-missing"][..]),
+        (
+            "helm-create",
+            &["nginx-fast-shutdown", "liveness-same-as-readiness"][..],
+        ),
+    ] {
+        let text = std::fs::read_to_string(fixture(&format!("charts/{chart}.yaml"))).unwrap();
+        let (fixed, out) = fix_text(chart, &text);
+        let rules: BTreeSet<_> = out.applied.iter().map(|a| a.rule).collect();
+        assert_eq!(rules, fixed_rules.iter().copied().collect(), "{chart}");
+        let after = check_sources(&[Source::new(chart, fixed)]);
+        for r in fixed_rules {
+            assert!(
+                after.findings.iter().all(|f| f.rule != *r),
+                "{chart}: {r} left"
+            );
+        }
+    }
+}
+
+#[test]
+fn fix_prints_the_fixed_manifests_and_exits_as_check_would() {
+    let fc06 = fixture("field-cases/FC-06.yaml");
+    let text = std::fs::read_to_string(&fc06).unwrap();
+    let (fixed, _) = fix_text("x", &text);
+    // liveness-probe-missing (a warning) has no safe fix: exit 1, and stdout is only YAML.
+    let out = zerodown()
+        .args(["check", "--fix"])
+        .arg(&fc06)
+        .assert()
+        .code(1);
+    let o = out.get_output();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), fixed);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("[hpa-replicas-conflict]: spec.replicas removed"),
+        "{err}"
+    );
+    assert!(err.contains("note: spec.replicas was removed beside an HPA: before the next `kubectl apply`, run `kubectl apply edit-last-applied"), "{err}");
+    assert!(err.contains("[liveness-probe-missing]"), "{err}");
+    assert!(
+        err.contains("2 fix(es) applied, 1 finding(s) need your choice"),
+        "{err}"
+    );
+    // Everything fixable: exit 0.
+    zerodown()
+        .args(["check", "--fix"])
+        .arg(fixture("field-cases/FC-11.yaml"))
+        .assert()
+        .code(0);
+    // The file itself is untouched without --write.
+    assert_eq!(std::fs::read_to_string(&fc06).unwrap(), text);
+}
+
+#[cfg(unix)]
+#[test]
+fn write_rewrites_plain_files_atomically_keeping_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.yaml");
+    let text = std::fs::read_to_string(fixture("field-cases/FC-15.yaml")).unwrap();
+    std::fs::write(&file, &text).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let printed = zerodown()
+        .args(["check", "--fix"])
+        .arg(&file)
+        .output()
+        .unwrap()
+        .stdout;
+    zerodown()
+        .args(["check", "--fix", "--write"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(format!(
+            "Rewrote {}",
+            file.display()
+        )));
+    let now = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(now.as_bytes(), &printed[..]);
+    assert_eq!(line_diff(&text, &now).0, ["      maxSurge: 0"]);
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["app.yaml"], "no temporary file left behind");
+}
+
+#[test]
+fn write_refuses_helm_templates_and_stdin_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("a.yaml");
+    let tpl = dir.path().join("deployment.yaml");
+    let fc06 = std::fs::read_to_string(fixture("field-cases/FC-06.yaml")).unwrap();
+    std::fs::write(&plain, &fc06).unwrap();
+    let template = fc06.replace("  replicas: 1", "  replicas: {{ .Values.replicaCount }}");
+    std::fs::write(&tpl, &template).unwrap();
+    let out = zerodown()
+        .args(["check", "--fix", "--write"])
+        .arg(&plain)
+        .arg(&tpl)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains(&format!(
+            "refusing to fix {}: it is a Helm template",
+            tpl.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(std::fs::read_to_string(&plain).unwrap(), fc06);
+    assert_eq!(std::fs::read_to_string(&tpl).unwrap(), template);
+
+    zerodown()
+        .args(["check", "--fix", "--write", "-"])
+        .write_stdin(fc06)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "refusing to rewrite <stdin>: it is not a plain YAML file on disk",
+        ));
+    zerodown()
+        .args(["check", "--write", "x.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--fix"));
+}
+
+#[test]
+fn patch_writes_kustomize_patches_and_never_clobbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fixes");
+    let fc06 = fixture("field-cases/FC-06.yaml");
+    zerodown()
+        .args(["check", "--fix", "--patch"])
+        .arg(&out)
+        .arg(&fc06)
+        .assert()
+        .code(1);
+    let read = |n: &str| std::fs::read_to_string(out.join(n)).unwrap();
+    let header = format!(
+        "# Generated by zerodown {} (`zerodown check --fix --patch`).\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(
+        read("patch-deployment-app.yaml"),
+        format!("{header}- op: remove\n  path: /spec/replicas\n")
+    );
+    assert_eq!(
+        read("poddisruptionbudget-app.yaml"),
+        format!("{header}apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: app\nspec:\n  maxUnavailable: 1\n  unhealthyPodEvictionPolicy: AlwaysAllow\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: app\n")
+    );
+    assert_eq!(
+        read("kustomization.yaml"),
+        format!("{header}# Add the manifests these patches apply to under resources: (e.g. - ../base).\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [poddisruptionbudget-app.yaml]\npatches:\n  - path: patch-deployment-app.yaml\n    target:\n      group: apps\n      version: v1\n      kind: Deployment\n      name: app\n")
+    );
+    // A second run finds the files: exit 2, every file as it was.
+    std::fs::write(out.join("kustomization.yaml"), "mine\n").unwrap();
+    zerodown()
+        .args(["check", "--fix", "--patch"])
+        .arg(&out)
+        .arg(&fc06)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "refusing to replace existing files; nothing was written",
+        ));
+    assert_eq!(read("kustomization.yaml"), "mine\n");
+
+    // With kubectl at hand: the patches applied to the input give what --fix --write gives.
+    if std::process::Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let k = dir.path().join("k");
+        std::fs::create_dir(&k).unwrap();
+        std::fs::copy(&fc06, k.join("base.yaml")).unwrap();
+        zerodown()
+            .args(["check", "--fix", "--patch"])
+            .arg(k.join("p"))
+            .arg(k.join("base.yaml"))
+            .assert()
+            .code(1);
+        for e in std::fs::read_dir(k.join("p")).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), k.join(e.file_name())).unwrap();
+        }
+        let kz = std::fs::read_to_string(k.join("kustomization.yaml")).unwrap();
+        std::fs::write(
+            k.join("kustomization.yaml"),
+            kz.replace("resources: [", "resources: [base.yaml, "),
+        )
+        .unwrap();
+        let built = std::process::Command::new("kubectl")
+            .arg("kustomize")
+            .arg(&k)
+            .output()
+            .unwrap();
+        assert!(
+            built.status.success(),
+            "{}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        let report = check_sources(&[Source::new(
+            "built",
+            String::from_utf8(built.stdout).unwrap(),
+        )]);
+        let rules: BTreeSet<_> = report
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.severity))
+            .collect();
+        let (fixed, _) = fix_text("x", &std::fs::read_to_string(&fc06).unwrap());
+        let direct = check_sources(&[Source::new("fixed", fixed)]);
+        let want: BTreeSet<_> = direct
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.severity))
+            .collect();
+        assert_eq!(rules, want);
+        assert!(rules
+            .iter()
+            .all(|(r, _)| *r != "hpa-replicas-conflict" && *r != "pdb-missing"));
+    }
+}
+
+#[test]
+fn unknown_and_unfixable_findings_are_listed_with_the_rules_own_fix() {
+    // recreate-strategy-downtime has no automatic fix: listed with what to choose, file untouched.
+    let yaml = std::fs::read_to_string(fixture("field-cases/FC-15.yaml"))
+        .unwrap()
+        .replace("    type: RollingUpdate\n    rollingUpdate:\n      maxSurge: 0\n      maxUnavailable: 0\n", "    type: Recreate\n");
+    assert!(yaml.contains("type: Recreate"), "{yaml}");
+    let (fixed, out) = fix_text("r.yaml", &yaml);
+    assert!(fixed.contains("    type: Recreate\n"));
+    let m = out
+        .manual
+        .iter()
+        .find(|m| m.rule == "recreate-strategy-downtime")
+        .unwrap();
+    assert_eq!(m.choose, "choose: RollingUpdate (maxSurge: 1, maxUnavailable: 0) if two versions may overlap, or keep Recreate and suppress with the reason (e.g. a ReadWriteOnce volume)");
+}
+
+#[test]
+fn a_daemonset_that_cannot_progress_replaces_one_node_at_a_time() {
+    let yaml = std::fs::read_to_string(fixture("field-cases/FC-15.yaml"))
+        .unwrap()
+        .replacen("kind: Deployment", "kind: DaemonSet", 1)
+        .replace("  replicas: 1\n", "")
+        .replace("  strategy:\n", "  updateStrategy:\n");
+    let before = check_sources(&[Source::new("ds.yaml", yaml.clone())]);
+    assert!(before
+        .findings
+        .iter()
+        .any(|f| f.rule == "rolling-update-cannot-progress"));
+    let (fixed, out) = fix_text("ds.yaml", &yaml);
+    assert_eq!(line_diff(&yaml, &fixed).0, ["      maxUnavailable: 0"]);
+    assert!(
+        fixed.contains("      maxSurge: 0\n      maxUnavailable: 1\n"),
+        "{fixed}"
+    );
+    let a = out
+        .applied
+        .iter()
+        .find(|a| a.rule == "rolling-update-cannot-progress")
+        .unwrap();
+    assert_eq!(
+        a.change,
+        "spec.updateStrategy.rollingUpdate.maxUnavailable: 1"
+    );
+    let after = check_sources(&[Source::new("ds.yaml", fixed)]);
+    assert!(after
+        .findings
+        .iter()
+        .all(|f| f.rule != "rolling-update-cannot-progress"));
+}

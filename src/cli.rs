@@ -154,6 +154,9 @@ pub struct CheckArgs {
     /// List every rule with its id, severity and title
     #[arg(long)]
     pub list_rules: bool,
+    /// Also audit objects made by a controller (a cluster dump's ReplicaSet Pods); skipped by default
+    #[arg(long)]
+    pub include_owned: bool,
 }
 
 /// Flags of `zerodown new`. Every answer is optional; the preset fills the rest.

@@ -952,7 +952,10 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
         }
         return Ok(EXIT_OK);
     }
-    let report = check::check_paths(&args.paths, &mut std::io::stdin().lock());
+    let input = check::InputOptions {
+        include_owned: args.include_owned,
+    };
+    let report = check::check_paths_with(&args.paths, &mut std::io::stdin().lock(), &input);
     let opts = CheckOptions {
         format: match args.format {
             CheckFormat::Human => check::Format::Human,

@@ -22,6 +22,7 @@ mod autoscaling;
 mod disruption;
 mod image;
 mod index;
+mod live;
 mod load;
 mod model;
 mod parse;
@@ -112,10 +113,23 @@ impl Default for CheckOptions {
     }
 }
 
+/// How inputs are read, as opposed to how the report is rendered ([`CheckOptions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InputOptions {
+    /// Also audit objects made by a controller (`ownerReferences` with `controller: true`: a
+    /// ReplicaSet's Pods in a cluster dump); by default they are skipped with a note.
+    pub include_owned: bool,
+}
+
 /// Audits the sources as one set (cross-object rules see every object of every source).
 /// Pure: no I/O. Bad documents become input errors and never stop the others from being checked.
 pub fn check_sources(sources: &[Source]) -> Report {
-    let parsed = parse::parse_sources(sources);
+    check_sources_with(sources, &InputOptions::default())
+}
+
+/// [`check_sources`] with input options.
+pub fn check_sources_with(sources: &[Source], input: &InputOptions) -> Report {
+    let parsed = parse::parse_sources_opts(sources, input);
     let views = index::Views::build(&parsed.objects);
     let ctx = index::Ctx::new(sources, &parsed.objects, &views);
     let mut findings = rules::run_all(&ctx);
@@ -145,8 +159,17 @@ pub fn check_sources(sources: &[Source]) -> Report {
 /// Loads `paths` and checks them: [`load_paths`] then [`check_sources`], with the loading
 /// problems added to the report.
 pub fn check_paths(paths: &[std::path::PathBuf], stdin: &mut dyn std::io::Read) -> Report {
+    check_paths_with(paths, stdin, &InputOptions::default())
+}
+
+/// [`check_paths`] with input options.
+pub fn check_paths_with(
+    paths: &[std::path::PathBuf],
+    stdin: &mut dyn std::io::Read,
+    input: &InputOptions,
+) -> Report {
     let (sources, errors) = load_paths(paths, stdin);
-    let mut report = check_sources(&sources);
+    let mut report = check_sources_with(&sources, input);
     let mut all = errors;
     all.append(&mut report.input_errors);
     report.input_errors = all;

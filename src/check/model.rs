@@ -168,6 +168,12 @@ pub enum InputErrorKind {
     /// The same object (kind, namespace, name) again: applied together, the later one replaces
     /// the earlier, so only the later one is checked.
     DuplicateObject,
+    /// Objects read from a cluster without a record of what was applied: judged with API-server
+    /// defaults read as unset (see the message for which judgements that limits).
+    LiveObject,
+    /// Objects made by a controller (ownerReferences with `controller: true`) skipped; their
+    /// owner is audited (`--include-owned` audits them).
+    OwnedObject,
 }
 
 /// A problem with an input (unreadable path, invalid YAML, template, non-object document, skipped
@@ -223,6 +229,8 @@ pub(crate) struct Object {
     pub name: String,
     pub namespace: String,
     pub value: Value,
+    /// Where `value` came from when the object was read from a cluster (see `live`).
+    pub provenance: super::live::Provenance,
 }
 
 impl Object {

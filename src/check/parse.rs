@@ -8,8 +8,9 @@
 //! sequential key search in the document text ([`locate`]).
 
 use super::model::Pointer;
+use super::live::{self, Provenance};
 use super::model::{InputError, InputErrorKind, Object, Severity};
-use super::Source;
+use super::{InputOptions, Source};
 use serde_json::{Map, Number, Value};
 
 /// Kinds the rules read.
@@ -67,6 +68,18 @@ pub(crate) struct Parsed {
     /// Number of Kubernetes objects seen, audited or skipped.
     pub seen: usize,
     pub input_errors: Vec<InputError>,
+    /// What the current source held of objects read from a cluster (for its notes).
+    tally: LiveTally,
+}
+
+/// Objects read from a cluster in one source, for the notes that say how they were judged.
+#[derive(Debug, Default)]
+struct LiveTally {
+    /// Objects without a record of what was applied: (count, first `Kind ns/name` and line).
+    defaulted: usize,
+    first_defaulted: Option<(String, usize)>,
+    /// Audited-kind objects made by a controller and skipped, by kind.
+    owned: std::collections::BTreeMap<String, usize>,
 }
 
 /// One document's byte range in its source.
@@ -114,6 +127,111 @@ fn split_documents(text: &str) -> Vec<Chunk> {
         line: start_line,
     });
     chunks
+}
+
+/// Byte ranges and 0-based first lines, relative to `doc`, of the `n` items of the `items` list
+/// of a `List` document, as `kubectl get -o yaml` (block style: `items:` then `- ` entries) or
+/// `-o json` (`"items": [ {...}, ... ]`) writes it; `None` when the text does not have exactly
+/// `n` items found that way (the items then share the List's lines).
+fn list_item_spans(doc: &str, n: usize) -> Option<Vec<(usize, usize, usize)>> {
+    let spans = if doc.trim_start().starts_with('{') {
+        json_item_spans(doc)
+    } else {
+        yaml_item_spans(doc)
+    }?;
+    (spans.len() == n).then_some(spans)
+}
+
+fn yaml_item_spans(doc: &str) -> Option<Vec<(usize, usize, usize)>> {
+    let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+    let mut in_items = false;
+    let mut indent: Option<usize> = None;
+    let mut offset = 0;
+    for (i, line) in doc.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        let body = line.trim_end();
+        if !in_items {
+            if body == "items:" || body.starts_with("items: #") {
+                in_items = true;
+            }
+            continue;
+        }
+        let t = body.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let ind = body.len() - t.len();
+        let item = t == "-" || t.starts_with("- ");
+        let want = *indent.get_or_insert(ind);
+        if item && ind == want {
+            if let Some(last) = spans.last_mut() {
+                last.1 = start;
+            }
+            spans.push((start, doc.len(), i));
+        } else if ind < want || (ind == want && !item) {
+            if let Some(last) = spans.last_mut() {
+                last.1 = start;
+            }
+            break;
+        }
+    }
+    in_items.then_some(spans)
+}
+
+fn json_item_spans(doc: &str) -> Option<Vec<(usize, usize, usize)>> {
+    let bytes = doc.as_bytes();
+    let (mut depth, mut line) = (0usize, 0usize);
+    let (mut in_str, mut escaped) = (false, false);
+    let mut key_start = 0;
+    let mut last_key: &str = "";
+    let mut items_depth = None;
+    let mut spans = Vec::new();
+    let mut open: Option<(usize, usize)> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' {
+            line += 1;
+        }
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_str = false;
+                if depth == 1 {
+                    last_key = &doc[key_start..i];
+                }
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_str = true;
+                key_start = i + 1;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                if b == b'[' && depth == 2 && last_key == "items" && items_depth.is_none() {
+                    items_depth = Some(2);
+                } else if items_depth == Some(2) && depth == 3 && b == b'{' {
+                    open = Some((i, line));
+                }
+            }
+            b'}' | b']' => {
+                if items_depth == Some(2) && depth == 3 && b == b'}' {
+                    let (s, l) = open.take()?;
+                    spans.push((s, i + 1, l));
+                }
+                if items_depth == Some(2) && depth == 2 && b == b']' {
+                    return Some(spans);
+                }
+                depth = depth.checked_sub(1)?;
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The first line with content (not blank, not a comment, not a bare marker or directive).
@@ -217,18 +335,25 @@ fn group_of(api_version: &str) -> &str {
 }
 
 /// Parses every source into objects and input problems.
+#[cfg(test)]
 pub(crate) fn parse_sources(sources: &[Source]) -> Parsed {
-    parse_sources_with(sources, PARALLEL_DOCUMENTS)
+    parse_sources_opts(sources, &InputOptions::default())
+}
+
+/// Parses every source into objects and input problems, with the input options.
+pub(crate) fn parse_sources_opts(sources: &[Source], opts: &InputOptions) -> Parsed {
+    parse_sources_with(sources, PARALLEL_DOCUMENTS, opts)
 }
 
 /// [`parse_sources`], parsing the documents of streams with at least `parallel_from` documents
 /// on all cores.
-fn parse_sources_with(sources: &[Source], parallel_from: usize) -> Parsed {
+fn parse_sources_with(sources: &[Source], parallel_from: usize, opts: &InputOptions) -> Parsed {
     let mut parsed = Parsed::default();
     for (si, src) in sources.iter().enumerate() {
-        parse_source(si, src, &mut parsed, parallel_from);
+        parse_source(si, src, &mut parsed, parallel_from, opts);
     }
     drop_replaced_objects(sources, &mut parsed);
+    live::settle_replicas(&mut parsed.objects);
     parsed
 }
 
@@ -317,7 +442,14 @@ fn is_rendered(src: &Source) -> bool {
 /// The suffix of a source name that `kubectl kustomize` built (`DIR (kubectl kustomize)`).
 pub const KUSTOMIZE_SUFFIX: &str = " (kubectl kustomize)";
 
-fn parse_source(si: usize, src: &Source, out: &mut Parsed, parallel_from: usize) {
+fn parse_source(
+    si: usize,
+    src: &Source,
+    out: &mut Parsed,
+    parallel_from: usize,
+    opts: &InputOptions,
+) {
+    out.tally = LiveTally::default();
     let text = src.text.as_str();
     let rendered = is_rendered(src);
     let chunks = split_documents(text);
@@ -430,6 +562,7 @@ fn parse_source(si: usize, src: &Source, out: &mut Parsed, parallel_from: usize)
             src,
             ch: *ch,
             line: content_line,
+            opts,
         };
         match &value {
             Value::Null => out.input_errors.push(InputError::new(
@@ -493,6 +626,7 @@ fn parse_source(si: usize, src: &Source, out: &mut Parsed, parallel_from: usize)
             ));
         }
     }
+    live_notes(src, out);
     if !any_content {
         out.input_errors.push(InputError::new(
             &src.name,
@@ -515,6 +649,58 @@ struct DocCtx<'a> {
     src: &'a Source,
     ch: Chunk,
     line: usize,
+    opts: &'a InputOptions,
+}
+
+/// The notes of one source on the objects read from a cluster (see [`live`]).
+fn live_notes(src: &Source, out: &mut Parsed) {
+    let tally = std::mem::take(&mut out.tally);
+    if let Some((first, line)) = tally.first_defaulted {
+        out.input_errors.push(InputError::new(
+            &src.name,
+            Some(line),
+            Severity::Info,
+            InputErrorKind::LiveObject,
+            format!(
+                "{} read from a cluster without {} or server-side-apply managedFields (first: \
+                 {first}): values equal to API-server defaults (strategy 25%/25%, \
+                 progressDeadlineSeconds 600, terminationGracePeriodSeconds 30, probe timings, \
+                 imagePullPolicy, ...) are read as unset, and spec.replicas beside an HPA or \
+                 ScaledObject is not judged; `kubectl get -o yaml --show-managed-fields` or the \
+                 applied manifests allow the full judgement",
+                plural_objects(tally.defaulted),
+                live::LAST_APPLIED
+            ),
+        ));
+    }
+    if !tally.owned.is_empty() {
+        let total: usize = tally.owned.values().sum();
+        let kinds: Vec<String> = tally
+            .owned
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        out.input_errors.push(InputError::new(
+            &src.name,
+            None,
+            Severity::Info,
+            InputErrorKind::OwnedObject,
+            format!(
+                "{} made by a controller skipped ({}): their owner is what was applied and is \
+                 audited; --include-owned audits them too",
+                plural_objects(total),
+                kinds.join(", ")
+            ),
+        ));
+    }
+}
+
+fn plural_objects(n: usize) -> String {
+    if n == 1 {
+        "1 object".to_string()
+    } else {
+        format!("{n} objects")
+    }
 }
 
 /// Turns one mapping into an object, a skipped kind, or an input problem.
@@ -557,9 +743,26 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
     if kind.ends_with("List") && value.get("items").is_some_and(Value::is_array) {
         if let Value::Object(mut m) = value {
             if let Some(Value::Array(items)) = m.remove("items") {
-                for item in items {
+                let doc = &ctx.src.text[ctx.ch.start..ctx.ch.end];
+                let spans = list_item_spans(doc, items.len());
+                for (i, item) in items.into_iter().enumerate() {
                     if item.is_object() {
-                        classify(ctx, item, out);
+                        match spans.as_ref().map(|s| s[i]) {
+                            // Each item at its own lines, so that findings point into the dump.
+                            Some((start, end, line)) => {
+                                let item_ctx = DocCtx {
+                                    ch: Chunk {
+                                        start: ctx.ch.start + start,
+                                        end: ctx.ch.start + end,
+                                        line: ctx.ch.line + line,
+                                    },
+                                    line: ctx.ch.line + line,
+                                    ..*ctx
+                                };
+                                classify(&item_ctx, item, out)
+                            }
+                            None => classify(ctx, item, out),
+                        }
                     } else {
                         out.input_errors.push(InputError::new(
                             &ctx.src.name,
@@ -577,6 +780,11 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
     out.seen += 1;
     let group = group_of(&api);
     if AUDITED.contains(&(group, kind.as_str())) {
+        if !ctx.opts.include_owned && live::controller_owned(&value) {
+            *out.tally.owned.entry(kind).or_default() += 1;
+            return;
+        }
+        let (value, provenance) = live::applied_form(value);
         let name = value
             .at("/metadata/name")
             .and_then(Value::as_str)
@@ -589,7 +797,14 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
             .filter(|s| !s.is_empty())
             .unwrap_or("default")
             .to_string();
+        if provenance == Provenance::Defaulted {
+            out.tally.defaulted += 1;
+            if out.tally.first_defaulted.is_none() {
+                out.tally.first_defaulted = Some((format!("{kind} {namespace}/{name}"), ctx.line));
+            }
+        }
         out.objects.push(Object {
+            provenance,
             source: ctx.si,
             line: ctx.line,
             text: (ctx.ch.start, ctx.ch.end),
@@ -658,6 +873,8 @@ pub(crate) fn locate(doc: &str, first_line: usize, steps: &[Step<'_>]) -> Option
             if let Some(h) = v.find(" #") {
                 v = v[..h].trim();
             }
+            // JSON (`kubectl get -o json`): `"name": "web",`.
+            v = v.strip_suffix(',').unwrap_or(v).trim_end();
             Some((k, v.trim_matches(['"', '\'']).to_string()))
         };
         let Some((k, v)) = key_of(t) else { continue };
@@ -708,8 +925,9 @@ mod tests {
             });
         }
         let text = docs.join("---\n");
-        let one = parse_sources_with(&src(&text), usize::MAX);
-        let all = parse_sources_with(&src(&text), 1);
+        let opts = InputOptions::default();
+        let one = parse_sources_with(&src(&text), usize::MAX, &opts);
+        let all = parse_sources_with(&src(&text), 1, &opts);
         assert_eq!(format!("{all:?}"), format!("{one:?}"));
         assert_eq!(one.seen, 300 - 4 * 6);
         assert_eq!(one.objects[0].line, 1);

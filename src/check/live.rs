@@ -251,7 +251,10 @@ fn drop_eq(m: &mut Map<String, Value>, key: &str, default: Value) {
 
 /// Removes the `key` mapping when it is empty.
 fn drop_empty(m: &mut Map<String, Value>, key: &str) {
-    if m.get(key).and_then(Value::as_object).is_some_and(Map::is_empty) {
+    if m.get(key)
+        .and_then(Value::as_object)
+        .is_some_and(Map::is_empty)
+    {
         m.remove(key);
     }
 }
@@ -380,7 +383,10 @@ pub(crate) fn settle_replicas(objects: &mut [super::model::Object]) -> usize {
         })
         .filter_map(|o| {
             let r = o.value.get("spec")?.get("scaleTargetRef")?;
-            let kind = r.get("kind").and_then(Value::as_str).unwrap_or("Deployment");
+            let kind = r
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("Deployment");
             let name = r.get("name")?.as_str()?;
             Some((o.namespace.clone(), kind.to_string(), name.to_string()))
         })

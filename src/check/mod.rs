@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 mod autoscaling;
+mod batch;
 mod disruption;
 mod image;
 mod index;
@@ -129,11 +130,21 @@ pub fn check_sources(sources: &[Source]) -> Report {
 
 /// [`check_sources`] with input options.
 pub fn check_sources_with(sources: &[Source], input: &InputOptions) -> Report {
-    let parsed = parse::parse_sources_opts(sources, input);
-    let views = index::Views::build(&parsed.objects);
-    let ctx = index::Ctx::new(sources, &parsed.objects, &views);
-    let mut findings = rules::run_all(&ctx);
-    suppress::apply(&ctx, &mut findings);
+    check_parsed(
+        sources,
+        parse::parse_sources_opts(sources, input),
+        PARALLEL_GROUPS,
+    )
+}
+
+/// Inputs with at least this many audited objects are checked on all cores, group by group.
+const PARALLEL_GROUPS: usize = 256;
+
+/// The findings of the parsed sources, the groups of related namespaces checked on all cores when
+/// there are at least `parallel_from` objects (the report is the same either way).
+fn check_parsed(sources: &[Source], parsed: parse::Parsed, parallel_from: usize) -> Report {
+    let parallel = parsed.objects.len() >= parallel_from;
+    let mut findings = batch::check(sources, &parsed.objects, &parsed.links, parallel);
     // Source order of objects; within an object: most severe first, then by line.
     let rank = |f: &Finding| {
         let o = &parsed.objects[f.object];

@@ -231,6 +231,11 @@ pub(crate) struct Object {
     pub value: Value,
     /// Where `value` came from when the object was read from a cluster (see `live`).
     pub provenance: super::live::Provenance,
+    /// Whether the object has a `metadata.name` (not only a `generateName`).
+    pub named: bool,
+    /// `value` as compact JSON while the object waits for its namespace's turn (`value` is then
+    /// `Null`; see `batch`).
+    pub frozen: Option<Box<[u8]>>,
 }
 
 impl Object {

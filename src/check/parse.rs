@@ -7,8 +7,8 @@
 //! scalar), so every document keeps its exact start line; field lines are then approximated by a
 //! sequential key search in the document text ([`locate`]).
 
-use super::model::Pointer;
 use super::live::{self, Provenance};
+use super::model::Pointer;
 use super::model::{InputError, InputErrorKind, Object, Severity};
 use super::{InputOptions, Source};
 use serde_json::{Map, Number, Value};
@@ -70,6 +70,8 @@ pub(crate) struct Parsed {
     pub input_errors: Vec<InputError>,
     /// What the current source held of objects read from a cluster (for its notes).
     tally: LiveTally,
+    /// Namespaces that objects relate across (an object's namespace and one its fields name).
+    pub links: Vec<(String, String)>,
 }
 
 /// Objects read from a cluster in one source, for the notes that say how they were judged.
@@ -353,7 +355,6 @@ fn parse_sources_with(sources: &[Source], parallel_from: usize, opts: &InputOpti
         parse_source(si, src, &mut parsed, parallel_from, opts);
     }
     drop_replaced_objects(sources, &mut parsed);
-    live::settle_replicas(&mut parsed.objects);
     parsed
 }
 
@@ -368,7 +369,7 @@ fn drop_replaced_objects(sources: &[Source], parsed: &mut Parsed) {
     }
     let mut last: std::collections::HashMap<_, usize> = Default::default();
     for (i, o) in parsed.objects.iter().enumerate() {
-        if o.value.at("/metadata/name").is_some() {
+        if o.named {
             last.insert(key(o), i);
         }
     }
@@ -404,6 +405,9 @@ struct FirstLook {
     too_deep: Option<usize>,
     fast: Option<Value>,
 }
+
+/// Documents parsed, classified and frozen together (bounds the parsed values held at once).
+const WINDOW_DOCUMENTS: usize = 2048;
 
 /// Streams with at least this many documents are parsed in parallel (below it, starting the
 /// threads costs more than it saves).
@@ -455,133 +459,140 @@ fn parse_source(
     let chunks = split_documents(text);
     let n = chunks.len();
     let look = |ch: &Chunk| first_look(&text[ch.start..ch.end], ch.line);
-    let looks: Vec<FirstLook> = if n >= parallel_from {
-        use rayon::prelude::*;
-        chunks.par_iter().map(look).collect()
-    } else {
-        chunks.iter().map(look).collect()
-    };
+    let parallel = n >= parallel_from;
     let mut helm_reported = false;
     let mut helm_skipped = 0usize;
     let mut any_content = false;
-    for (ci, (ch, look)) in chunks.iter().zip(looks).enumerate() {
-        let doc = &text[ch.start..ch.end];
-        let FirstLook {
-            content_line,
-            too_deep,
-            fast,
-        } = look;
-        let Some(content_line) = content_line else {
-            // Empty or comment-only: noted only between two separators.
-            if ci != 0 && ci + 1 != n {
-                out.input_errors.push(InputError::new(
-                    &src.name,
-                    Some(ch.line),
-                    Severity::Info,
-                    InputErrorKind::EmptyDocument,
-                    "empty document skipped",
-                ));
-            }
-            continue;
-        };
-        any_content = true;
-        // The YAML parser is quadratic in flow nesting depth: refuse a hostile depth unparsed.
-        if let Some(line) = too_deep {
-            out.input_errors.push(InputError::new(
-                &src.name,
-                Some(ch.line + line - 1),
-                Severity::Error,
-                InputErrorKind::InvalidYaml,
-                format!(
-                    "invalid YAML: '[' or '{{' nested deeper than {} levels; not parsed",
-                    crate::specfile::MAX_FLOW_NESTING
-                ),
-            ));
-            continue;
-        }
-        let yaml: Result<serde_yaml_ng::Value, _> = match fast {
-            Some(_) => Ok(serde_yaml_ng::Value::Null),
-            None => serde_yaml_ng::from_str(doc),
-        };
-        let helm = if rendered {
-            None
+    // A window of documents at a time: parsed (on all cores), classified, then frozen (see
+    // `batch`), so that the parsed values of only one window are held at once.
+    for window in (0..n).step_by(WINDOW_DOCUMENTS) {
+        let end = (window + WINDOW_DOCUMENTS).min(n);
+        let looks: Vec<FirstLook> = if parallel {
+            use rayon::prelude::*;
+            chunks[window..end].par_iter().map(look).collect()
         } else {
-            helm_directive_line(doc, ch.line).or_else(|| doc.contains("{{").then_some(content_line))
+            chunks[window..end].iter().map(look).collect()
         };
-        let mut value = match yaml {
-            Ok(v) => v,
-            Err(e) => {
-                if let Some(line) = helm {
-                    if !helm_reported {
-                        helm_reported = true;
-                        out.input_errors.push(InputError::new(
-                            &src.name,
-                            Some(line),
-                            Severity::Error,
-                            InputErrorKind::HelmTemplate,
-                            "Helm template syntax ('{{ ... }}'); render the chart first \
-                             (helm template ... | zerodown check -)",
-                        ));
-                    } else {
-                        helm_skipped += 1;
-                    }
-                    continue;
+        let first_object = out.objects.len();
+        for (ci, (ch, look)) in (window..end).zip(chunks[window..end].iter().zip(looks)) {
+            let doc = &text[ch.start..ch.end];
+            let FirstLook {
+                content_line,
+                too_deep,
+                fast,
+            } = look;
+            let Some(content_line) = content_line else {
+                // Empty or comment-only: noted only between two separators.
+                if ci != 0 && ci + 1 != n {
+                    out.input_errors.push(InputError::new(
+                        &src.name,
+                        Some(ch.line),
+                        Severity::Info,
+                        InputErrorKind::EmptyDocument,
+                        "empty document skipped",
+                    ));
                 }
-                let line = e
-                    .location()
-                    .map(|l| ch.line + l.line().saturating_sub(1))
-                    .unwrap_or(content_line);
+                continue;
+            };
+            any_content = true;
+            // The YAML parser is quadratic in flow nesting depth: refuse a hostile depth unparsed.
+            if let Some(line) = too_deep {
                 out.input_errors.push(InputError::new(
                     &src.name,
-                    Some(line),
+                    Some(ch.line + line - 1),
                     Severity::Error,
                     InputErrorKind::InvalidYaml,
-                    format!("invalid YAML: {}", clean_yaml_error(&e)),
+                    format!(
+                        "invalid YAML: '[' or '{{' nested deeper than {} levels; not parsed",
+                        crate::specfile::MAX_FLOW_NESTING
+                    ),
                 ));
                 continue;
             }
-        };
-        let value = match fast {
-            Some(v) => v,
-            None => {
-                if let Err(e) = value.apply_merge() {
+            let yaml: Result<serde_yaml_ng::Value, _> = match fast {
+                Some(_) => Ok(serde_yaml_ng::Value::Null),
+                None => serde_yaml_ng::from_str(doc),
+            };
+            let helm = if rendered {
+                None
+            } else {
+                helm_directive_line(doc, ch.line)
+                    .or_else(|| doc.contains("{{").then_some(content_line))
+            };
+            let mut value = match yaml {
+                Ok(v) => v,
+                Err(e) => {
+                    if let Some(line) = helm {
+                        if !helm_reported {
+                            helm_reported = true;
+                            out.input_errors.push(InputError::new(
+                                &src.name,
+                                Some(line),
+                                Severity::Error,
+                                InputErrorKind::HelmTemplate,
+                                "Helm template syntax ('{{ ... }}'); render the chart first \
+                             (helm template ... | zerodown check -)",
+                            ));
+                        } else {
+                            helm_skipped += 1;
+                        }
+                        continue;
+                    }
+                    let line = e
+                        .location()
+                        .map(|l| ch.line + l.line().saturating_sub(1))
+                        .unwrap_or(content_line);
                     out.input_errors.push(InputError::new(
                         &src.name,
-                        Some(content_line),
+                        Some(line),
                         Severity::Error,
                         InputErrorKind::InvalidYaml,
-                        format!("invalid YAML merge key: {}", clean_yaml_error(&e)),
+                        format!("invalid YAML: {}", clean_yaml_error(&e)),
                     ));
                     continue;
                 }
-                to_json(value)
-            }
-        };
-        let ctx = DocCtx {
-            si,
-            src,
-            ch: *ch,
-            line: content_line,
-            opts,
-        };
-        match &value {
-            Value::Null => out.input_errors.push(InputError::new(
-                &src.name,
-                Some(content_line),
-                Severity::Info,
-                InputErrorKind::EmptyDocument,
-                "empty (null) document skipped",
-            )),
-            Value::Object(_) => {
-                let directive = if rendered {
-                    None
-                } else {
-                    helm_directive_line(doc, ch.line)
-                };
-                if let (Some(line), true) = (directive, is_audited(&value)) {
-                    if !helm_reported {
-                        helm_reported = true;
+            };
+            let value = match fast {
+                Some(v) => v,
+                None => {
+                    if let Err(e) = value.apply_merge() {
                         out.input_errors.push(InputError::new(
+                            &src.name,
+                            Some(content_line),
+                            Severity::Error,
+                            InputErrorKind::InvalidYaml,
+                            format!("invalid YAML merge key: {}", clean_yaml_error(&e)),
+                        ));
+                        continue;
+                    }
+                    to_json(value)
+                }
+            };
+            let ctx = DocCtx {
+                si,
+                src,
+                ch: *ch,
+                line: content_line,
+                opts,
+            };
+            match &value {
+                Value::Null => out.input_errors.push(InputError::new(
+                    &src.name,
+                    Some(content_line),
+                    Severity::Info,
+                    InputErrorKind::EmptyDocument,
+                    "empty (null) document skipped",
+                )),
+                Value::Object(_) => {
+                    let directive = if rendered {
+                        None
+                    } else {
+                        helm_directive_line(doc, ch.line)
+                    };
+                    if let (Some(line), true) = (directive, is_audited(&value)) {
+                        if !helm_reported {
+                            helm_reported = true;
+                            out.input_errors.push(InputError::new(
                             &src.name,
                             Some(line),
                             Severity::Error,
@@ -589,29 +600,31 @@ fn parse_source(
                             "Helm template syntax ('{{ ... }}') in a manifest; render the chart \
                              first (helm template ... | zerodown check -)",
                         ));
-                    } else {
-                        helm_skipped += 1;
+                        } else {
+                            helm_skipped += 1;
+                        }
+                        continue;
                     }
-                    continue;
+                    classify(&ctx, value, out);
                 }
-                classify(&ctx, value, out);
-            }
-            other => {
-                let what = match other {
-                    Value::Array(_) => "a list",
-                    Value::String(_) => "a string",
-                    Value::Number(_) => "a number",
-                    _ => "a scalar",
-                };
-                out.input_errors.push(InputError::new(
-                    &src.name,
-                    Some(content_line),
-                    Severity::Warning,
-                    InputErrorKind::NotAMapping,
-                    format!("document is {what}, not a Kubernetes object; skipped"),
-                ));
+                other => {
+                    let what = match other {
+                        Value::Array(_) => "a list",
+                        Value::String(_) => "a string",
+                        Value::Number(_) => "a number",
+                        _ => "a scalar",
+                    };
+                    out.input_errors.push(InputError::new(
+                        &src.name,
+                        Some(content_line),
+                        Severity::Warning,
+                        InputErrorKind::NotAMapping,
+                        format!("document is {what}, not a Kubernetes object; skipped"),
+                    ));
+                }
             }
         }
+        super::batch::freeze(&mut out.objects[first_object..], &mut out.links, parallel);
     }
     if helm_skipped > 0 {
         if let Some(e) = out
@@ -803,7 +816,10 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
                 out.tally.first_defaulted = Some((format!("{kind} {namespace}/{name}"), ctx.line));
             }
         }
+        let named = value.at("/metadata/name").is_some();
         out.objects.push(Object {
+            named,
+            frozen: None,
             provenance,
             source: ctx.si,
             line: ctx.line,

@@ -681,7 +681,11 @@ fn live_notes(src: &Source, out: &mut Parsed) {
                  imagePullPolicy, ...) are read as unset, and spec.replicas beside an HPA or \
                  ScaledObject is not judged; `kubectl get -o yaml --show-managed-fields` or the \
                  applied manifests allow the full judgement",
-                plural_objects(tally.defaulted),
+                if tally.defaulted == 1 {
+                    "1 workload".to_string()
+                } else {
+                    format!("{} workloads", tally.defaulted)
+                },
                 live::LAST_APPLIED
             ),
         ));
@@ -810,7 +814,12 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
             .filter(|s| !s.is_empty())
             .unwrap_or("default")
             .to_string();
-        if provenance == Provenance::Defaulted {
+        // Only workloads have defaults that a rule could take for choices.
+        let workload = matches!(
+            kind.as_str(),
+            "Deployment" | "StatefulSet" | "DaemonSet" | "Pod"
+        );
+        if provenance == Provenance::Defaulted && workload {
             out.tally.defaulted += 1;
             if out.tally.first_defaulted.is_none() {
                 out.tally.first_defaulted = Some((format!("{kind} {namespace}/{name}"), ctx.line));

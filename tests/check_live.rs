@@ -142,7 +142,9 @@ fn include_owned_audits_the_pods_of_the_replicaset() {
     let report = check_sources_with(&[dump], &opts);
     // The Pods are audited now: with worker, three workloads without a record of what was applied.
     assert!(
-        report.input_errors[0].message.starts_with("3 workloads read from a cluster"),
+        report.input_errors[0]
+            .message
+            .starts_with("3 workloads read from a cluster"),
         "{:?}",
         report.input_errors
     );

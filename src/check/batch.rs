@@ -14,7 +14,7 @@
 
 use super::index::{Ctx, Views};
 use super::model::{Finding, Object};
-use super::{live, rules, suppress, Source};
+use super::{argo, live, rules, suppress, Source};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -127,6 +127,7 @@ pub(crate) fn check(
 ) -> Vec<Finding> {
     let run = |group: &Vec<usize>| -> Vec<Finding> {
         let mut objs: Vec<Object> = group.iter().map(|&i| thaw(&objects[i])).collect();
+        argo::resolve_workload_refs(&mut objs);
         live::settle_replicas(&mut objs);
         let views = Views::build(&objs);
         let ctx = Ctx::new(sources, &objs, &views);

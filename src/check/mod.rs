@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+mod argo;
 mod autoscaling;
 mod batch;
 mod disruption;

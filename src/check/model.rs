@@ -385,6 +385,21 @@ impl IntOrPct {
         (read("maxSurge"), read("maxUnavailable"))
     }
 
+    /// `maxSurge` and `maxUnavailable` of a Rollout's canary strategy, with Argo Rollouts'
+    /// defaults (25% and 25%: `utils/defaults/defaults.go`, DefaultMaxSurge / DefaultMaxUnavailable);
+    /// `None` for a blueGreen Rollout, which brings up a whole new ReplicaSet before switching
+    /// (no surge arithmetic).
+    pub fn rollout_canary(rollout: &Value) -> Option<(Self, Self)> {
+        let canary = rollout.at("/spec/strategy/canary")?;
+        let read = |k: &str| {
+            canary
+                .get(k)
+                .and_then(IntOrPct::from_value)
+                .unwrap_or(IntOrPct::Pct(25))
+        };
+        Some((read("maxSurge"), read("maxUnavailable")))
+    }
+
     /// The raw value is 0 (`0` or `"0%"`), which is how the API server validates it.
     pub fn is_zero(self) -> bool {
         matches!(self, IntOrPct::Int(0) | IntOrPct::Pct(0))
@@ -846,6 +861,10 @@ pub(crate) enum WorkloadKind {
     StatefulSet,
     DaemonSet,
     Pod,
+    /// An Argo Rollouts `Rollout` (argoproj.io/v1alpha1): a Deployment with canary or blueGreen
+    /// steps; pod template at `spec.template` (or the Deployment of `spec.workloadRef`, see
+    /// `argo`).
+    Rollout,
 }
 
 /// A workload (an object with a pod template) with its template parsed.
@@ -877,6 +896,7 @@ impl<'a> Workload<'a> {
             "StatefulSet" => WorkloadKind::StatefulSet,
             "DaemonSet" => WorkloadKind::DaemonSet,
             "Pod" => WorkloadKind::Pod,
+            "Rollout" if obj.api_version.starts_with("argoproj.io/") => WorkloadKind::Rollout,
             _ => return None,
         };
         let v = &obj.value;
@@ -892,7 +912,7 @@ impl<'a> Workload<'a> {
             )
         };
         let spec_replicas = match kind {
-            WorkloadKind::Deployment | WorkloadKind::StatefulSet => {
+            WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::Rollout => {
                 v.at("/spec/replicas").and_then(int_of)
             }
             _ => None,

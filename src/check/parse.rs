@@ -26,6 +26,8 @@ const AUDITED: &[(&str, &str)] = &[
     ("autoscaling", "HorizontalPodAutoscaler"),
     // KEDA's ScaledObject owns its target's scale (through the HPA it makes).
     ("keda.sh", "ScaledObject"),
+    // Argo Rollouts: a Deployment with canary / blueGreen steps.
+    ("argoproj.io", "Rollout"),
 ];
 
 /// API groups served by Kubernetes itself (and the Gateway API of SIG Network): other kinds in
@@ -861,7 +863,7 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
             format!(
                 "{kind} ({api}) is not a kind zerodown audits; skipped (audited: Deployment, \
                  StatefulSet, DaemonSet, Pod, Service, PodDisruptionBudget, HorizontalPodAutoscaler, \
-                 ScaledObject)"
+                 ScaledObject, Rollout)"
             ),
         ));
     }

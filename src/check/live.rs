@@ -121,7 +121,7 @@ pub(crate) fn applied_form(mut v: Value) -> (Value, Provenance) {
     {
         return (with_server_identity(applied, &v), Provenance::LastApplied);
     }
-    if let Some(fields) = managed.as_ref().and_then(|m| applied_fields(m)) {
+    if let Some(fields) = managed.as_ref().and_then(applied_fields) {
         if let Some(spec) = v.get("spec") {
             let pruned = fields
                 .get("f:spec")

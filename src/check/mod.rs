@@ -8,7 +8,10 @@
 //!
 //! Audited kinds: Deployment, StatefulSet, DaemonSet (pod template at `spec.template`), Pod,
 //! Service, PodDisruptionBudget (policy/v1, v1beta1) and HorizontalPodAutoscaler (autoscaling/v1,
-//! v2, v2beta1, v2beta2); `List` documents are expanded. Cross-object matching (Service → pods,
+//! v2, v2beta1, v2beta2), KEDA ScaledObject and Argo Rollouts Rollout (see `argo`); `List`
+//! documents are expanded, each item at its own lines. Objects read from a cluster are judged as
+//! applied (see `live`); large inputs are checked a group of related namespaces at a time (see
+//! `batch`). Cross-object matching (Service → pods,
 //! PDB → pods, HPA → workload) is done within the whole audited set, per namespace (absent =
 //! `default`), with label selectors (`matchLabels` AND `matchExpressions`).
 //!

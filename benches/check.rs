@@ -141,9 +141,18 @@ criterion_group!(benches, bench);
 /// `ZERODOWN_CHECK_CORPUS=FILE cargo bench --bench check` writes the 10,000-document corpus (500
 /// namespaces) to FILE instead of benchmarking: `scripts/bench-compare.sh` times zerodown,
 /// kube-score and kube-linter on exactly the documents this benchmark uses.
+/// `ZERODOWN_CHECK_CORPUS_DOCS=100000` makes it that many documents, 20 per namespace as in the
+/// 10,000 (`scripts/bench-check-scale.sh` measures 100,000 in one stream).
 fn main() {
     if let Some(path) = std::env::var_os("ZERODOWN_CHECK_CORPUS") {
-        let text: String = corpus(10_000, 500).into_iter().map(|s| s.text).collect();
+        let docs: usize = std::env::var("ZERODOWN_CHECK_CORPUS_DOCS")
+            .ok()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(10_000);
+        let text: String = corpus(docs, (docs / 20).max(1))
+            .into_iter()
+            .map(|s| s.text)
+            .collect();
         std::fs::write(&path, text).expect("write the corpus");
         return;
     }

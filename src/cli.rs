@@ -184,6 +184,9 @@ pub struct CheckArgs {
     /// objects as files, and a kustomization.yaml listing them; existing files are never replaced)
     #[arg(long, value_name = "DIR", requires = "fix")]
     pub patch: Option<PathBuf>,
+    /// Also audit objects made by a controller (a cluster dump's ReplicaSet Pods); skipped by default
+    #[arg(long)]
+    pub include_owned: bool,
 }
 
 /// Flags of `zerodown adopt`.

@@ -977,6 +977,9 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
         }
         None => None,
     };
+    let input = check::InputOptions {
+        include_owned: args.include_owned,
+    };
     let mut report = match &args.against {
         Some(old) => {
             if old.as_os_str() == "-" && args.paths.iter().any(|p| p.as_os_str() == "-") {
@@ -987,7 +990,7 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
             }
             check::check_paths_against(&args.paths, old, &mut std::io::stdin().lock())
         }
-        None => check::check_paths(&args.paths, &mut std::io::stdin().lock()),
+        None => check::check_paths_with(&args.paths, &mut std::io::stdin().lock(), &input),
     };
     if let Some(path) = &args.write_baseline {
         if report.has_input_errors() {

@@ -238,7 +238,8 @@ fn fixed_manifests_pass_strict_schemas_and_yamllint_agrees_on_untouched_lines() 
         .map(|(c, ..)| fixture(&format!("field-cases/{c}.yaml")))
         .collect();
     inputs.extend(
-        ["podinfo-default", "podinfo-hpa", "helm-create"].map(|c| fixture(&format!("charts/{c}.yaml"))),
+        ["podinfo-default", "podinfo-hpa", "helm-create"]
+            .map(|c| fixture(&format!("charts/{c}.yaml"))),
     );
     for input in inputs {
         let text = std::fs::read_to_string(&input).unwrap();

@@ -59,7 +59,10 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 )),
             );
         }
-        if w.kind == WorkloadKind::Deployment && hpas.is_empty() && w.spec_replicas != Some(0) {
+        if matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::Rollout)
+            && hpas.is_empty()
+            && w.spec_replicas != Some(0)
+        {
             out.push(ctx.finding("hpa-missing", w.idx).message(format!(
                 "{} has no HorizontalPodAutoscaler; its replica count cannot follow load",
                 w.obj.display()
@@ -68,7 +71,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     }
     for (hi, h) in ctx.hpas.iter().enumerate() {
         let Some(wi) = ctx.target_of_hpa[hi] else {
-            if matches!(h.target_kind, "Deployment" | "StatefulSet")
+            if matches!(h.target_kind, "Deployment" | "StatefulSet" | "Rollout")
                 && ctx
                     .namespaces_with_workloads
                     .contains(h.obj.namespace.as_str())

@@ -59,7 +59,10 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 )),
             );
         }
-        if matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet) && pdbs.is_empty()
+        if matches!(
+            w.kind,
+            WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::Rollout
+        ) && pdbs.is_empty()
         {
             let low = ctx.lowest_replicas(wi).unwrap_or(0);
             if low >= 2 {

@@ -9,9 +9,11 @@
 //!
 //! Audited kinds: Deployment, StatefulSet, DaemonSet (pod template at `spec.template`), Pod,
 //! Service, PodDisruptionBudget (policy/v1, v1beta1) and HorizontalPodAutoscaler (autoscaling/v1,
-//! v2, v2beta1, v2beta2), KEDA ScaledObject (keda.sh, as its target's autoscaler) and
-//! VerticalPodAutoscaler (autoscaling.k8s.io, for `vpa-conflicts-with-hpa`); `List` documents are
-//! expanded. Cross-object matching (Service → pods,
+//! v2, v2beta1, v2beta2), KEDA ScaledObject (keda.sh, as its target's autoscaler),
+//! VerticalPodAutoscaler (autoscaling.k8s.io, for `vpa-conflicts-with-hpa`) and Argo Rollouts
+//! Rollout (see `argo`); `List` documents are expanded, each item at its own lines. Objects read
+//! from a cluster are judged as applied (see `live`); large inputs are checked a group of related
+//! namespaces at a time (see `batch`). Cross-object matching (Service → pods,
 //! PDB → pods, HPA → workload) is done within the whole audited set, per namespace (absent =
 //! `default`), with label selectors (`matchLabels` AND `matchExpressions`). Ingresses and Gateway
 //! HTTPRoutes are read for the traffic path (route → Service → port; see the `app` module), not
@@ -25,15 +27,18 @@
 #![warn(missing_docs)]
 
 mod app;
+mod argo;
 mod autoscaling;
-mod containers;
 mod baseline;
+mod batch;
+mod containers;
 mod day;
 mod disruption;
-mod grace;
 mod fix;
+mod grace;
 mod image;
 mod index;
+mod live;
 mod load;
 pub mod manifests;
 mod memory;
@@ -49,8 +54,8 @@ mod scheduling;
 mod selectors;
 mod service;
 mod shutdown;
-mod spread;
 mod sidecars;
+mod spread;
 mod suppress;
 mod traffic;
 pub mod upgrade;
@@ -142,21 +147,55 @@ impl Default for CheckOptions {
     }
 }
 
+/// How inputs are read, as opposed to how the report is rendered ([`CheckOptions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InputOptions {
+    /// Also audit objects made by a controller (`ownerReferences` with `controller: true`: a
+    /// ReplicaSet's Pods in a cluster dump); by default they are skipped with a note.
+    pub include_owned: bool,
+}
+
 /// Audits the sources as one set (cross-object rules see every object of every source), with
 /// suppression expiry dates judged against [`Day::today`]. Bad documents become input errors and
 /// never stop the others from being checked.
 pub fn check_sources(sources: &[Source]) -> Report {
-    check_sources_on(sources, Day::today())
+    check_sources_with(sources, &InputOptions::default())
 }
 
 /// [`check_sources`] on a given day (an `expires=` date on or before `today` has expired). Pure:
 /// no I/O, no clock.
 pub fn check_sources_on(sources: &[Source], today: Day) -> Report {
-    let parsed = parse::parse_sources(sources);
-    let views = index::Views::build(&parsed.objects);
-    let ctx = index::Ctx::new(sources, &parsed.objects, &views);
-    let mut findings = rules::run_all(&ctx);
-    suppress::apply(&ctx, &mut findings, today);
+    check_parsed(
+        sources,
+        parse::parse_sources_opts(sources, &InputOptions::default()),
+        PARALLEL_GROUPS,
+        today,
+    )
+}
+
+/// [`check_sources`] with input options.
+pub fn check_sources_with(sources: &[Source], input: &InputOptions) -> Report {
+    check_parsed(
+        sources,
+        parse::parse_sources_opts(sources, input),
+        PARALLEL_GROUPS,
+        Day::today(),
+    )
+}
+
+/// Inputs with at least this many audited objects are checked on all cores, group by group.
+const PARALLEL_GROUPS: usize = 256;
+
+/// The findings of the parsed sources, the groups of related namespaces checked on all cores when
+/// there are at least `parallel_from` objects (the report is the same either way).
+fn check_parsed(
+    sources: &[Source],
+    parsed: parse::Parsed,
+    parallel_from: usize,
+    today: Day,
+) -> Report {
+    let parallel = parsed.objects.len() >= parallel_from;
+    let mut findings = batch::check(sources, &parsed.objects, &parsed.links, parallel, today);
     // Source order of objects; within an object: most severe first, then by line.
     let rank = |f: &Finding| {
         let o = &parsed.objects[f.object];
@@ -183,8 +222,17 @@ pub fn check_sources_on(sources: &[Source], today: Day) -> Report {
 /// Loads `paths` and checks them: [`load_paths`] then [`check_sources`], with the loading
 /// problems added to the report.
 pub fn check_paths(paths: &[std::path::PathBuf], stdin: &mut dyn std::io::Read) -> Report {
+    check_paths_with(paths, stdin, &InputOptions::default())
+}
+
+/// [`check_paths`] with input options.
+pub fn check_paths_with(
+    paths: &[std::path::PathBuf],
+    stdin: &mut dyn std::io::Read,
+    input: &InputOptions,
+) -> Report {
     let (sources, errors) = load_paths(paths, stdin);
-    let mut report = check_sources(&sources);
+    let mut report = check_sources_with(&sources, input);
     let mut all = errors;
     all.append(&mut report.input_errors);
     report.input_errors = all;

@@ -175,6 +175,12 @@ pub enum InputErrorKind {
     /// around install, upgrade or `helm test`, outside the release's serving objects, so it is
     /// skipped (Helm docs, "Chart Hooks").
     HelmHook,
+    /// Objects read from a cluster without a record of what was applied: judged with API-server
+    /// defaults read as unset (see the message for which judgements that limits).
+    LiveObject,
+    /// Objects made by a controller (ownerReferences with `controller: true`) skipped; their
+    /// owner is audited (`--include-owned` audits them).
+    OwnedObject,
 }
 
 /// A problem with an input (unreadable path, invalid YAML, template, non-object document, skipped
@@ -230,6 +236,13 @@ pub(crate) struct Object {
     pub name: String,
     pub namespace: String,
     pub value: Value,
+    /// Where `value` came from when the object was read from a cluster (see `live`).
+    pub provenance: super::live::Provenance,
+    /// Whether the object has a `metadata.name` (not only a `generateName`).
+    pub named: bool,
+    /// `value` as compact JSON while the object waits for its namespace's turn (`value` is then
+    /// `Null`; see `batch`).
+    pub frozen: Option<Box<[u8]>>,
 }
 
 impl Object {
@@ -377,6 +390,21 @@ impl IntOrPct {
                 .unwrap_or(IntOrPct::Pct(25))
         };
         (read("maxSurge"), read("maxUnavailable"))
+    }
+
+    /// `maxSurge` and `maxUnavailable` of a Rollout's canary strategy, with Argo Rollouts'
+    /// defaults (25% and 25%: `utils/defaults/defaults.go`, DefaultMaxSurge / DefaultMaxUnavailable);
+    /// `None` for a blueGreen Rollout, which brings up a whole new ReplicaSet before switching
+    /// (no surge arithmetic).
+    pub fn rollout_canary(rollout: &Value) -> Option<(Self, Self)> {
+        let canary = rollout.at("/spec/strategy/canary")?;
+        let read = |k: &str| {
+            canary
+                .get(k)
+                .and_then(IntOrPct::from_value)
+                .unwrap_or(IntOrPct::Pct(25))
+        };
+        Some((read("maxSurge"), read("maxUnavailable")))
     }
 
     /// The raw value is 0 (`0` or `"0%"`), which is how the API server validates it.
@@ -840,6 +868,10 @@ pub(crate) enum WorkloadKind {
     StatefulSet,
     DaemonSet,
     Pod,
+    /// An Argo Rollouts `Rollout` (argoproj.io/v1alpha1): a Deployment with canary or blueGreen
+    /// steps; pod template at `spec.template` (or the Deployment of `spec.workloadRef`, see
+    /// `argo`).
+    Rollout,
 }
 
 /// A workload (an object with a pod template) with its template parsed.
@@ -871,6 +903,7 @@ impl<'a> Workload<'a> {
             "StatefulSet" => WorkloadKind::StatefulSet,
             "DaemonSet" => WorkloadKind::DaemonSet,
             "Pod" => WorkloadKind::Pod,
+            "Rollout" if obj.api_version.starts_with("argoproj.io/") => WorkloadKind::Rollout,
             _ => return None,
         };
         let v = &obj.value;
@@ -886,7 +919,7 @@ impl<'a> Workload<'a> {
             )
         };
         let spec_replicas = match kind {
-            WorkloadKind::Deployment | WorkloadKind::StatefulSet => {
+            WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::Rollout => {
                 v.at("/spec/replicas").and_then(int_of)
             }
             _ => None,

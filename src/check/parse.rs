@@ -7,9 +7,10 @@
 //! scalar), so every document keeps its exact start line; field lines are then approximated by a
 //! sequential key search in the document text ([`locate`]).
 
+use super::live::{self, Provenance};
 use super::model::Pointer;
 use super::model::{InputError, InputErrorKind, Object, Severity};
-use super::Source;
+use super::{InputOptions, Source};
 use serde_json::{Map, Number, Value};
 
 /// Kinds the rules read.
@@ -34,6 +35,8 @@ const AUDITED: &[(&str, &str)] = &[
     ("autoscaling.k8s.io", "VerticalPodAutoscaler"),
     // Read, not audited: a server's own drain settings (CoreDNS's Corefile `lameduck`).
     ("", "ConfigMap"),
+    // Argo Rollouts: a Deployment with canary / blueGreen steps.
+    ("argoproj.io", "Rollout"),
 ];
 
 /// API groups served by Kubernetes itself (and the Gateway API of SIG Network): other kinds in
@@ -79,6 +82,20 @@ pub(crate) struct Parsed {
     /// Every other Kubernetes object (Ingress, HTTPRoute, Job, PVC, ConfigMap, ...): the rules
     /// ignore them; `adopt` and `check --against` read them.
     pub others: Vec<Object>,
+    /// What the current source held of objects read from a cluster (for its notes).
+    tally: LiveTally,
+    /// Namespaces that objects relate across (an object's namespace and one its fields name).
+    pub links: Vec<(String, String)>,
+}
+
+/// Objects read from a cluster in one source, for the notes that say how they were judged.
+#[derive(Debug, Default)]
+struct LiveTally {
+    /// Objects without a record of what was applied: (count, first `Kind ns/name` and line).
+    defaulted: usize,
+    first_defaulted: Option<(String, usize)>,
+    /// Audited-kind objects made by a controller and skipped, by kind.
+    owned: std::collections::BTreeMap<String, usize>,
 }
 
 /// One document's byte range in its source.
@@ -126,6 +143,111 @@ fn split_documents(text: &str) -> Vec<Chunk> {
         line: start_line,
     });
     chunks
+}
+
+/// Byte ranges and 0-based first lines, relative to `doc`, of the `n` items of the `items` list
+/// of a `List` document, as `kubectl get -o yaml` (block style: `items:` then `- ` entries) or
+/// `-o json` (`"items": [ {...}, ... ]`) writes it; `None` when the text does not have exactly
+/// `n` items found that way (the items then share the List's lines).
+fn list_item_spans(doc: &str, n: usize) -> Option<Vec<(usize, usize, usize)>> {
+    let spans = if doc.trim_start().starts_with('{') {
+        json_item_spans(doc)
+    } else {
+        yaml_item_spans(doc)
+    }?;
+    (spans.len() == n).then_some(spans)
+}
+
+fn yaml_item_spans(doc: &str) -> Option<Vec<(usize, usize, usize)>> {
+    let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+    let mut in_items = false;
+    let mut indent: Option<usize> = None;
+    let mut offset = 0;
+    for (i, line) in doc.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        let body = line.trim_end();
+        if !in_items {
+            if body == "items:" || body.starts_with("items: #") {
+                in_items = true;
+            }
+            continue;
+        }
+        let t = body.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let ind = body.len() - t.len();
+        let item = t == "-" || t.starts_with("- ");
+        let want = *indent.get_or_insert(ind);
+        if item && ind == want {
+            if let Some(last) = spans.last_mut() {
+                last.1 = start;
+            }
+            spans.push((start, doc.len(), i));
+        } else if ind < want || (ind == want && !item) {
+            if let Some(last) = spans.last_mut() {
+                last.1 = start;
+            }
+            break;
+        }
+    }
+    in_items.then_some(spans)
+}
+
+fn json_item_spans(doc: &str) -> Option<Vec<(usize, usize, usize)>> {
+    let bytes = doc.as_bytes();
+    let (mut depth, mut line) = (0usize, 0usize);
+    let (mut in_str, mut escaped) = (false, false);
+    let mut key_start = 0;
+    let mut last_key: &str = "";
+    let mut items_depth = None;
+    let mut spans = Vec::new();
+    let mut open: Option<(usize, usize)> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' {
+            line += 1;
+        }
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_str = false;
+                if depth == 1 {
+                    last_key = &doc[key_start..i];
+                }
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_str = true;
+                key_start = i + 1;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                if b == b'[' && depth == 2 && last_key == "items" && items_depth.is_none() {
+                    items_depth = Some(2);
+                } else if items_depth == Some(2) && depth == 3 && b == b'{' {
+                    open = Some((i, line));
+                }
+            }
+            b'}' | b']' => {
+                if items_depth == Some(2) && depth == 3 && b == b'}' {
+                    let (s, l) = open.take()?;
+                    spans.push((s, i + 1, l));
+                }
+                if items_depth == Some(2) && depth == 2 && b == b']' {
+                    return Some(spans);
+                }
+                depth = depth.checked_sub(1)?;
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The first line with content (not blank, not a comment, not a bare marker or directive).
@@ -228,20 +350,28 @@ fn group_of(api_version: &str) -> &str {
     }
 }
 
-/// Parses every source into objects and input problems.
+/// Parses every source into objects and input problems, every object's `value` in place (not
+/// frozen): for readers that hold the whole set at once (`check --fix`, `adopt`), whose inputs
+/// are a service's manifests rather than a cluster dump.
 pub(crate) fn parse_sources(sources: &[Source]) -> Parsed {
-    parse_sources_with(sources, PARALLEL_DOCUMENTS)
+    let mut parsed = parse_sources_opts(sources, &InputOptions::default());
+    super::batch::thaw_all(&mut parsed.objects);
+    parsed
+}
+
+/// Parses every source into objects and input problems, with the input options.
+pub(crate) fn parse_sources_opts(sources: &[Source], opts: &InputOptions) -> Parsed {
+    parse_sources_with(sources, PARALLEL_DOCUMENTS, opts)
 }
 
 /// [`parse_sources`], parsing the documents of streams with at least `parallel_from` documents
 /// on all cores.
-fn parse_sources_with(sources: &[Source], parallel_from: usize) -> Parsed {
+fn parse_sources_with(sources: &[Source], parallel_from: usize, opts: &InputOptions) -> Parsed {
     let mut parsed = Parsed::default();
     for (si, src) in sources.iter().enumerate() {
-        parse_source(si, src, &mut parsed, parallel_from);
+        parse_source(si, src, &mut parsed, parallel_from, opts);
     }
     drop_replaced_objects(sources, &mut parsed);
-    drop_helm_hooks(sources, &mut parsed);
     parsed
 }
 
@@ -250,37 +380,19 @@ fn is_read_only(v: &Value) -> bool {
     v.get("kind").and_then(Value::as_str) == Some("ConfigMap")
 }
 
-/// Drops objects annotated `helm.sh/hook` (test Pods, pre-/post-install and upgrade Jobs, ...),
-/// noting each one: Helm creates them only around `helm install/upgrade/rollback/test`
-/// (Helm docs, "Chart Hooks": hook resources "are not managed as part of the release"), so
-/// they serve no traffic and must neither be audited as workloads nor be matched by the
-/// release's Services, PDBs and HPAs. `helm create`'s `helm.sh/hook: test` Pod carries the
-/// release's pod labels, which made its Service look backed by an unready bare Pod.
-fn drop_helm_hooks(sources: &[Source], parsed: &mut Parsed) {
-    let mut keep = Vec::with_capacity(parsed.objects.len());
-    for o in std::mem::take(&mut parsed.objects) {
-        let hook = o
-            .annotations()
-            .and_then(|a| a.get("helm.sh/hook"))
-            .map(|h| match h {
-                Value::String(s) => s.trim().to_string(),
-                other => other.to_string(),
-            });
-        match hook {
-            Some(h) => parsed.input_errors.push(InputError::new(
-                &sources[o.source].name,
-                Some(o.line),
-                Severity::Info,
-                InputErrorKind::HelmHook,
-                format!(
-                    "{} {}/{} is a Helm hook (helm.sh/hook: {h}): it runs only around `helm install/upgrade/test` and serves no traffic, so it is not audited or matched against Services, PDBs and HPAs",
-                    o.kind, o.namespace, o.name
-                ),
-            )),
-            None => keep.push(o),
-        }
-    }
-    parsed.objects = keep;
+/// The `helm.sh/hook` annotation of an object (test Pods, pre-/post-install and upgrade Jobs,
+/// ...), trimmed. Helm creates hooks only around `helm install/upgrade/rollback/test` (Helm docs,
+/// "Chart Hooks": hook resources "are not managed as part of the release"), so they serve no
+/// traffic and must neither be audited as workloads nor be matched by the release's Services, PDBs
+/// and HPAs. `helm create`'s `helm.sh/hook: test` Pod carries the release's pod labels, which made
+/// its Service look backed by an unready bare Pod.
+fn helm_hook(v: &Value) -> Option<String> {
+    v.at("/metadata/annotations")?
+        .get("helm.sh/hook")
+        .map(|h| match h {
+            Value::String(s) => s.trim().to_string(),
+            other => other.to_string(),
+        })
 }
 
 /// Keeps only the last of objects with the same kind, namespace and name in one file or stream
@@ -294,7 +406,7 @@ fn drop_replaced_objects(sources: &[Source], parsed: &mut Parsed) {
     }
     let mut last: std::collections::HashMap<_, usize> = Default::default();
     for (i, o) in parsed.objects.iter().enumerate() {
-        if o.value.at("/metadata/name").is_some() {
+        if o.named {
             last.insert(key(o), i);
         }
     }
@@ -330,6 +442,9 @@ struct FirstLook {
     too_deep: Option<usize>,
     fast: Option<Value>,
 }
+
+/// Documents parsed, classified and frozen together (bounds the parsed values held at once).
+const WINDOW_DOCUMENTS: usize = 2048;
 
 /// Streams with at least this many documents are parsed in parallel (below it, starting the
 /// threads costs more than it saves).
@@ -368,139 +483,155 @@ fn is_rendered(src: &Source) -> bool {
 /// The suffix of a source name that `kubectl kustomize` built (`DIR (kubectl kustomize)`).
 pub const KUSTOMIZE_SUFFIX: &str = " (kubectl kustomize)";
 
-fn parse_source(si: usize, src: &Source, out: &mut Parsed, parallel_from: usize) {
+fn parse_source(
+    si: usize,
+    src: &Source,
+    out: &mut Parsed,
+    parallel_from: usize,
+    opts: &InputOptions,
+) {
+    out.tally = LiveTally::default();
     let text = src.text.as_str();
     let rendered = is_rendered(src);
     let chunks = split_documents(text);
     let n = chunks.len();
     let look = |ch: &Chunk| first_look(&text[ch.start..ch.end], ch.line);
-    let looks: Vec<FirstLook> = if n >= parallel_from {
-        use rayon::prelude::*;
-        chunks.par_iter().map(look).collect()
-    } else {
-        chunks.iter().map(look).collect()
-    };
+    let parallel = n >= parallel_from;
     let mut helm_reported = false;
     let mut helm_skipped = 0usize;
     let mut any_content = false;
-    for (ci, (ch, look)) in chunks.iter().zip(looks).enumerate() {
-        let doc = &text[ch.start..ch.end];
-        let FirstLook {
-            content_line,
-            too_deep,
-            fast,
-        } = look;
-        let Some(content_line) = content_line else {
-            // Empty or comment-only: noted only between two separators.
-            if ci != 0 && ci + 1 != n {
-                out.input_errors.push(InputError::new(
-                    &src.name,
-                    Some(ch.line),
-                    Severity::Info,
-                    InputErrorKind::EmptyDocument,
-                    "empty document skipped",
-                ));
-            }
-            continue;
-        };
-        any_content = true;
-        // The YAML parser is quadratic in flow nesting depth: refuse a hostile depth unparsed.
-        if let Some(line) = too_deep {
-            out.input_errors.push(InputError::new(
-                &src.name,
-                Some(ch.line + line - 1),
-                Severity::Error,
-                InputErrorKind::InvalidYaml,
-                format!(
-                    "invalid YAML: '[' or '{{' nested deeper than {} levels; not parsed",
-                    crate::specfile::MAX_FLOW_NESTING
-                ),
-            ));
-            continue;
-        }
-        let yaml: Result<serde_yaml_ng::Value, _> = match fast {
-            Some(_) => Ok(serde_yaml_ng::Value::Null),
-            None => serde_yaml_ng::from_str(doc),
-        };
-        let helm = if rendered {
-            None
+    // A window of documents at a time: parsed (on all cores), classified, then frozen (see
+    // `batch`), so that the parsed values of only one window are held at once.
+    for window in (0..n).step_by(WINDOW_DOCUMENTS) {
+        let end = (window + WINDOW_DOCUMENTS).min(n);
+        let looks: Vec<FirstLook> = if parallel {
+            use rayon::prelude::*;
+            chunks[window..end].par_iter().map(look).collect()
         } else {
-            helm_directive_line(doc, ch.line).or_else(|| doc.contains("{{").then_some(content_line))
+            chunks[window..end].iter().map(look).collect()
         };
-        let mut value = match yaml {
-            Ok(v) => v,
-            Err(e) => {
-                if let Some(line) = helm {
-                    if !helm_reported {
-                        helm_reported = true;
-                        out.input_errors.push(InputError::new(
-                            &src.name,
-                            Some(line),
-                            Severity::Error,
-                            InputErrorKind::HelmTemplate,
-                            "Helm template syntax ('{{ ... }}'); render the chart first \
-                             (helm template ... | zerodown check -)",
-                        ));
-                    } else {
-                        helm_skipped += 1;
-                    }
-                    continue;
+        let first_object = out.objects.len();
+        for (ci, (ch, look)) in (window..end).zip(chunks[window..end].iter().zip(looks)) {
+            let doc = &text[ch.start..ch.end];
+            let FirstLook {
+                content_line,
+                too_deep,
+                fast,
+            } = look;
+            let Some(content_line) = content_line else {
+                // Empty or comment-only: noted only between two separators.
+                if ci != 0 && ci + 1 != n {
+                    out.input_errors.push(InputError::new(
+                        &src.name,
+                        Some(ch.line),
+                        Severity::Info,
+                        InputErrorKind::EmptyDocument,
+                        "empty document skipped",
+                    ));
                 }
-                let line = e
-                    .location()
-                    .map(|l| ch.line + l.line().saturating_sub(1))
-                    .unwrap_or(content_line);
+                continue;
+            };
+            any_content = true;
+            // The YAML parser is quadratic in flow nesting depth: refuse a hostile depth unparsed.
+            if let Some(line) = too_deep {
                 out.input_errors.push(InputError::new(
                     &src.name,
-                    Some(line),
+                    Some(ch.line + line - 1),
                     Severity::Error,
                     InputErrorKind::InvalidYaml,
-                    format!("invalid YAML: {}", clean_yaml_error(&e)),
+                    format!(
+                        "invalid YAML: '[' or '{{' nested deeper than {} levels; not parsed",
+                        crate::specfile::MAX_FLOW_NESTING
+                    ),
                 ));
                 continue;
             }
-        };
-        let value = match fast {
-            Some(v) => v,
-            None => {
-                if let Err(e) = value.apply_merge() {
+            let yaml: Result<serde_yaml_ng::Value, _> = match fast {
+                Some(_) => Ok(serde_yaml_ng::Value::Null),
+                None => serde_yaml_ng::from_str(doc),
+            };
+            let helm = if rendered {
+                None
+            } else {
+                helm_directive_line(doc, ch.line)
+                    .or_else(|| doc.contains("{{").then_some(content_line))
+            };
+            let mut value = match yaml {
+                Ok(v) => v,
+                Err(e) => {
+                    if let Some(line) = helm {
+                        if !helm_reported {
+                            helm_reported = true;
+                            out.input_errors.push(InputError::new(
+                                &src.name,
+                                Some(line),
+                                Severity::Error,
+                                InputErrorKind::HelmTemplate,
+                                "Helm template syntax ('{{ ... }}'); render the chart first \
+                             (helm template ... | zerodown check -)",
+                            ));
+                        } else {
+                            helm_skipped += 1;
+                        }
+                        continue;
+                    }
+                    let line = e
+                        .location()
+                        .map(|l| ch.line + l.line().saturating_sub(1))
+                        .unwrap_or(content_line);
                     out.input_errors.push(InputError::new(
                         &src.name,
-                        Some(content_line),
+                        Some(line),
                         Severity::Error,
                         InputErrorKind::InvalidYaml,
-                        format!("invalid YAML merge key: {}", clean_yaml_error(&e)),
+                        format!("invalid YAML: {}", clean_yaml_error(&e)),
                     ));
                     continue;
                 }
-                to_json(value)
-            }
-        };
-        let ctx = DocCtx {
-            si,
-            src,
-            ch: *ch,
-            line: content_line,
-        };
-        match &value {
-            Value::Null => out.input_errors.push(InputError::new(
-                &src.name,
-                Some(content_line),
-                Severity::Info,
-                InputErrorKind::EmptyDocument,
-                "empty (null) document skipped",
-            )),
-            Value::Object(_) => {
-                let directive = if rendered {
-                    None
-                } else {
-                    helm_directive_line(doc, ch.line)
-                };
-                if let (Some(line), true) = (directive, is_audited(&value) && !is_read_only(&value))
-                {
-                    if !helm_reported {
-                        helm_reported = true;
+            };
+            let value = match fast {
+                Some(v) => v,
+                None => {
+                    if let Err(e) = value.apply_merge() {
                         out.input_errors.push(InputError::new(
+                            &src.name,
+                            Some(content_line),
+                            Severity::Error,
+                            InputErrorKind::InvalidYaml,
+                            format!("invalid YAML merge key: {}", clean_yaml_error(&e)),
+                        ));
+                        continue;
+                    }
+                    to_json(value)
+                }
+            };
+            let ctx = DocCtx {
+                si,
+                src,
+                ch: *ch,
+                line: content_line,
+                opts,
+            };
+            match &value {
+                Value::Null => out.input_errors.push(InputError::new(
+                    &src.name,
+                    Some(content_line),
+                    Severity::Info,
+                    InputErrorKind::EmptyDocument,
+                    "empty (null) document skipped",
+                )),
+                Value::Object(_) => {
+                    let directive = if rendered {
+                        None
+                    } else {
+                        helm_directive_line(doc, ch.line)
+                    };
+                    if let (Some(line), true) =
+                        (directive, is_audited(&value) && !is_read_only(&value))
+                    {
+                        if !helm_reported {
+                            helm_reported = true;
+                            out.input_errors.push(InputError::new(
                             &src.name,
                             Some(line),
                             Severity::Error,
@@ -508,29 +639,31 @@ fn parse_source(si: usize, src: &Source, out: &mut Parsed, parallel_from: usize)
                             "Helm template syntax ('{{ ... }}') in a manifest; render the chart \
                              first (helm template ... | zerodown check -)",
                         ));
-                    } else {
-                        helm_skipped += 1;
+                        } else {
+                            helm_skipped += 1;
+                        }
+                        continue;
                     }
-                    continue;
+                    classify(&ctx, value, out);
                 }
-                classify(&ctx, value, out);
-            }
-            other => {
-                let what = match other {
-                    Value::Array(_) => "a list",
-                    Value::String(_) => "a string",
-                    Value::Number(_) => "a number",
-                    _ => "a scalar",
-                };
-                out.input_errors.push(InputError::new(
-                    &src.name,
-                    Some(content_line),
-                    Severity::Warning,
-                    InputErrorKind::NotAMapping,
-                    format!("document is {what}, not a Kubernetes object; skipped"),
-                ));
+                other => {
+                    let what = match other {
+                        Value::Array(_) => "a list",
+                        Value::String(_) => "a string",
+                        Value::Number(_) => "a number",
+                        _ => "a scalar",
+                    };
+                    out.input_errors.push(InputError::new(
+                        &src.name,
+                        Some(content_line),
+                        Severity::Warning,
+                        InputErrorKind::NotAMapping,
+                        format!("document is {what}, not a Kubernetes object; skipped"),
+                    ));
+                }
             }
         }
+        super::batch::freeze(&mut out.objects[first_object..], &mut out.links, parallel);
     }
     if helm_skipped > 0 {
         if let Some(e) = out
@@ -545,6 +678,7 @@ fn parse_source(si: usize, src: &Source, out: &mut Parsed, parallel_from: usize)
             ));
         }
     }
+    live_notes(src, out);
     if !any_content {
         out.input_errors.push(InputError::new(
             &src.name,
@@ -567,6 +701,62 @@ struct DocCtx<'a> {
     src: &'a Source,
     ch: Chunk,
     line: usize,
+    opts: &'a InputOptions,
+}
+
+/// The notes of one source on the objects read from a cluster (see [`live`]).
+fn live_notes(src: &Source, out: &mut Parsed) {
+    let tally = std::mem::take(&mut out.tally);
+    if let Some((first, line)) = tally.first_defaulted {
+        out.input_errors.push(InputError::new(
+            &src.name,
+            Some(line),
+            Severity::Info,
+            InputErrorKind::LiveObject,
+            format!(
+                "{} read from a cluster without {} or server-side-apply managedFields (first: \
+                 {first}): values equal to API-server defaults (strategy 25%/25%, \
+                 progressDeadlineSeconds 600, terminationGracePeriodSeconds 30, probe timings, \
+                 imagePullPolicy, ...) are read as unset, and spec.replicas beside an HPA or \
+                 ScaledObject is not judged; `kubectl get -o yaml --show-managed-fields` or the \
+                 applied manifests allow the full judgement",
+                if tally.defaulted == 1 {
+                    "1 workload".to_string()
+                } else {
+                    format!("{} workloads", tally.defaulted)
+                },
+                live::LAST_APPLIED
+            ),
+        ));
+    }
+    if !tally.owned.is_empty() {
+        let total: usize = tally.owned.values().sum();
+        let kinds: Vec<String> = tally
+            .owned
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        out.input_errors.push(InputError::new(
+            &src.name,
+            None,
+            Severity::Info,
+            InputErrorKind::OwnedObject,
+            format!(
+                "{} made by a controller skipped ({}): their owner is what was applied and is \
+                 audited; --include-owned audits them too",
+                plural_objects(total),
+                kinds.join(", ")
+            ),
+        ));
+    }
+}
+
+fn plural_objects(n: usize) -> String {
+    if n == 1 {
+        "1 object".to_string()
+    } else {
+        format!("{n} objects")
+    }
 }
 
 /// Turns one mapping into an object, a skipped kind, or an input problem.
@@ -609,9 +799,26 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
     if kind.ends_with("List") && value.get("items").is_some_and(Value::is_array) {
         if let Value::Object(mut m) = value {
             if let Some(Value::Array(items)) = m.remove("items") {
-                for item in items {
+                let doc = &ctx.src.text[ctx.ch.start..ctx.ch.end];
+                let spans = list_item_spans(doc, items.len());
+                for (i, item) in items.into_iter().enumerate() {
                     if item.is_object() {
-                        classify(ctx, item, out);
+                        match spans.as_ref().map(|s| s[i]) {
+                            // Each item at its own lines, so that findings point into the dump.
+                            Some((start, end, line)) => {
+                                let item_ctx = DocCtx {
+                                    ch: Chunk {
+                                        start: ctx.ch.start + start,
+                                        end: ctx.ch.start + end,
+                                        line: ctx.ch.line + line,
+                                    },
+                                    line: ctx.ch.line + line,
+                                    ..*ctx
+                                };
+                                classify(&item_ctx, item, out)
+                            }
+                            None => classify(ctx, item, out),
+                        }
                     } else {
                         out.input_errors.push(InputError::new(
                             &ctx.src.name,
@@ -629,9 +836,36 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
     out.seen += 1;
     let group = group_of(&api);
     let audited = AUDITED.contains(&(group, kind.as_str()));
-    if !audited {
+    if audited && !ctx.opts.include_owned && live::controller_owned(&value) {
+        *out.tally.owned.entry(kind).or_default() += 1;
+        return;
+    }
+    if audited {
+        if let Some(hook) = helm_hook(&value) {
+            let name = value
+                .at("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("<unnamed>");
+            let namespace = value
+                .at("/metadata/namespace")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .unwrap_or("default");
+            out.input_errors.push(InputError::new(
+                &ctx.src.name,
+                Some(ctx.line),
+                Severity::Info,
+                InputErrorKind::HelmHook,
+                format!(
+                    "{kind} {namespace}/{name} is a Helm hook (helm.sh/hook: {hook}): it runs only around `helm install/upgrade/test` and serves no traffic, so it is not audited or matched against Services, PDBs and HPAs"
+                ),
+            ));
+            return;
+        }
+    } else {
         note_skipped(ctx, &kind, &api, &value, out);
     }
+    let (value, provenance) = live::applied_form(value);
     let name = value
         .at("/metadata/name")
         .and_then(Value::as_str)
@@ -644,7 +878,22 @@ fn classify(ctx: &DocCtx<'_>, value: Value, out: &mut Parsed) {
         .filter(|s| !s.is_empty())
         .unwrap_or("default")
         .to_string();
+    // Only workloads have defaults that a rule could take for choices.
+    let workload = matches!(
+        kind.as_str(),
+        "Deployment" | "StatefulSet" | "DaemonSet" | "Pod"
+    );
+    if audited && provenance == Provenance::Defaulted && workload {
+        out.tally.defaulted += 1;
+        if out.tally.first_defaulted.is_none() {
+            out.tally.first_defaulted = Some((format!("{kind} {namespace}/{name}"), ctx.line));
+        }
+    }
+    let named = value.at("/metadata/name").is_some();
     let object = Object {
+        named,
+        frozen: None,
+        provenance,
         source: ctx.si,
         line: ctx.line,
         text: (ctx.ch.start, ctx.ch.end),
@@ -686,7 +935,7 @@ fn note_skipped(ctx: &DocCtx<'_>, kind: &str, api: &str, value: &Value, out: &mu
             format!(
                 "{kind} ({api}) is not a kind zerodown audits; skipped (audited: Deployment, \
                  StatefulSet, DaemonSet, Pod, Service, PodDisruptionBudget, HorizontalPodAutoscaler, \
-                 ScaledObject)"
+                 ScaledObject, VerticalPodAutoscaler, Rollout; Ingress, HTTPRoute and ConfigMap are read for context)"
             ),
         ));
     }
@@ -723,6 +972,8 @@ pub(crate) fn locate(doc: &str, first_line: usize, steps: &[Step<'_>]) -> Option
             if let Some(h) = v.find(" #") {
                 v = v[..h].trim();
             }
+            // JSON (`kubectl get -o json`): `"name": "web",`.
+            v = v.strip_suffix(',').unwrap_or(v).trim_end();
             Some((k, v.trim_matches(['"', '\'']).to_string()))
         };
         let Some((k, v)) = key_of(t) else { continue };
@@ -773,8 +1024,9 @@ mod tests {
             });
         }
         let text = docs.join("---\n");
-        let one = parse_sources_with(&src(&text), usize::MAX);
-        let all = parse_sources_with(&src(&text), 1);
+        let opts = InputOptions::default();
+        let one = parse_sources_with(&src(&text), usize::MAX, &opts);
+        let all = parse_sources_with(&src(&text), 1, &opts);
         assert_eq!(format!("{all:?}"), format!("{one:?}"));
         assert_eq!(one.seen, 300 - 4 * 6);
         assert_eq!(one.objects[0].line, 1);

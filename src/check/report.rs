@@ -229,14 +229,35 @@ impl Report {
         if !self.input_errors.is_empty() && !self.findings.is_empty() {
             out.push('\n');
         }
+        // One group per object, in source order; a report over several namespaces (a cluster
+        // dump) lists them namespace by namespace, each under its heading.
+        let mut groups = Vec::new();
         let mut i = 0;
         while i < self.findings.len() {
-            let first = &self.findings[i];
             let mut j = i;
-            while j < self.findings.len() && self.findings[j].object == first.object {
+            while j < self.findings.len() && self.findings[j].object == self.findings[i].object {
                 j += 1;
             }
-            let group = &self.findings[i..j];
+            groups.push(&self.findings[i..j]);
+            i = j;
+        }
+        let by_namespace = groups
+            .iter()
+            .any(|g| g[0].namespace != groups[0][0].namespace);
+        if by_namespace {
+            groups.sort_by(|a, b| a[0].namespace.cmp(&b[0].namespace));
+        }
+        let mut heading: Option<&str> = None;
+        for group in groups {
+            let first = &group[0];
+            if by_namespace && heading != Some(first.namespace.as_str()) {
+                heading = Some(first.namespace.as_str());
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    paint("1;4", &safe(&format!("namespace {}", first.namespace)))
+                );
+            }
             let _ = writeln!(
                 out,
                 "{}  ({}:{})",
@@ -281,7 +302,6 @@ impl Report {
                 }
             }
             out.push('\n');
-            i = j;
         }
         let _ = writeln!(out, "{}", self.summary_line());
         out

@@ -46,8 +46,15 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 }
             }
             WorkloadKind::StatefulSet => {}
+            WorkloadKind::Rollout => {
+                canary_strategy(ctx, wi, out);
+                progress_deadline(ctx, wi, out);
+            }
         }
-        if matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet) {
+        if matches!(
+            w.kind,
+            WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::Rollout
+        ) {
             single_replica(ctx, wi, out);
         }
     }
@@ -91,6 +98,26 @@ fn deployment_strategy(ctx: &Ctx<'_>, wi: usize, out: &mut Vec<Finding>) {
                     "{} sets maxSurge: {surge} and maxUnavailable: {unav}, which resolve to 0 and 0 at {}; the controller then forces maxUnavailable to 1, so every rollout takes a pod out of service; allow maxSurge: 1",
                     w.obj.display(),
                     replicas_word(replicas)
+                )),
+        );
+    }
+}
+
+/// A canary Rollout whose maxSurge and maxUnavailable are both 0: Argo Rollouts' validation
+/// refuses it (`pkg/apis/rollouts/validation`: "MaxSurge and MaxUnavailable both can not be
+/// zero") and the Rollout never progresses. blueGreen has no surge arithmetic.
+fn canary_strategy(ctx: &Ctx<'_>, wi: usize, out: &mut Vec<Finding>) {
+    let w = &ctx.workloads[wi];
+    let Some((surge, unav)) = IntOrPct::rollout_canary(&w.obj.value) else {
+        return;
+    };
+    if surge.is_zero() && unav.is_zero() {
+        out.push(
+            ctx.finding("rolling-update-cannot-progress", w.idx)
+                .at(ctx.path_line(w.idx, &["spec", "strategy", "canary"]))
+                .message(format!(
+                    "{} sets canary maxSurge: {surge} and maxUnavailable: {unav}; Argo Rollouts rejects it (InvalidSpec) because a step could neither add nor remove a pod; allow maxSurge: 1",
+                    w.obj.display()
                 )),
         );
     }

@@ -14,7 +14,10 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         if w.kind == WorkloadKind::Deployment {
             required_anti_affinity(ctx, wi, out);
         }
-        if matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet) {
+        if matches!(
+            w.kind,
+            WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::Rollout
+        ) {
             let high = ctx.highest_replicas(wi);
             let anti = w
                 .pod_spec

@@ -332,10 +332,12 @@ fn several_deployments_need_a_name() {
     let dir = tempfile::tempdir().unwrap();
     let two = format!(
         "{LIVE}---\n{}",
+        // a second Deployment, its last-applied record (what is judged) named alike
         LIVE.replace(
             "name: web\n  namespace: shop\n  uid",
             "name: api\n  namespace: shop\n  uid"
         )
+        .replace(r#""name":"web","namespace""#, r#""name":"api","namespace""#)
     );
     fs::write(dir.path().join("all.yaml"), two).unwrap();
     let out = zerodown(dir.path())

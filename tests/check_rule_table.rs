@@ -78,3 +78,36 @@ fn explain_and_suggest() {
     );
     assert_eq!(suggest("completely-unrelated-words-here"), None);
 }
+
+/// The README's "Every rule" table is the rule table: each rule once, with its default severity
+/// and title, in `--list-rules` order, and the count in the check section's first line.
+#[test]
+fn readme_lists_every_rule_with_its_severity() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = readme
+        .split("### Every rule")
+        .nth(1)
+        .expect("README has an '### Every rule' section");
+    let rows: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("| `"))
+        .take_while(|l| l.starts_with("| `"))
+        .collect();
+    let expected: Vec<String> = rules()
+        .iter()
+        .map(|r| {
+            format!(
+                "| `{}` | {} | {} |",
+                r.id,
+                r.severity.as_str(),
+                r.title.replace('|', "/")
+            )
+        })
+        .collect();
+    assert_eq!(rows, expected);
+    assert!(
+        readme.contains(&format!("\n{} rules with stable ids", rules().len())),
+        "the check section's rule count"
+    );
+}

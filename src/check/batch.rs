@@ -160,6 +160,7 @@ pub(crate) fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::day::Day;
     use crate::check::parse::parse_sources;
 
     /// Apps in 12 namespaces with faults of every kind of relation (an HPA on the wrong target,
@@ -202,8 +203,20 @@ mod tests {
             .map(|o| ("ns-0".to_string(), o.namespace.clone()))
             .collect();
         assert_eq!(partition(&parsed.objects, &all_in_one).len(), 1);
-        let one_pass = check(&sources, &parsed.objects, &all_in_one, false);
-        let mut grouped = check(&sources, &parsed.objects, &no_links, true);
+        let one_pass = check(
+            &sources,
+            &parsed.objects,
+            &all_in_one,
+            false,
+            Day::from_unix_days(20_000),
+        );
+        let mut grouped = check(
+            &sources,
+            &parsed.objects,
+            &no_links,
+            true,
+            Day::from_unix_days(20_000),
+        );
         assert!(one_pass.len() > 300, "{}", one_pass.len());
         let key = |f: &Finding| (f.object, f.rule, f.line, f.message.clone());
         let mut one_pass = one_pass;

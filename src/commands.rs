@@ -921,6 +921,34 @@ fn presets(args: PresetsArgs) -> Result<i32, Error> {
     Ok(EXIT_OK)
 }
 
+/// An output file's place is usable before any work is done: its folder exists and the path is
+/// not a folder. Bad input, so exit 2 naming the flag, rather than an I/O error after the work.
+fn output_file_ok(path: &std::path::Path, flag: &str) -> Result<(), Error> {
+    if path.is_dir() {
+        return Err(Error::usage(
+            format!("{flag} {}: is a folder, not a file", path.display()),
+            format!(
+                "give a file path, e.g. {flag} {}",
+                path.join("out").display()
+            ),
+        ));
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent {
+        if !parent.is_dir() {
+            return Err(Error::usage(
+                format!(
+                    "{flag} {}: folder {} does not exist",
+                    path.display(),
+                    parent.display()
+                ),
+                format!("create it first (mkdir -p {})", parent.display()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check(args: CheckArgs) -> Result<i32, Error> {
     use crate::check::{self, CheckOptions, Severity};
     use std::io::IsTerminal;
@@ -960,6 +988,9 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
             FailOn::Info => Severity::Info,
         };
         return check_fix(&args, fail_on);
+    }
+    if let Some(path) = &args.write_baseline {
+        output_file_ok(path, "--write-baseline")?;
     }
     // Read the baseline before anything else: a missing or corrupt one is bad input (exit 2).
     let baseline = match &args.baseline {
@@ -1049,6 +1080,9 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
 
 fn adopt(args: crate::cli::AdoptArgs) -> Result<i32, Error> {
     let to_stdout = args.output.as_os_str() == "-";
+    if !to_stdout {
+        output_file_ok(&args.output, "-o")?;
+    }
     if !to_stdout && args.output.exists() && !args.force {
         return Err(Error::Conflict {
             message: format!(
@@ -1169,10 +1203,23 @@ fn check_fix(args: &CheckArgs, fail_on: crate::check::Severity) -> Result<i32, E
             }
         }
         for s in &changed {
-            crate::bundle::replace_file(std::path::Path::new(&s.name), &s.text)?;
+            // Through a symlink to its target: replacing the link itself would leave the real
+            // file unfixed and the link gone.
+            let path = std::path::Path::new(&s.name);
+            let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            crate::bundle::replace_file(&target, &s.text)?;
             eprintln!("   Rewrote {}", s.name);
         }
     } else if let Some(dir) = &args.patch {
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::usage(
+                format!(
+                    "--patch {}: is a file, not a folder; nothing was written",
+                    dir.display()
+                ),
+                "choose an empty or new folder for --patch",
+            ));
+        }
         let files = check::patch_files(&outcome);
         let existing: Vec<String> = files
             .iter()

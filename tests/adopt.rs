@@ -440,3 +440,22 @@ fn the_json_report_lists_every_change() {
         && c["change"] == "added"
         && c["to"] == "5"));
 }
+
+/// `adopt -o` into a folder that does not exist is bad input (exit 2) before any work, not an
+/// I/O error about a temporary file after the report.
+#[test]
+fn output_into_a_missing_folder_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("live.yaml"), LIVE).unwrap();
+    let out = zerodown(dir.path())
+        .args(["adopt", "live.yaml", "-o", "nodir/zd.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: -o nodir/zd.yaml: folder nodir does not exist"),
+        "{err}"
+    );
+    assert!(!dir.path().join("nodir").exists());
+}

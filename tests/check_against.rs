@@ -317,3 +317,26 @@ fn explain_documents_every_upgrade_rule() {
         );
     }
 }
+
+/// An OLD folder without manifests (a failed checkout in CI) is bad input, exit 2: otherwise every
+/// upgrade rule would be skipped without a word (found by a new user's trial).
+#[test]
+fn against_a_folder_without_manifests_is_bad_input() {
+    let empty = tempfile::tempdir().unwrap();
+    let new = fixture("renamed-port").join("new.yaml");
+    let out = Command::cargo_bin("zerodown")
+        .unwrap()
+        .arg("check")
+        .arg(&new)
+        .arg("--against")
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--against: ") && err.contains("nothing to compare with"),
+        "{err}"
+    );
+}

@@ -160,3 +160,29 @@ fn missing_or_corrupt_baseline_is_exit_2() {
         "{err}"
     );
 }
+
+/// `--write-baseline` into a folder that does not exist, or onto a folder, is bad input (exit 2)
+/// found before the check runs, not an I/O error about a temporary file afterwards.
+#[test]
+fn write_baseline_into_a_missing_folder_or_onto_a_folder_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("app.yaml");
+    std::fs::write(&manifest, DEPLOY).unwrap();
+    for (target, expected) in [
+        (dir.path().join("nope/bl.json"), "does not exist"),
+        (dir.path().to_path_buf(), "is a folder, not a file"),
+    ] {
+        let out = Command::cargo_bin("zerodown")
+            .unwrap()
+            .arg("check")
+            .arg(&manifest)
+            .arg("--write-baseline")
+            .arg(&target)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", target.display());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{err}");
+    }
+    assert!(!dir.path().join("nope").exists());
+}

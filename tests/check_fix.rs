@@ -566,3 +566,43 @@ fn a_daemonset_that_cannot_progress_replaces_one_node_at_a_time() {
         .iter()
         .all(|f| f.rule != "rolling-update-cannot-progress"));
 }
+
+/// `--write` through a symlink fixes the file it points to and keeps the link (replacing the
+/// link with a regular file left the real manifest unfixed; found by a new user's trial).
+#[test]
+fn write_through_a_symlink_fixes_its_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    let target = dir.path().join("real/app.yaml");
+    let text = std::fs::read_to_string(fixture("field-cases/FC-15.yaml")).unwrap();
+    std::fs::write(&target, &text).unwrap();
+    let link = dir.path().join("link.yaml");
+    std::os::unix::fs::symlink("real/app.yaml", &link).unwrap();
+    zerodown()
+        .args(["check", "--fix", "--write"])
+        .arg(&link)
+        .assert()
+        .code(1);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let now = std::fs::read_to_string(&target).unwrap();
+    assert_eq!(line_diff(&text, &now).0, ["      maxSurge: 0"]);
+}
+
+/// `--patch` onto a regular file is bad input (exit 2, the file untouched), not an I/O error.
+#[test]
+fn patch_onto_a_file_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pf");
+    std::fs::write(&file, "keep\n").unwrap();
+    zerodown()
+        .args(["check", "--fix", "--patch"])
+        .arg(&file)
+        .arg(fixture("field-cases/FC-15.yaml"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is a file, not a folder"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep\n");
+}

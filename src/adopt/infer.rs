@@ -1162,34 +1162,15 @@ fn resources(c: &Value, preset: &Resources, warnings: &mut Vec<String>) -> Resou
 
 /// A CPU quantity (`500m`, `1`, `0.5`) in millicores.
 pub fn millicores(s: &str) -> Option<u32> {
-    let s = s.trim();
-    if let Some(m) = s.strip_suffix('m') {
-        return m.parse::<f64>().ok().map(|v| v.ceil() as u32);
-    }
-    s.parse::<f64>().ok().map(|v| (v * 1000.0).ceil() as u32)
+    let cores = crate::check::parse_quantity(&Value::String(s.to_string()))?;
+    (cores >= 0.0).then(|| (cores * 1000.0 - 1e-9).ceil() as u32)
 }
 
-/// A memory quantity (`512Mi`, `1Gi`, `500M`, `1e9`, bytes) in MiB, rounded up.
+/// A memory quantity (`512Mi`, `1Gi`, `500M`, `1e9`, bytes) in MiB, rounded up; parsed as the
+/// API server reads quantities (Kubernetes docs, "Resource units in Kubernetes").
 pub fn mebibytes(s: &str) -> Option<u32> {
-    let s = s.trim();
-    const UNITS: [(&str, f64); 10] = [
-        ("Ki", 1024.0),
-        ("Mi", 1048576.0),
-        ("Gi", 1073741824.0),
-        ("Ti", 1099511627776.0),
-        ("k", 1e3),
-        ("K", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-        ("m", 1e-3),
-    ];
-    let (num, mult) = UNITS
-        .iter()
-        .find_map(|(u, m)| s.strip_suffix(u).map(|n| (n, *m)))
-        .unwrap_or((s, 1.0));
-    let bytes = num.parse::<f64>().ok()? * mult;
-    Some((bytes / 1048576.0).ceil() as u32)
+    let bytes = crate::check::parse_quantity(&Value::String(s.to_string()))?;
+    (bytes >= 0.0).then(|| (bytes / 1048576.0 - 1e-9).ceil() as u32)
 }
 
 fn int(v: &Value) -> Option<i64> {

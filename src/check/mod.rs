@@ -70,6 +70,7 @@ pub use fix::{
     REPLICAS_NOTE,
 };
 pub use load::{kubectl, kustomize, load_paths};
+pub(crate) use model::parse_quantity;
 pub use model::{Finding, InputError, InputErrorKind, Severity, Suppressed};
 pub use parse::KUSTOMIZE_SUFFIX;
 pub use report::{Report, Summary};
@@ -271,7 +272,14 @@ pub fn check_paths_against(
     stdin: &mut dyn std::io::Read,
 ) -> Report {
     let (new, mut errors) = load_paths(paths, stdin);
-    let (old, old_errors) = load_paths(&[against.to_path_buf()], stdin);
+    let (old, mut old_errors) = load_paths(&[against.to_path_buf()], stdin);
+    // An OLD without manifests (a failed checkout) would silently skip every upgrade rule.
+    for e in &mut old_errors {
+        if e.kind == InputErrorKind::NoManifests {
+            e.level = Severity::Error;
+            e.message = format!("--against: {}; there is nothing to compare with", e.message);
+        }
+    }
     errors.extend(old_errors);
     let mut report = check_against(&new, &old);
     errors.append(&mut report.input_errors);

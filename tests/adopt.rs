@@ -459,3 +459,32 @@ fn output_into_a_missing_folder_is_bad_input() {
     );
     assert!(!dir.path().join("nodir").exists());
 }
+
+/// `helm create`'s nginx Deployment runs as root on a writable root filesystem; the adopted spec
+/// keeps what the nginx-static preset knows the image needs on the bundle's read-only root (its
+/// user and writable /var/cache/nginx and /var/run), or every pod would crash-loop (found by a new
+/// user's trial: runAsUser 10001 and only /tmp writable).
+#[test]
+fn an_nginx_deployment_keeps_the_folders_nginx_writes_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let render = root().join("tests/fixtures/helm/create-demo.yaml");
+    let out = zerodown(dir.path())
+        .arg("adopt")
+        .arg(&render)
+        .args(["-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let spec = String::from_utf8_lossy(&out.stdout);
+    assert!(spec.contains("preset: nginx-static"), "{spec}");
+    assert!(spec.contains("runAsUser: 101"), "{spec}");
+    assert!(
+        spec.contains("- /var/cache/nginx") && spec.contains("- /var/run"),
+        "{spec}"
+    );
+}

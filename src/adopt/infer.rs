@@ -303,14 +303,20 @@ pub fn infer(
     spec.resources = resources(main, &base_preset.resources, warnings);
 
     // Security.
-    if let Some(uid) = pod
+    let input_uid = main
         .pointer("/securityContext/runAsUser")
-        .or(main.pointer("/securityContext/runAsUser"))
+        .or(pod.pointer("/securityContext/runAsUser"))
         .and_then(int)
-        .and_then(|u| u32::try_from(u).ok())
-    {
+        .and_then(|u| u32::try_from(u).ok());
+    if let Some(uid) = input_uid {
         spec.run_as_user = uid;
     }
+    // The bundle's root filesystem is read-only; an input that ran with a writable one wrote
+    // wherever its image needed (nginx: /var/cache/nginx, /var/run).
+    let input_read_only_root = main
+        .pointer("/securityContext/readOnlyRootFilesystem")
+        .and_then(Value::as_bool)
+        == Some(true);
     let volumes: Vec<&Value> = pod
         .get("volumes")
         .and_then(Value::as_array)
@@ -596,6 +602,19 @@ pub fn infer(
         }
     }
     let (_, mut spec, preset) = best.ok_or_else(|| Error::Internal("no candidate".into()))?;
+    // What the input did not say is the chosen preset's, not the generic base's: its user (the
+    // nginx images' own 101, not 10001) and, for an input with a writable root filesystem, the
+    // folders its image writes to (without them the pods crash-loop on a read-only root).
+    if input_uid.is_none() {
+        spec.run_as_user = preset.run_as_user;
+    }
+    if !input_read_only_root {
+        for dir in &preset.writable_dirs {
+            if !spec.writable_dirs.contains(dir) {
+                spec.writable_dirs.push(dir.clone());
+            }
+        }
+    }
 
     // Say nothing the renderer already says: the tuned env vars, its own pod labels and
     // annotations, a KEDA maximum or an ingress class equal to the default.

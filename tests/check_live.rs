@@ -165,3 +165,61 @@ fn the_human_report_of_a_dump_groups_findings_by_namespace() {
     assert!(text[pay..shop].contains("Deployment pay/ledger  (dump-managed.yaml:256)"));
     assert!(text[shop..].contains("Deployment shop/cart  (dump.yaml:102)"));
 }
+
+/// Captured from a real API server (cluster/: kube-apiserver, controller-manager with the HPA
+/// controller, kwok nodes, kubectl 1.37.1; tests/fixtures/live/README.md): five HPA-managed
+/// Deployments, each scaled by its HPA to minReplicas 3. Only `cart` is a conflict: its manifest
+/// (client-side `kubectl apply`, so recorded in last-applied) sets `replicas: 2` beside the HPA.
+/// `web` (no replicas, client-side apply), `api` and `ledger` (server-side apply; `kubectl get`
+/// hides managedFields) and `worker` (`kubectl create`) all show the server's `replicas: 3` and must
+/// not be a false conflict.
+#[test]
+fn a_real_cluster_dump_gives_no_false_replicas_conflict() {
+    for name in ["real-dump.yaml", "real-dump.json"] {
+        let src = fixture(name);
+        let found = findings(&src, &InputOptions::default());
+        let needle = if name.ends_with("json") {
+            "\"replicas\": 3,"
+        } else {
+            "replicas: 3"
+        };
+        // the spec.replicas of the cart Deployment: the first `replicas: 3` after its name
+        let lines: Vec<&str> = src.text.lines().collect();
+        let name_at = lines
+            .iter()
+            .position(|l| {
+                l.trim().trim_end_matches(',') == r#""name": "cart""# || l.trim() == "name: cart"
+            })
+            .expect("cart");
+        let cart_line = name_at
+            + 1
+            + lines[name_at..]
+                .iter()
+                .position(|l| l.trim() == needle)
+                .expect("its replicas");
+        assert_eq!(
+            found,
+            [(
+                "hpa-replicas-conflict".to_string(),
+                "error".to_string(),
+                "shop/cart".to_string(),
+                cart_line
+            )],
+            "{name}"
+        );
+    }
+}
+
+/// The same cluster read with `--show-managed-fields`: `api` and `ledger` were server-side
+/// applied, `ledger` with `replicas: 2`. When the HPA scaled `ledger` to 3 through `/scale`, the
+/// API server moved the ownership of `f:spec.f:replicas` from kubectl's Apply entry to the HPA
+/// controller's `Update` (subresource `scale`), so the dump no longer records that the manifest
+/// sets it: neither is judged a conflict (the next `kubectl apply --server-side` of ledger's
+/// manifest is refused as a field conflict with kube-controller-manager, which is how the API
+/// reports it).
+#[test]
+fn a_real_server_side_apply_dump_judges_who_owns_spec_replicas() {
+    let src = fixture("real-dump-managed.yaml");
+    assert!(src.text.contains("subresource: scale"));
+    assert_eq!(findings(&src, &InputOptions::default()), []);
+}

@@ -5,9 +5,12 @@
 //! of each rule: what it must not report.
 
 mod common;
-use common::{absent, check, human, no_warnings, one};
+use common::{
+    absent, check, human, kubernetes_validate_or_skip, new_field_case, new_field_cases_dir,
+    no_warnings, one,
+};
 use std::path::{Path, PathBuf};
-use zerodown::check::{check_sources, Severity, Source};
+use zerodown::check::{check_sources, Severity};
 
 /// (case, rule, severity, exact message)
 const CASES: &[(&str, &str, Severity, &str)] = &[
@@ -24,19 +27,9 @@ const CASES: &[(&str, &str, Severity, &str)] = &[
     ("RC-10", "zone-anti-affinity-caps-replicas", Severity::Warning, "Deployment 'search' allows at most one pod per zone (required podAntiAffinity on topology.kubernetes.io/zone) but runs up to 5 replicas; most regions have 3 zones, so every replica beyond the zone count stays Pending"),
 ];
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/field-cases-new")
-}
-
-fn load(name: &str) -> Source {
-    let path = dir().join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    Source::new(format!("field-cases-new/{name}"), text)
-}
-
 /// The RC files in the folder (another set, SC-NN, shares it).
 fn rc_files() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir())
+    let mut names: Vec<String> = std::fs::read_dir(new_field_cases_dir())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with("RC-") && n.ends_with(".yaml"))
@@ -49,7 +42,8 @@ fn rc_files() -> Vec<String> {
 fn every_relations_fixture_is_covered_and_documented() {
     let names = rc_files();
     assert_eq!(names.len(), 2 * CASES.len(), "{names:?}");
-    let readme = std::fs::read_to_string(dir().join("README-relations.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(new_field_cases_dir().join("README-relations.md")).unwrap();
     for (case, rule, severity, _) in CASES {
         assert!(names.contains(&format!("{case}.yaml")), "{case}");
         assert!(names.contains(&format!("{case}.fixed.yaml")), "{case}");
@@ -60,7 +54,7 @@ fn every_relations_fixture_is_covered_and_documented() {
         assert!(section.contains(&format!("`{rule}`")), "{case}: rule");
         assert!(section.contains(&format!("{severity}")), "{case}: severity");
         // The source URL in the README is the one at the top of the faulty file.
-        let faulty = load(&format!("{case}.yaml")).text;
+        let faulty = new_field_case(&format!("{case}.yaml")).text;
         let url = faulty
             .lines()
             .find_map(|l| l.strip_prefix("# Source: "))
@@ -73,7 +67,7 @@ fn every_relations_fixture_is_covered_and_documented() {
 #[test]
 fn faulty_cases_produce_their_rule() {
     for (case, rule, severity, message) in CASES {
-        let r = check_sources(&[load(&format!("{case}.yaml"))]);
+        let r = check_sources(&[new_field_case(&format!("{case}.yaml"))]);
         assert!(r.input_errors.is_empty(), "{case}: {:?}", r.input_errors);
         let f = r
             .active()
@@ -93,39 +87,21 @@ fn faulty_cases_produce_their_rule() {
 #[test]
 fn fixed_cases_are_clean() {
     for (case, ..) in CASES {
-        let r = check_sources(&[load(&format!("{case}.fixed.yaml"))]);
+        let r = check_sources(&[new_field_case(&format!("{case}.fixed.yaml"))]);
         assert!(r.input_errors.is_empty(), "{case}: {:?}", r.input_errors);
         no_warnings(&r);
         assert_eq!(r.exit_code(Severity::Warning), 0, "{case}");
     }
 }
 
-/// `kubernetes-validate` under `${ZERODOWN_TOOLS:-~/.cache/zerodown-tools}/venv/bin`, else on PATH.
-fn kubernetes_validate() -> Option<PathBuf> {
-    let root = std::env::var_os("ZERODOWN_TOOLS")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/zerodown-tools"))
-        })?;
-    let installed = root.join("venv/bin/kubernetes-validate");
-    Some(installed).filter(|p| p.is_file()).or_else(|| {
-        std::env::split_paths(&std::env::var_os("PATH")?)
-            .map(|d| d.join("kubernetes-validate"))
-            .find(|p| p.is_file())
-    })
-}
-
 #[test]
 fn fixed_cases_pass_the_strict_schema() {
-    let Some(tool) = kubernetes_validate() else {
-        let msg = "kubernetes-validate not found (venv/bin under ZERODOWN_TOOLS or ~/.cache/zerodown-tools, or PATH); run .ci/install-tools.sh";
-        assert!(std::env::var_os("CI").is_none(), "{msg}, and CI is set");
-        eprintln!("note: skipping the strict schema check: {msg}");
+    let Some(tool) = kubernetes_validate_or_skip() else {
         return;
     };
     let files: Vec<PathBuf> = CASES
         .iter()
-        .map(|(c, ..)| dir().join(format!("{c}.fixed.yaml")))
+        .map(|(c, ..)| new_field_cases_dir().join(format!("{c}.fixed.yaml")))
         .collect();
     let out = std::process::Command::new(&tool)
         .args(["--strict", "-k", "1.37.0"])
@@ -159,7 +135,7 @@ fn fixed_cases_pass_the_strict_schema() {
 // ---- the edges: what each rule must not report ------------------------------------------------
 
 fn fixture(case: &str) -> String {
-    std::fs::read_to_string(Path::new(&dir()).join(case)).unwrap()
+    std::fs::read_to_string(Path::new(&new_field_cases_dir()).join(case)).unwrap()
 }
 
 /// `common::edit` as a method: replaces the first occurrence and fails when it is absent, so an

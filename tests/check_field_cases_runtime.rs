@@ -4,9 +4,11 @@
 //! `kubernetes-validate --strict` (skipped with a note when the tool is not installed).
 
 mod common;
-use common::{human, no_warnings};
+use common::{
+    human, kubernetes_validate_or_skip, new_field_case, new_field_cases_dir, no_warnings,
+};
 use std::path::{Path, PathBuf};
-use zerodown::check::{check_sources, Severity, Source};
+use zerodown::check::{check_sources, Severity};
 
 /// (case, rule, severity, exact message)
 const CASES: &[(&str, &str, Severity, &str)] = &[
@@ -28,26 +30,16 @@ const CASES: &[(&str, &str, Severity, &str)] = &[
     ),
 ];
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/field-cases-new")
-}
-
-fn load(name: &str) -> Source {
-    let path = dir().join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    Source::new(format!("field-cases-new/{name}"), text)
-}
-
 #[test]
 fn every_runtime_fixture_is_covered_and_documented() {
-    let mut names: Vec<String> = std::fs::read_dir(dir())
+    let mut names: Vec<String> = std::fs::read_dir(new_field_cases_dir())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with("SC-"))
         .collect();
     names.sort();
     assert_eq!(names.len(), 2 * CASES.len(), "{names:?}");
-    let readme = std::fs::read_to_string(dir().join("README-runtime.md")).unwrap();
+    let readme = std::fs::read_to_string(new_field_cases_dir().join("README-runtime.md")).unwrap();
     for (case, rule, severity, _) in CASES {
         assert!(names.contains(&format!("{case}.yaml")), "{case}");
         assert!(names.contains(&format!("{case}.fixed.yaml")), "{case}");
@@ -66,7 +58,7 @@ fn every_runtime_fixture_is_covered_and_documented() {
 #[test]
 fn faulty_runtime_cases_produce_their_rule() {
     for (case, rule, severity, message) in CASES {
-        let r = check_sources(&[load(&format!("{case}.yaml"))]);
+        let r = check_sources(&[new_field_case(&format!("{case}.yaml"))]);
         assert!(r.input_errors.is_empty(), "{case}: {:?}", r.input_errors);
         let f = r
             .active()
@@ -86,45 +78,21 @@ fn faulty_runtime_cases_produce_their_rule() {
 #[test]
 fn fixed_runtime_cases_are_clean() {
     for (case, ..) in CASES {
-        let r = check_sources(&[load(&format!("{case}.fixed.yaml"))]);
+        let r = check_sources(&[new_field_case(&format!("{case}.fixed.yaml"))]);
         assert!(r.input_errors.is_empty(), "{case}: {:?}", r.input_errors);
         no_warnings(&r);
         assert_eq!(r.exit_code(Severity::Warning), 0, "{case}");
     }
 }
 
-/// `kubernetes-validate` from `${ZERODOWN_TOOLS:-~/.cache/zerodown-tools}/venv/bin`, or `None`
-/// with a note (a failure when `CI` is set).
-fn kubernetes_validate() -> Option<PathBuf> {
-    let root = std::env::var_os("ZERODOWN_TOOLS")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/zerodown-tools"))
-        })?;
-    let tool = root.join("venv/bin/kubernetes-validate");
-    if tool.is_file() {
-        return Some(tool);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but {} is not installed (.ci/install-tools.sh)",
-        tool.display()
-    );
-    eprintln!(
-        "note: skipping the strict schema check: {} is not installed (.ci/install-tools.sh)",
-        tool.display()
-    );
-    None
-}
-
 #[test]
 fn fixed_runtime_cases_pass_the_strict_schema() {
-    let Some(tool) = kubernetes_validate() else {
+    let Some(tool) = kubernetes_validate_or_skip() else {
         return;
     };
     let files: Vec<PathBuf> = CASES
         .iter()
-        .map(|(case, ..)| dir().join(format!("{case}.fixed.yaml")))
+        .map(|(case, ..)| new_field_cases_dir().join(format!("{case}.fixed.yaml")))
         .collect();
     let out = std::process::Command::new(&tool)
         .args(["--strict", "-k", "1.37.0"])

@@ -3,6 +3,7 @@
 //! passes the strict schemas and gives yamllint the same verdicts on untouched lines; and the CLI
 //! modes (`--write` atomic and plain-files-only, `--patch DIR` never clobbering).
 
+mod common;
 use assert_cmd::Command;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -197,11 +198,7 @@ fn fixes_carry_the_generators_numbers_and_reasons() {
 }
 
 fn tool(name: &str) -> Option<PathBuf> {
-    let home = std::env::var_os("HOME")?;
-    let p = Path::new(&home)
-        .join(".cache/zerodown-tools/venv/bin")
-        .join(name);
-    p.exists().then_some(p)
+    common::installed_tool(&format!("venv/bin/{name}"))
 }
 
 /// yamllint's parsable lines as (line, rule) pairs.

@@ -374,12 +374,50 @@ pub fn samples() -> Vec<(&'static str, String)> {
     .collect()
 }
 
+/// The folder of the field cases gathered for issue 13 (`RC-NN*` relations, `SC-NN*` runtime).
+pub fn new_field_cases_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/field-cases-new")
+}
+
+/// A file of that folder, as a check source named `field-cases-new/NAME`.
+pub fn new_field_case(name: &str) -> Source {
+    let path = new_field_cases_dir().join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Source::new(format!("field-cases-new/{name}"), text)
+}
+
 /// The faulty manifest of a relations field case (`tests/fixtures/field-cases-new/RC-NN.yaml`).
 pub fn relations_case(case: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/field-cases-new")
-        .join(format!("{case}.yaml"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    new_field_case(&format!("{case}.yaml")).text
+}
+
+/// A checker `.ci/install-tools.sh` installs: `REL` (such as `venv/bin/yamllint`) under
+/// `${ZERODOWN_TOOLS:-~/.cache/zerodown-tools}`, else the file name of `REL` on PATH.
+pub fn installed_tool(rel: &str) -> Option<std::path::PathBuf> {
+    let root = std::env::var_os("ZERODOWN_TOOLS")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| std::path::PathBuf::from(h).join(".cache/zerodown-tools"))
+        })?;
+    let name = std::path::Path::new(rel).file_name()?;
+    Some(root.join(rel)).filter(|p| p.is_file()).or_else(|| {
+        std::env::split_paths(&std::env::var_os("PATH")?)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// `kubernetes-validate` for a strict-schema test, or `None` with a note saying the test is
+/// skipped; a failure when `CI` is set (CI installs it).
+pub fn kubernetes_validate_or_skip() -> Option<std::path::PathBuf> {
+    let found = installed_tool("venv/bin/kubernetes-validate");
+    if found.is_none() {
+        let msg = "kubernetes-validate not found (venv/bin under ZERODOWN_TOOLS or ~/.cache/zerodown-tools, or PATH); run .ci/install-tools.sh";
+        assert!(std::env::var_os("CI").is_none(), "{msg}, and CI is set");
+        eprintln!("note: skipping the strict schema check: {msg}");
+    }
+    found
 }
 /// A PersistentVolumeClaim of 10 GiB.
 pub const PVC: &str = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  namespace: shop\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 10Gi\n";

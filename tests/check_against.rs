@@ -222,6 +222,25 @@ fn an_annotation_silences_an_upgrade_finding() {
     );
 }
 
+/// Upgrade findings read suppressions as every other rule does: an expired one no longer
+/// silences (it silenced forever before: check --against had its own reading without expiry).
+#[test]
+fn an_expired_annotation_no_longer_silences_an_upgrade_finding() {
+    let text = upgrade("replicas-removed").replacen(
+        "  namespace: shop\nspec:\n",
+        "  namespace: shop\n  annotations:\n    ignore-check.zerodown.dev/upgrade-replicas-reset: \"the HPA was applied first; expires=2020-01-01\"\nspec:\n",
+        2,
+    );
+    let r = check(&text);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "upgrade-replicas-reset")
+        .unwrap();
+    assert_eq!(f.suppressed, None);
+    assert!(r.findings.iter().any(|f| f.rule == "suppression-expired"));
+}
+
 fn zerodown() -> Command {
     let mut c = Command::cargo_bin("zerodown").unwrap();
     c.env("NO_COLOR", "1");

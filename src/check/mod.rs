@@ -243,22 +243,16 @@ pub fn check_paths_with(
 /// [`check_sources`] of `new`, plus the upgrade hazards of going from `old` to `new`
 /// ([`upgrade::check`], the rules of family `upgrade`), suppressible the same way.
 pub fn check_against(new: &[Source], old: &[Source]) -> Report {
-    let mut report = check_sources(new);
+    let today = Day::today();
+    let mut report = check_sources_on(new, today);
     let mut found = upgrade::check(new, old);
+    let manifests = manifests::read_manifests(new).0;
     for f in &mut found {
-        let silenced = manifests::read_manifests(new)
-            .0
+        f.suppressed = manifests
             .iter()
             .find(|m| m.kind == f.kind && m.namespace == f.namespace && m.name == f.name)
-            .and_then(|m| {
-                m.value
-                    .pointer("/metadata/annotations")
-                    .and_then(|a| a.get(format!("{}{}", suppress::PREFIX, f.rule)))
-                    .and_then(serde_json::Value::as_str)
-                    .filter(|r| !r.trim().is_empty())
-                    .map(str::to_string)
-            });
-        f.suppressed = silenced.map(|reason| Suppressed { reason });
+            .and_then(|m| suppress::silenced(&m.value, f.rule, today))
+            .map(|reason| Suppressed { reason });
     }
     report.findings.extend(found);
     report

@@ -39,66 +39,49 @@ pub(crate) fn apply(ctx: &Ctx<'_>, findings: &mut Vec<Finding>, today: Day) {
             let Some(rule) = key.strip_prefix(PREFIX) else {
                 continue;
             };
-            let reason = match value {
-                Value::String(s) => s.trim().to_string(),
-                Value::Null => String::new(),
-                other => other.to_string(),
-            };
             let line = ctx.line(idx, &[Step::Key("annotations"), Step::Key(key)]);
-            let full = reason.clone();
-            let (reason, expires) = split_expiry(&reason);
-            match (rule_doc(rule), expires) {
-                (Some(_), Some(Err(bad))) => {
-                    extra.push(
-                        ctx.finding("suppression-expiry-invalid", idx)
-                            .at(line)
-                            .message(format!(
-                                "annotation '{key}' on {} has expires={bad}, which is not a date (expected expires=YYYY-MM-DD, e.g. expires=2027-03-01), so the suppression is ignored",
-                                obj.display()
-                            )),
-                    );
-                    continue;
-                }
-                (Some(doc), Some(Ok(day))) if today >= day && !reason.is_empty() => {
-                    extra.push(
-                        ctx.finding("suppression-expired", idx)
-                            .at(line)
-                            .message(format!(
-                                "annotation '{key}' on {} expired on {day}, so {} is reported again; fix it or renew the suppression with a new date and reason",
-                                obj.display(),
-                                doc.id
-                            )),
-                    );
-                    continue;
-                }
-                _ => {}
-            }
-            match rule_doc(rule) {
-                None => {
-                    let hint = suggest(rule)
-                        .map(|s| format!(" (did you mean '{s}'?)"))
-                        .unwrap_or_default();
-                    extra.push(
-                        ctx.finding("suppression-unknown-rule", idx)
-                            .at(line)
-                            .message(format!(
-                                "annotation '{key}' on {} names no known rule{hint}; it silences nothing",
-                                obj.display()
-                            )),
-                    );
-                }
-                Some(doc) if reason.is_empty() => {
-                    extra.push(
-                        ctx.finding("suppression-without-reason", idx)
-                            .at(line)
-                            .message(format!(
-                                "annotation '{key}' on {} has no reason, so the suppression is ignored; write why {} does not apply as its value",
-                                obj.display(),
-                                doc.id
-                            )),
-                    );
-                }
-                Some(doc) => {
+            let Some(doc) = rule_doc(rule) else {
+                let hint = suggest(rule)
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                extra.push(
+                    ctx.finding("suppression-unknown-rule", idx)
+                        .at(line)
+                        .message(format!(
+                        "annotation '{key}' on {} names no known rule{hint}; it silences nothing",
+                        obj.display()
+                    )),
+                );
+                continue;
+            };
+            match verdict(value, today) {
+                Verdict::InvalidExpiry(bad) => extra.push(
+                    ctx.finding("suppression-expiry-invalid", idx)
+                        .at(line)
+                        .message(format!(
+                            "annotation '{key}' on {} has expires={bad}, which is not a date (expected expires=YYYY-MM-DD, e.g. expires=2027-03-01), so the suppression is ignored",
+                            obj.display()
+                        )),
+                ),
+                Verdict::Expired(day) => extra.push(
+                    ctx.finding("suppression-expired", idx)
+                        .at(line)
+                        .message(format!(
+                            "annotation '{key}' on {} expired on {day}, so {} is reported again; fix it or renew the suppression with a new date and reason",
+                            obj.display(),
+                            doc.id
+                        )),
+                ),
+                Verdict::NoReason => extra.push(
+                    ctx.finding("suppression-without-reason", idx)
+                        .at(line)
+                        .message(format!(
+                            "annotation '{key}' on {} has no reason, so the suppression is ignored; write why {} does not apply as its value",
+                            obj.display(),
+                            doc.id
+                        )),
+                ),
+                Verdict::Active(full) => {
                     valid.entry((idx, doc.id)).or_insert(full);
                 }
             }
@@ -112,6 +95,52 @@ pub(crate) fn apply(ctx: &Ctx<'_>, findings: &mut Vec<Finding>, today: Day) {
         }
     }
     findings.extend(extra);
+}
+
+/// What one `ignore-check.zerodown.dev/<rule>` value does on `today`.
+enum Verdict {
+    /// It silences the rule; the whole value is the reason the report repeats.
+    Active(String),
+    /// Its `expires=` day has come.
+    Expired(Day),
+    /// Its `expires=` part is not a date; ignored.
+    InvalidExpiry(String),
+    /// No reason besides the expiry; ignored.
+    NoReason,
+}
+
+/// The one reading of a suppression value, for [`apply`] and [`silenced`]. An expiry is judged
+/// before the reason, as the expired or malformed date is what the user must see first.
+fn verdict(value: &Value, today: Day) -> Verdict {
+    let full = match value {
+        Value::String(s) => s.trim().to_string(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let (reason, expires) = split_expiry(&full);
+    match expires {
+        Some(Err(bad)) => Verdict::InvalidExpiry(bad),
+        Some(Ok(day)) if today >= day && !reason.is_empty() => Verdict::Expired(day),
+        _ if reason.is_empty() => Verdict::NoReason,
+        _ => Verdict::Active(full),
+    }
+}
+
+/// The reason a suppression of `rule` on `object` (its annotations or, for a workload, its pod
+/// template's) gives on `today`, when one applies: the same reading as [`apply`], for findings
+/// made outside the audited set (`check --against`).
+pub(crate) fn silenced(object: &Value, rule: &str, today: Day) -> Option<String> {
+    let key = format!("{PREFIX}{rule}");
+    [
+        "/metadata/annotations",
+        "/spec/template/metadata/annotations",
+    ]
+    .iter()
+    .filter_map(|p| object.at(p)?.get(&key))
+    .find_map(|v| match verdict(v, today) {
+        Verdict::Active(reason) => Some(reason),
+        _ => None,
+    })
 }
 
 /// Splits `"reason; expires=2027-03-01"` into the reason (the other parts, trimmed) and the

@@ -18,9 +18,14 @@ use super::{argo, live, rules, suppress, Source};
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// Freezes `objects` (their `value` becomes `Null`, the JSON is kept in `frozen`) and records the
-/// namespaces each one names besides its own in `links`.
-pub(crate) fn freeze(objects: &mut [Object], links: &mut Vec<(String, String)>, parallel: bool) {
+/// Records the namespaces each of `objects` names besides its own in `links` and, when `freeze`,
+/// freezes them (their `value` becomes `Null`, the JSON is kept in `frozen`).
+pub(crate) fn link_and_freeze(
+    objects: &mut [Object],
+    links: &mut Vec<(String, String)>,
+    parallel: bool,
+    freeze: bool,
+) {
     let one = |o: &mut Object| -> Vec<(String, String)> {
         let mut named = Vec::new();
         if let Value::Object(m) = &o.value {
@@ -30,9 +35,11 @@ pub(crate) fn freeze(objects: &mut [Object], links: &mut Vec<(String, String)>, 
                 }
             }
         }
-        let value = std::mem::take(&mut o.value);
-        // A Value always serializes (string keys, finite numbers).
-        o.frozen = serde_json::to_vec(&value).ok().map(Vec::into_boxed_slice);
+        if freeze {
+            let value = std::mem::take(&mut o.value);
+            // A Value always serializes (string keys, finite numbers).
+            o.frozen = serde_json::to_vec(&value).ok().map(Vec::into_boxed_slice);
+        }
         named
             .into_iter()
             .filter(|ns| *ns != o.namespace)
@@ -61,15 +68,6 @@ fn namespaces_named(v: &Value, out: &mut Vec<String>) {
         }
         Value::Array(items) => items.iter().for_each(|x| namespaces_named(x, out)),
         _ => {}
-    }
-}
-
-/// Thaws every object in place (its `value` back from `frozen`).
-pub(crate) fn thaw_all(objects: &mut [Object]) {
-    for o in objects {
-        if let Some(b) = o.frozen.take() {
-            o.value = serde_json::from_slice(&b).unwrap_or_default();
-        }
     }
 }
 

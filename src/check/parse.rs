@@ -354,22 +354,26 @@ fn group_of(api_version: &str) -> &str {
 /// frozen): for readers that hold the whole set at once (`check --fix`, `adopt`), whose inputs
 /// are a service's manifests rather than a cluster dump.
 pub(crate) fn parse_sources(sources: &[Source]) -> Parsed {
-    let mut parsed = parse_sources_opts(sources, &InputOptions::default());
-    super::batch::thaw_all(&mut parsed.objects);
-    parsed
+    parse_sources_with(sources, PARALLEL_DOCUMENTS, &InputOptions::default(), false)
 }
 
-/// Parses every source into objects and input problems, with the input options.
+/// Parses every source into objects and input problems, with the input options; the objects
+/// frozen (compact JSON) for the batched run of `check` (see `batch`).
 pub(crate) fn parse_sources_opts(sources: &[Source], opts: &InputOptions) -> Parsed {
-    parse_sources_with(sources, PARALLEL_DOCUMENTS, opts)
+    parse_sources_with(sources, PARALLEL_DOCUMENTS, opts, true)
 }
 
 /// [`parse_sources`], parsing the documents of streams with at least `parallel_from` documents
-/// on all cores.
-fn parse_sources_with(sources: &[Source], parallel_from: usize, opts: &InputOptions) -> Parsed {
+/// on all cores, the objects frozen when `freeze`.
+fn parse_sources_with(
+    sources: &[Source],
+    parallel_from: usize,
+    opts: &InputOptions,
+    freeze: bool,
+) -> Parsed {
     let mut parsed = Parsed::default();
     for (si, src) in sources.iter().enumerate() {
-        parse_source(si, src, &mut parsed, parallel_from, opts);
+        parse_source(si, src, &mut parsed, parallel_from, opts, freeze);
     }
     drop_replaced_objects(sources, &mut parsed);
     parsed
@@ -489,6 +493,7 @@ fn parse_source(
     out: &mut Parsed,
     parallel_from: usize,
     opts: &InputOptions,
+    freeze: bool,
 ) {
     out.tally = LiveTally::default();
     let text = src.text.as_str();
@@ -663,7 +668,12 @@ fn parse_source(
                 }
             }
         }
-        super::batch::freeze(&mut out.objects[first_object..], &mut out.links, parallel);
+        super::batch::link_and_freeze(
+            &mut out.objects[first_object..],
+            &mut out.links,
+            parallel,
+            freeze,
+        );
     }
     if helm_skipped > 0 {
         if let Some(e) = out
@@ -1025,8 +1035,8 @@ mod tests {
         }
         let text = docs.join("---\n");
         let opts = InputOptions::default();
-        let one = parse_sources_with(&src(&text), usize::MAX, &opts);
-        let all = parse_sources_with(&src(&text), 1, &opts);
+        let one = parse_sources_with(&src(&text), usize::MAX, &opts, true);
+        let all = parse_sources_with(&src(&text), 1, &opts, true);
         assert_eq!(format!("{all:?}"), format!("{one:?}"));
         assert_eq!(one.seen, 300 - 4 * 6);
         assert_eq!(one.objects[0].line, 1);

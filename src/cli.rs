@@ -51,7 +51,7 @@ pub enum Command {
     Presets(PresetsArgs),
     /// Audit existing manifests for zero-downtime faults
     #[command(
-        after_help = "Examples:\n  # every *.yaml/*.yml below deploy/\n  zerodown check deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod \\\n      | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n  # adopt check on a repository with known findings: record them, then\n  # fail only on new ones\n  zerodown check deploy/ --write-baseline .zerodown-baseline.json\n  zerodown check deploy/ --baseline .zerodown-baseline.json\n  # the fixed manifests on stdout; rewrite the files; or kustomize patches\n  zerodown check --fix deploy/app.yaml > fixed.yaml\n  zerodown check --fix --write deploy/\n  zerodown check --fix --patch overlays/zerodown-fixes deploy/\n  # what the upgrade from the previous version breaks\n  git show HEAD~1:deploy/app.yaml > /tmp/old.yaml\n  zerodown check deploy/app.yaml --against /tmp/old.yaml\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\nTemporary, reported again from that day on:\n  ignore-check.zerodown.dev/<rule-id>: \"<why>; expires=2027-03-01\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above\nit, 2 unreadable input."
+        after_help = "Examples:\n  # every *.yaml/*.yml below deploy/\n  zerodown check deploy/\n  helm template my-release chart/ | zerodown check -\n  kubectl kustomize overlays/prod \\\n      | zerodown check - --format sarif > zerodown.sarif\n  zerodown check --explain prestop-missing\n  # adopt check on a repository with known findings: record them, then\n  # fail only on new ones\n  zerodown check deploy/ --write-baseline .zerodown-baseline.json\n  zerodown check deploy/ --baseline .zerodown-baseline.json\n  # the fixed manifests on stdout; rewrite the files; or kustomize patches\n  zerodown check --fix deploy/app.yaml > fixed.yaml\n  zerodown check --fix --write deploy/\n  zerodown check --fix --patch overlays/zerodown-fixes deploy/\n  # with the values only you know (a digest, the app's own command)\n  zerodown check --fix --write deploy/ \\\n      --choose image-tag-mutable=registry.example.com/app@sha256:<digest> \\\n      --choose 'shell-pid1-drops-sigterm=java -jar /app/app.jar'\n  # what the upgrade from the previous version breaks\n  git show HEAD~1:deploy/app.yaml > /tmp/old.yaml\n  zerodown check deploy/app.yaml --against /tmp/old.yaml\n\nSilence a rule on one object with an annotation that gives the reason:\n  ignore-check.zerodown.dev/<rule-id>: \"<why this does not apply>\"\nTemporary, reported again from that day on:\n  ignore-check.zerodown.dev/<rule-id>: \"<why>; expires=2027-03-01\"\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above\nit, 2 unreadable input."
     )]
     Check(CheckArgs),
     /// Write the zerodown.yaml of an existing Deployment (files, a Helm render or a live cluster)
@@ -184,6 +184,14 @@ pub struct CheckArgs {
     /// objects as files, and a kustomization.yaml listing them; existing files are never replaced)
     #[arg(long, value_name = "DIR", requires = "fix")]
     pub patch: Option<PathBuf>,
+    /// With --fix: the value you chose for a finding that has no safe automatic fix, as
+    /// RULE[@WORKLOAD[/CONTAINER]]=VALUE (repeatable). image-tag-mutable=IMAGE (a version tag
+    /// or digest; unscoped, for the containers of that repository), shell-pid1-drops-sigterm=
+    /// 'APP ARGS' (the exec-form command), replicas-below-two=N (>= 2),
+    /// required-anti-affinity-blocks-rollout=preferred|max-unavailable. A choice that answers no
+    /// finding is an error (exit 2, nothing written)
+    #[arg(long, value_name = "RULE=VALUE", requires = "fix", value_parser = clap::value_parser!(crate::check::Choice))]
+    pub choose: Vec<crate::check::Choice>,
     /// Also audit objects made by a controller (a cluster dump's ReplicaSet Pods); skipped by default
     #[arg(long)]
     pub include_owned: bool,

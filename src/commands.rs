@@ -1181,7 +1181,21 @@ fn check_fix(args: &CheckArgs, fail_on: crate::check::Severity) -> Result<i32, E
             });
         }
     }
-    let outcome = check::fix_sources(&sources);
+    let outcome = check::fix_sources_with(&sources, &args.choose);
+    if !outcome.unused_choices.is_empty() {
+        return Err(Error::Usage {
+            message: format!(
+                "--choose answered no finding; nothing was written: {}",
+                outcome
+                    .unused_choices
+                    .iter()
+                    .map(|c| format!("'{c}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            help: Some("a choice is for a finding of that rule that --fix cannot fix alone; check the rule id, the workload and container names after '@', and (unscoped image-tag-mutable) that the image repository matches the manifest's".into()),
+        });
+    }
     let changed: Vec<_> = outcome.sources.iter().filter(|s| s.changed).collect();
     if args.write {
         // Every refusal before the first write: all files or none.

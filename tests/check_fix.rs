@@ -7,7 +7,7 @@ mod common;
 use assert_cmd::Command;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use zerodown::check::{check_sources, fix_sources, Source};
+use zerodown::check::{check_sources, fix_sources_with, Source};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -52,12 +52,12 @@ fn line_diff(a: &str, b: &str) -> (Vec<String>, Vec<String>, Vec<(usize, usize)>
     (removed, added, kept)
 }
 
-/// (case, named rule, the original lines the fix may remove or rewrite, the choice text when the
-/// named finding has no safe automatic fix)
-const CASES: &[(&str, &str, &[&str], Option<&str>)] = &[
-    ("FC-01", "prestop-missing", &[], None),
-    ("FC-02", "prestop-exceeds-grace-period", &[], None),
-    ("FC-04", "pdb-allows-zero-disruptions", &["  minAvailable: 1"], None),
+/// (case, named rule, the original lines the fix may remove or rewrite, the `--choose` values
+/// the case needs: the digest and the app's own command are not in the manifest)
+const CASES: &[(&str, &str, &[&str], &[&str])] = &[
+    ("FC-01", "prestop-missing", &[], &[]),
+    ("FC-02", "prestop-exceeds-grace-period", &[], &[]),
+    ("FC-04", "pdb-allows-zero-disruptions", &["  minAvailable: 1"], &[]),
     (
         "FC-05",
         "pdb-selector-matches-nothing",
@@ -66,11 +66,11 @@ const CASES: &[(&str, &str, &[&str], Option<&str>)] = &[
             "      app.kubernetes.io/instance: app",
             "      app.kubernetes.io/name: app",
         ],
-        None,
+        &[],
     ),
-    ("FC-06", "hpa-replicas-conflict", &["  replicas: 1"], None),
-    ("FC-08", "startup-probe-missing", &[], None),
-    ("FC-09", "probe-timeout-under-cpu-throttling", &[], None),
+    ("FC-06", "hpa-replicas-conflict", &["  replicas: 1"], &[]),
+    ("FC-08", "startup-probe-missing", &[], &[]),
+    ("FC-09", "probe-timeout-under-cpu-throttling", &[], &[]),
     (
         "FC-11",
         "liveness-same-as-readiness",
@@ -80,64 +80,243 @@ const CASES: &[(&str, &str, &[&str], Option<&str>)] = &[
             "            periodSeconds: 5",
             "            failureThreshold: 5",
         ],
-        None,
+        &[],
     ),
-    ("FC-12", "readiness-probe-missing", &[], None),
+    ("FC-12", "readiness-probe-missing", &[], &[]),
     (
         "FC-13",
         "required-anti-affinity-blocks-rollout",
+        &[
+            "          requiredDuringSchedulingIgnoredDuringExecution:",
+            "            - labelSelector:",
+            "                matchExpressions:",
+            "                  - key: app.kubernetes.io/name",
+            "                    operator: In",
+            "                    values:",
+            "                      - app",
+            "              topologyKey: kubernetes.io/hostname",
+        ],
         &[],
-        Some("choose: more schedulable nodes than replicas + maxSurge, or preferredDuringScheduling anti-affinity, or maxSurge: 0 with maxUnavailable: 1 (capacity drops by one pod during rollouts)"),
     ),
-    ("FC-15", "rolling-update-cannot-progress", &["      maxSurge: 0"], None),
+    ("FC-15", "rolling-update-cannot-progress", &["      maxSurge: 0"], &[]),
     (
         "FC-16",
         "shell-pid1-drops-sigterm",
-        &[],
-        Some("choose: the exec form of the command, or `exec` before the app in the script (the script itself is not in the manifest)"),
+        &["          command: [\"/bin/sh\", \"/app/start.sh\"]"],
+        &["shell-pid1-drops-sigterm=java -jar /app/app.jar"],
     ),
-    ("FC-18", "nginx-fast-shutdown", &[], None),
+    ("FC-18", "nginx-fast-shutdown", &[], &[]),
     (
         "FC-19",
         "image-tag-mutable",
-        &[],
-        Some("choose the immutable version tag or digest (image@sha256:...) of the build you run"),
+        &["          image: registry.example.com/app:latest"],
+        &["image-tag-mutable=registry.example.com/app@sha256:4f5dbbd9a6b4b64fe1b6c3d1bd3ff1dc33a0a48d3b7c55b3e8c2a2b3c1d4e5f6"],
     ),
 ];
 
 fn fix_text(name: &str, text: &str) -> (String, zerodown::check::FixOutcome) {
-    let out = fix_sources(&[Source::new(name, text)]);
+    fix_with(name, text, &[])
+}
+
+fn fix_with(name: &str, text: &str, choices: &[&str]) -> (String, zerodown::check::FixOutcome) {
+    let choices: Vec<zerodown::check::Choice> =
+        choices.iter().map(|c| c.parse().unwrap()).collect();
+    let out = fix_sources_with(&[Source::new(name, text)], &choices);
+    assert!(
+        out.unused_choices.is_empty(),
+        "{name}: {:?}",
+        out.unused_choices
+    );
     (out.sources[0].text.clone(), out)
 }
 
 #[test]
 fn every_field_case_loses_its_finding_and_keeps_untouched_lines() {
-    for (case, rule, rewritten, manual) in CASES {
+    for (case, rule, rewritten, choices) in CASES {
         let path = fixture(&format!("field-cases/{case}.yaml"));
         let text = std::fs::read_to_string(&path).unwrap();
-        let (fixed, out) = fix_text(case, &text);
+        let (fixed, out) = fix_with(case, &text, choices);
         let after = check_sources(&[Source::new(*case, fixed.clone())]);
-        let still = after.findings.iter().any(|f| f.rule == *rule);
-        match manual {
-            None => {
-                assert!(!still, "{case}: {rule} still found after --fix:\n{fixed}");
-                assert!(
-                    out.applied
-                        .iter()
-                        .any(|a| a.rule == *rule && !a.reason.is_empty()),
-                    "{case}: no fix recorded for {rule}: {:?}",
-                    out.applied
-                );
-            }
-            Some(choose) => {
-                assert!(still, "{case}: {rule} has no safe fix and must remain");
-                let m = out.manual.iter().find(|m| m.rule == *rule).unwrap();
-                assert_eq!(m.choose, *choose, "{case}");
-            }
-        }
+        assert!(
+            after.findings.iter().all(|f| f.rule != *rule),
+            "{case}: {rule} still found after --fix:\n{fixed}"
+        );
+        assert!(
+            out.applied
+                .iter()
+                .any(|a| a.rule == *rule && !a.reason.is_empty()),
+            "{case}: no fix recorded for {rule}: {:?}",
+            out.applied
+        );
         let (removed, _, _) = line_diff(&text, &fixed);
         assert_eq!(removed, *rewritten, "{case}: lines the fix changed");
+        if !choices.is_empty() {
+            // Without the value only the user knows, the finding stays, listed with what to choose.
+            let (unfixed, out) = fix_text(case, &text);
+            assert!(check_sources(&[Source::new(*case, unfixed)])
+                .findings
+                .iter()
+                .any(|f| f.rule == *rule));
+            let m = out.manual.iter().find(|m| m.rule == *rule).unwrap();
+            assert!(m.choose.starts_with("choose"), "{case}: {}", m.choose);
+        }
     }
+}
+
+#[test]
+fn a_chosen_value_is_written_as_given_and_a_stray_choice_answers_nothing() {
+    let text = std::fs::read_to_string(fixture("field-cases/FC-16.yaml")).unwrap();
+    let (fixed, out) = fix_with(
+        "FC-16",
+        &text,
+        &["shell-pid1-drops-sigterm@app/app=java -Xss512k -jar '/app/my app.jar'"],
+    );
+    assert!(
+        fixed.contains("          command: [java, \"-Xss512k\", \"-jar\", \"/app/my app.jar\"]\n"),
+        "{fixed}"
+    );
+    let a = out
+        .applied
+        .iter()
+        .find(|a| a.rule == "shell-pid1-drops-sigterm")
+        .unwrap();
+    assert!(
+        a.reason.starts_with("exec form: the app itself is PID 1"),
+        "{}",
+        a.reason
+    );
+    // A choice for another workload, or another image repository, answers nothing.
+    for stray in [
+        "shell-pid1-drops-sigterm@api=java -jar /app/app.jar",
+        "image-tag-mutable=registry.example.com/other:1.0.0",
+        "replicas-below-two=3",
+    ] {
+        let c: zerodown::check::Choice = stray.parse().unwrap();
+        let out = fix_sources_with(&[Source::new("FC-16", text.clone())], &[c]);
+        assert_eq!(out.unused_choices, [stray], "{stray}");
+    }
+    // The CLI refuses it: exit 2, nothing on stdout.
+    let out = zerodown()
+        .args([
+            "check",
+            "--fix",
+            "--choose",
+            "image-tag-mutable=registry.example.com/other:1.0.0",
+        ])
+        .arg(fixture("field-cases/FC-19.yaml"))
+        .assert()
+        .code(2);
+    assert!(out.get_output().stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(err.contains("--choose answered no finding; nothing was written: 'image-tag-mutable=registry.example.com/other:1.0.0'"), "{err}");
+    // A value that is not allowed is a usage error naming it.
+    let out = zerodown()
+        .args([
+            "check",
+            "--fix",
+            "--choose",
+            "image-tag-mutable=registry.example.com/app:latest",
+        ])
+        .arg(fixture("field-cases/FC-19.yaml"))
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(
+        err.contains("value 'registry.example.com/app:latest' is not pinned"),
+        "{err}"
+    );
+}
+
+#[test]
+fn required_anti_affinity_keeps_other_terms_or_stays_required_by_choice() {
+    let text = std::fs::read_to_string(fixture("field-cases/FC-13.yaml")).unwrap();
+    // A second required term, against another app's pods, stays required.
+    let two = text.replace(
+        "              topologyKey: kubernetes.io/hostname\n",
+        "              topologyKey: kubernetes.io/hostname\n            - labelSelector:\n                matchLabels:\n                  app.kubernetes.io/name: cache\n              topologyKey: kubernetes.io/hostname\n",
+    );
+    assert_ne!(two, text);
+    let (fixed, out) = fix_text("two", &two);
+    assert!(fixed.contains("          preferredDuringSchedulingIgnoredDuringExecution:\n            - weight: 100\n              podAffinityTerm:\n"), "{fixed}");
+    assert!(fixed.contains("          requiredDuringSchedulingIgnoredDuringExecution:\n            - labelSelector:\n                matchLabels:\n                  app.kubernetes.io/name: cache\n"), "{fixed}");
+    let a = out
+        .applied
+        .iter()
+        .find(|a| a.rule == "required-anti-affinity-blocks-rollout")
+        .unwrap();
+    assert!(
+        a.reason
+            .starts_with("preferred: spread over nodes when possible"),
+        "{}",
+        a.reason
+    );
+    // Keeping one pod per node: the rollout frees a node first.
+    let (fixed, _) = fix_with(
+        "keep",
+        &text,
+        &["required-anti-affinity-blocks-rollout=max-unavailable"],
+    );
+    assert!(
+        fixed.contains("          requiredDuringSchedulingIgnoredDuringExecution:\n"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains(
+            "  strategy:\n    rollingUpdate:\n      maxSurge: 0\n      maxUnavailable: 1\n"
+        ),
+        "{fixed}"
+    );
+    let after = check_sources(&[Source::new("keep", fixed)]);
+    assert!(
+        after
+            .findings
+            .iter()
+            .all(|f| f.rule != "required-anti-affinity-blocks-rollout"
+                && f.severity < zerodown::check::Severity::Error),
+        "{:?}",
+        after.findings
+    );
+}
+
+#[test]
+fn a_shell_c_script_gets_exec_before_its_last_command() {
+    let text = std::fs::read_to_string(fixture("field-cases/FC-16.yaml"))
+        .unwrap()
+        .replace(
+            r#"command: ["/bin/sh", "/app/start.sh"]"#,
+            "command: [\"/bin/bash\", \"-c\"]\n          args:\n            - cd /app && ./migrate.sh; java -jar app.jar > /proc/1/fd/1",
+        );
+    let before = check_sources(&[Source::new("c", text.clone())]);
+    assert!(
+        before
+            .findings
+            .iter()
+            .any(|f| f.rule == "shell-pid1-drops-sigterm"),
+        "{:?}",
+        before.findings
+    );
+    let (fixed, out) = fix_text("c", &text);
+    assert!(fixed.contains("          args: [\"cd /app && ./migrate.sh; exec java -jar app.jar > /proc/1/fd/1\"]\n"), "{fixed}");
+    assert!(out
+        .applied
+        .iter()
+        .any(|a| a.rule == "shell-pid1-drops-sigterm"));
+    let after = check_sources(&[Source::new("c", fixed)]);
+    assert!(after
+        .findings
+        .iter()
+        .all(|f| f.rule != "shell-pid1-drops-sigterm"));
+    // A pipeline at the end is not sure: left to the user.
+    let piped = text.replace("> /proc/1/fd/1", "| tee /tmp/log");
+    let (fixed, out) = fix_text("p", &piped);
+    assert!(
+        fixed.contains("            - cd /app && ./migrate.sh; java -jar app.jar | tee /tmp/log\n"),
+        "{fixed}"
+    );
+    assert!(out
+        .manual
+        .iter()
+        .any(|m| m.rule == "shell-pid1-drops-sigterm"));
 }
 
 #[test]
@@ -230,17 +409,17 @@ fn fixed_manifests_pass_strict_schemas_and_yamllint_agrees_on_untouched_lines() 
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut inputs: Vec<PathBuf> = CASES
+    let mut inputs: Vec<(PathBuf, &[&str])> = CASES
         .iter()
-        .map(|(c, ..)| fixture(&format!("field-cases/{c}.yaml")))
+        .map(|(c, _, _, choices)| (fixture(&format!("field-cases/{c}.yaml")), *choices))
         .collect();
     inputs.extend(
         ["podinfo-default", "podinfo-hpa", "helm-create"]
-            .map(|c| fixture(&format!("charts/{c}.yaml"))),
+            .map(|c| (fixture(&format!("charts/{c}.yaml")), &[][..])),
     );
-    for input in inputs {
+    for (input, choices) in inputs {
         let text = std::fs::read_to_string(&input).unwrap();
-        let (fixed, _) = fix_text("in.yaml", &text);
+        let (fixed, _) = fix_with("in.yaml", &text, choices);
         let out = dir.path().join(input.file_name().unwrap());
         std::fs::write(&out, &fixed).unwrap();
         if let Some(v) = &validate {

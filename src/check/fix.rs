@@ -6,15 +6,16 @@
 //! own one-line fix, so new rules never break it. Edits go through [`super::yamledit`], which
 //! changes only the lines of the fields it touches.
 
+use super::choose::{self, AntiAffinityFix, Choice, ChoiceValue};
 use super::index::{Ctx, Views};
 use super::model::{Container, Finding, Handler, Pointer, PortRef, Severity, Workload};
 use super::shutdown::PreStop;
-use super::yamledit::{emit_document, keys, DocLines, Seg};
+use super::yamledit::{emit_document, keys, scalar_text, DocLines, Seg};
 use super::{parse, rules, suppress, Source};
 use crate::policy;
 use crate::spec::{Answers, Exposure, Spec};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One edit that was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +92,9 @@ pub struct FixOutcome {
     pub manual: Vec<Manual>,
     /// Notes to print once (how to apply a fix safely).
     pub notes: Vec<String>,
+    /// The `--choose` values (as given) that answered no finding: a typo in a rule, workload or
+    /// image repository, or a finding that is not there.
+    pub unused_choices: Vec<String>,
 }
 
 /// How to apply a removed `spec.replicas` without a reset (Kubernetes docs, "Migrating
@@ -205,10 +209,13 @@ fn choose_text(f: &Finding) -> String {
 
 /// Plans the fixes of one workload's findings. Returns the planned edits, the findings left
 /// manual, and new documents.
+#[allow(clippy::too_many_arguments)]
 fn plan_workload(
     ctx: &Ctx<'_>,
     wi: usize,
     findings: &[&Finding],
+    choices: &[Choice],
+    used: &mut BTreeSet<usize>,
     planned: &mut Vec<Planned>,
     manual: &mut Vec<Finding>,
     new_docs: &mut Vec<(Planned, Value)>,
@@ -473,6 +480,82 @@ fn plan_workload(
                     doc,
                 ));
             }
+            ("required-anti-affinity-blocks-rollout" | "zone-anti-affinity-caps-replicas", _) => {
+                if !seen.insert(("anti-affinity", None)) {
+                    continue;
+                }
+                let chosen = choose::find(choices, f.rule, &w.obj.name, None, None)
+                    .or_else(|| {
+                        choose::find(choices, "required-anti-affinity-blocks-rollout", &w.obj.name, None, None)
+                    });
+                let how = match chosen {
+                    Some((i, Choice { value: ChoiceValue::AntiAffinity(how), .. })) => {
+                        used.insert(i);
+                        *how
+                    }
+                    _ => AntiAffinityFix::Preferred,
+                };
+                match anti_affinity_ops(w, how) {
+                    Some((ops, change, reason)) => plan(ops, change, reason),
+                    None => manual.push((*f).clone()),
+                }
+            }
+            ("shell-pid1-drops-sigterm", Some(c)) => {
+                if let Some((field, items)) = exec_fix(c) {
+                    plan(
+                        vec![Op::Set(container_path(w, c, &[field]), json!(items))],
+                        format!("container '{}': {field}: 'exec' before the last command of the -c script", c.name),
+                        "exec: the shell replaces itself with the app, so the app is PID 1 and receives SIGTERM and drains instead of being SIGKILLed after the grace period (Kubernetes docs, Pod Lifecycle: Termination of Pods)".into(),
+                    );
+                    continue;
+                }
+                match choose::find(choices, f.rule, &w.obj.name, Some(c.name), c.image) {
+                    Some((i, Choice { value: ChoiceValue::Command(words), .. })) => {
+                        used.insert(i);
+                        let mut ops = vec![Op::Set(container_path(w, c, &["command"]), json!(words))];
+                        if !c.args.is_empty() {
+                            ops.push(Op::Remove(container_path(w, c, &["args"])));
+                        }
+                        plan(
+                            ops,
+                            format!(
+                                "container '{}': command: {}{} (chosen with --choose)",
+                                c.name,
+                                scalar_text(&json!(words)),
+                                if c.args.is_empty() { "" } else { ", args removed" }
+                            ),
+                            "exec form: the app itself is PID 1 and receives SIGTERM, so it drains instead of being SIGKILLed after the grace period (Kubernetes docs, Pod Lifecycle: Termination of Pods)".into(),
+                        );
+                    }
+                    _ => manual.push((*f).clone()),
+                }
+            }
+            ("image-tag-mutable", Some(c)) => {
+                match choose::find(choices, f.rule, &w.obj.name, Some(c.name), c.image) {
+                    Some((i, Choice { value: ChoiceValue::Image(image), .. })) => {
+                        used.insert(i);
+                        plan(
+                            vec![Op::Set(container_path(w, c, &["image"]), json!(image))],
+                            format!("container '{}': image: {image} (chosen with --choose)", c.name),
+                            "a version tag or digest makes each release a change of the pod template, so it rolls out behind readiness with the previous ReplicaSet as its rollback target, and every node runs the same build (Kubernetes docs, Images: Image names; Configuration best practices)".into(),
+                        );
+                    }
+                    _ => manual.push((*f).clone()),
+                }
+            }
+            ("replicas-below-two", _) if ctx.hpa_of(wi).is_none() => {
+                match choose::find(choices, f.rule, &w.obj.name, None, None) {
+                    Some((i, Choice { value: ChoiceValue::Replicas(n), .. })) => {
+                        used.insert(i);
+                        plan(
+                            vec![Op::Set(keys(&["spec", "replicas"]), json!(n))],
+                            format!("spec.replicas: {n} (chosen with --choose)"),
+                            "at least two pods, so a rollout, a node drain or one crash leaves a pod serving (Kubernetes docs, Disruptions)".into(),
+                        );
+                    }
+                    _ => manual.push((*f).clone()),
+                }
+            }
             _ => manual.push((*f).clone()),
         }
     }
@@ -492,6 +575,125 @@ fn plan_workload(
             change: format!("terminationGracePeriodSeconds: {secs}"),
             reason,
         });
+    }
+}
+
+/// The pod spec path of a workload plus `field`.
+fn pod_field(w: &Workload<'_>, field: &[&str]) -> Vec<Seg> {
+    let mut p = pod_path(w);
+    p.extend(keys(field));
+    p
+}
+
+/// The edits that unblock a rollout under required pod anti-affinity on the workload's own pods:
+/// those terms become preferred (weight 100, as the generator writes them; other required terms
+/// stay), or the requirement stays and the rolling update frees a node first.
+fn anti_affinity_ops(w: &Workload<'_>, how: AntiAffinityFix) -> Option<(Vec<Op>, String, String)> {
+    const REQ: &str = "requiredDuringSchedulingIgnoredDuringExecution";
+    const PREF: &str = "preferredDuringSchedulingIgnoredDuringExecution";
+    match how {
+        AntiAffinityFix::MaxUnavailable => {
+            if w.kind != super::model::WorkloadKind::Deployment {
+                return None;
+            }
+            Some((
+                vec![
+                    Op::Set(keys(&["spec", "strategy", "rollingUpdate", "maxSurge"]), json!(0)),
+                    Op::Set(keys(&["spec", "strategy", "rollingUpdate", "maxUnavailable"]), json!(1)),
+                ],
+                "spec.strategy.rollingUpdate: maxSurge 0, maxUnavailable 1 (chosen with --choose)".into(),
+                "one pod per node stays required, so a rollout removes an old pod before it places a new one and never waits for a free node; capacity drops by one pod while it rolls (Kubernetes docs, Deployments: Max Surge, Max Unavailable)".into(),
+            ))
+        }
+        AntiAffinityFix::Preferred => {
+            let aff = w.pod_spec.at("/affinity/podAntiAffinity")?;
+            let terms = aff.get(REQ)?.as_array()?;
+            let (own, other): (Vec<&Value>, Vec<&Value>) = terms.iter().partition(|t| {
+                super::model::LabelSelector::from_value(t.get("labelSelector"))
+                    .is_some_and(|s| s.matches(&w.pod_labels))
+            });
+            if own.is_empty() {
+                return None;
+            }
+            let mut preferred: Vec<Value> = aff
+                .get(PREF)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            preferred.extend(
+                own.iter()
+                    .map(|t| json!({"weight": 100, "podAffinityTerm": t})),
+            );
+            // Preferred first: podAntiAffinity must never be left an empty mapping between edits.
+            let mut ops = vec![Op::Set(
+                pod_field(w, &["affinity", "podAntiAffinity", PREF]),
+                Value::Array(preferred),
+            )];
+            ops.push(if other.is_empty() {
+                Op::Remove(pod_field(w, &["affinity", "podAntiAffinity", REQ]))
+            } else {
+                Op::Set(
+                    pod_field(w, &["affinity", "podAntiAffinity", REQ]),
+                    json!(other),
+                )
+            });
+            let keys: Vec<&str> = own
+                .iter()
+                .filter_map(|t| t.get("topologyKey").and_then(Value::as_str))
+                .collect();
+            Some((
+                ops,
+                format!(
+                    "podAntiAffinity on {}: required -> preferred (weight 100)",
+                    keys.join(", ")
+                ),
+                format!(
+                    "{} (to keep one pod per node instead: --choose required-anti-affinity-blocks-rollout=max-unavailable)",
+                    policy::spread::spread(crate::spec::Cost::Balanced, 2).hard_anti_affinity.reason
+                ),
+            ))
+        }
+    }
+}
+
+/// The decidable fix of a shell as PID 1: a `-c` script whose last command is a simple command
+/// gets `exec` before it. Returns the field (`command` or `args`) and its new items, or None when
+/// the script is a file, or its end is a pipeline, a builtin, a compound command, or not sure.
+fn exec_fix(c: &Container<'_>) -> Option<(&'static str, Vec<String>)> {
+    let argv = c.argv();
+    let start = usize::from(
+        argv.first()
+            .is_some_and(|a| super::shutdown::basename(a) == "env"),
+    );
+    let mut rest_at = start;
+    if start == 1 {
+        while argv
+            .get(rest_at)
+            .is_some_and(|a| a.starts_with('-') || a.contains('='))
+        {
+            rest_at += 1;
+        }
+    }
+    let rest = argv.get(rest_at..)?;
+    if !rest.first().is_some_and(|a| super::shutdown::is_shell(a)) {
+        return None;
+    }
+    let script = super::shutdown::dash_c_script(rest)?;
+    let at = rest_at + rest.iter().position(|a| std::ptr::eq(a.as_str(), script))?;
+    let new = super::shutdown::exec_last(script)?;
+    let mut fixed = argv.clone();
+    fixed[at] = new.clone();
+    if super::shutdown::shell_pid1(&fixed, c.image).is_some() {
+        return None;
+    }
+    if at < c.command.len() {
+        let mut items = c.command.clone();
+        items[at] = new;
+        Some(("command", items))
+    } else {
+        let mut items = c.args.clone();
+        items[at - c.command.len()] = new;
+        Some(("args", items))
     }
 }
 
@@ -575,11 +777,18 @@ fn plan_pdb(ctx: &Ctx<'_>, f: &Finding, planned: &mut Vec<Planned>, manual: &mut
 /// with `minReplicas: 5` makes the workload replicated, which then needs a PDB): passes repeat
 /// until nothing changes (at most 4). `manual` is what `check` still finds in the result.
 pub fn fix_sources(sources: &[Source]) -> FixOutcome {
+    fix_sources_with(sources, &[])
+}
+
+/// [`fix_sources`] with the values the user chose (`--choose`) for findings that have no safe
+/// automatic fix; `unused_choices` lists the choices that answered no finding.
+pub fn fix_sources_with(sources: &[Source], choices: &[Choice]) -> FixOutcome {
     let mut current = sources.to_vec();
     let mut out = FixOutcome::default();
     let mut failures = Vec::new();
+    let mut used = BTreeSet::new();
     for _ in 0..4 {
-        let once = fix_once(&current);
+        let once = fix_once(&current, choices, &mut used);
         failures = once.manual;
         if once.applied.is_empty() {
             break;
@@ -597,10 +806,21 @@ pub fn fix_sources(sources: &[Source]) -> FixOutcome {
             .collect();
     }
     out.manual = failures;
+    out.unused_choices = choices
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used.contains(i))
+        .map(|(_, c)| c.given.clone())
+        .collect();
     // What is left is what `check` finds in the fixed text.
     let left = super::check_sources(&current);
     for f in left.findings.into_iter().filter(|f| f.suppressed.is_none()) {
-        if f.severity >= Severity::Warning {
+        // A fix that could not be written is listed once, with why.
+        let listed = out
+            .manual
+            .iter()
+            .any(|m| m.rule == f.rule && m.file == f.file && m.line == f.line);
+        if f.severity >= Severity::Warning && !listed {
             out.manual.push(Manual {
                 rule: f.rule,
                 file: f.file.clone(),
@@ -653,7 +873,7 @@ pub fn fix_sources(sources: &[Source]) -> FixOutcome {
 
 /// One pass of [`fix_sources`]: the sources' new texts, the edits made, and the edits that
 /// could not be made (as `manual`).
-fn fix_once(sources: &[Source]) -> FixOutcome {
+fn fix_once(sources: &[Source], choices: &[Choice], used: &mut BTreeSet<usize>) -> FixOutcome {
     let parsed = parse::parse_sources(sources);
     let views = Views::build(&parsed.objects);
     let ctx = Ctx::new(sources, &parsed.objects, &views);
@@ -683,7 +903,16 @@ fn fix_once(sources: &[Source]) -> FixOutcome {
             .filter(|_| !bare_pod)
         {
             let mut docs = Vec::new();
-            plan_workload(&ctx, wi, fs, &mut planned, &mut manual_findings, &mut docs);
+            plan_workload(
+                &ctx,
+                wi,
+                fs,
+                choices,
+                used,
+                &mut planned,
+                &mut manual_findings,
+                &mut docs,
+            );
             new_docs[parsed.objects[oi].source].extend(docs);
         } else if parsed.objects[oi].kind == "PodDisruptionBudget" {
             for f in fs {

@@ -25,6 +25,16 @@ const FLOATING: &[&str] = &[
     "lts",
 ];
 
+/// Whether a tag conventionally moves to new builds (`stable`, `main`, `nightly`, `*-latest`,
+/// `*-snapshot`, ...); `latest` itself is handled apart.
+pub(crate) fn floating_tag(tag: &str) -> bool {
+    let lower = tag.to_ascii_lowercase();
+    FLOATING.contains(&lower.as_str())
+        || lower.starts_with("latest-")
+        || lower.ends_with("-latest")
+        || lower.ends_with("-snapshot")
+}
+
 /// The tag of an image reference (`None` when untagged) and whether it carries a digest.
 pub(crate) fn image_tag(image: &str) -> (Option<&str>, bool) {
     let digest = image.contains('@');
@@ -74,12 +84,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     );
                 }
                 Some(t) => {
-                    let lower = t.to_ascii_lowercase();
-                    if FLOATING.contains(&lower.as_str())
-                        || lower.starts_with("latest-")
-                        || lower.ends_with("-latest")
-                        || lower.ends_with("-snapshot")
-                    {
+                    if floating_tag(t) {
                         out.push(
                             ctx.finding("image-tag-mutable", w.idx)
                                 .severity(Severity::Warning)

@@ -31,6 +31,7 @@ mod argo;
 mod autoscaling;
 mod baseline;
 mod batch;
+mod choose;
 mod containers;
 mod day;
 mod disruption;
@@ -64,10 +65,11 @@ pub use baseline::{fingerprint, render_baseline, Baseline, BASELINE_VERSION};
 pub use day::Day;
 mod yamledit;
 
+pub use choose::{AntiAffinityFix, Choice, ChoiceValue, CHOOSABLE};
 pub use fix::template_line;
 pub use fix::{
-    fix_sources, json_patch, patch_files, Applied, ChangedObject, FixOutcome, FixedSource, Manual,
-    REPLICAS_NOTE,
+    fix_sources, fix_sources_with, json_patch, patch_files, Applied, ChangedObject, FixOutcome,
+    FixedSource, Manual, REPLICAS_NOTE,
 };
 pub use load::{kubectl, kustomize, load_paths};
 pub(crate) use model::parse_quantity;

@@ -299,6 +299,71 @@ const BUILTINS: &[&str] = &[
     "case", "{", "(", "then", "else", "do",
 ];
 
+/// A `-c` script with `exec ` before its last command, for `check --fix`: only when that command
+/// is a plain simple command (its first word not a builtin, a reserved word or an assignment; no
+/// pipeline, background job, subshell, group, command substitution, here-document or comment
+/// anywhere in it), so `exec` changes nothing but who is PID 1: the command ran last, and the
+/// shell had nothing left to do after it. Separators (`;`, `&&`, `||`, newlines) are read outside
+/// quotes. None when any of that is not sure.
+pub(crate) fn exec_last(script: &str) -> Option<String> {
+    let body_end = script.trim_end_matches([' ', '\t', '\n', ';']).len();
+    let body = &script[..body_end];
+    let b = body.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let ch = b[i];
+        match quote {
+            Some(b'\'') if ch == b'\'' => quote = None,
+            Some(b'"') if ch == b'\\' => i += 1,
+            Some(b'"') if ch == b'"' => quote = None,
+            Some(b'"') if ch == b'`' || (ch == b'$' && b.get(i + 1) == Some(&b'(')) => return None,
+            Some(_) => {}
+            None => match ch {
+                b'\'' | b'"' => quote = Some(ch),
+                b'\\' => i += 1,
+                b'\n' | b';' => start = i + 1,
+                b'&' | b'|' if b.get(i + 1) == Some(&ch) => {
+                    i += 1;
+                    start = i + 1;
+                }
+                b'&' | b'|' | b'(' | b')' | b'{' | b'}' | b'`' | b'#' => {
+                    // `>&2`, `2>&1`: a redirection, not a background job.
+                    let redirect =
+                        ch == b'&' && (i > 0 && b[i - 1] == b'>' || b.get(i + 1) == Some(&b'>'));
+                    if !redirect {
+                        return None;
+                    }
+                }
+                b'<' if b.get(i + 1) == Some(&b'<') => return None,
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    // A trap means the script handles signals itself; exec would drop the handler.
+    if quote.is_some() || statements(body).iter().any(|st| st.starts_with("trap ")) {
+        return None;
+    }
+    let last = &body[start..];
+    let lead = last.len() - last.trim_start().len();
+    let first = last.split_whitespace().next()?;
+    if BUILTINS.contains(&first)
+        || matches!(
+            first,
+            "exec" | "trap" | "!" | "[[" | "[" | "test" | "select" | "function" | "time" | "coproc"
+        )
+        || first.contains('=')
+        || first.starts_with('-')
+        || first.ends_with("()")
+    {
+        return None;
+    }
+    let at = start + lead;
+    Some(format!("{}exec {}", &script[..at], &script[at..]))
+}
+
 /// Whether a shell as PID 1 would leave SIGTERM undelivered: `None` when the command is safe,
 /// else the severity and the message.
 ///
@@ -311,7 +376,7 @@ const BUILTINS: &[&str] = &[
 /// redirections, when the parser sees the end of input right after it (not after a trailing
 /// newline); all of them fork pipelines and background jobs and wait, and none execs when a
 /// trap is set (then the script handles signals itself).
-fn shell_pid1(argv: &[String], image: Option<&str>) -> Option<(Severity, String)> {
+pub(crate) fn shell_pid1(argv: &[String], image: Option<&str>) -> Option<(Severity, String)> {
     let mut i = 0;
     if argv.first().is_some_and(|a| basename(a) == "env") {
         i = 1;
@@ -804,6 +869,47 @@ fn check_prestop(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn exec_goes_before_a_plain_last_command_only() {
+        use super::exec_last;
+        for (script, want) in [
+            ("python app.py", Some("exec python app.py")),
+            (
+                "  node server.js --port 8080\n",
+                Some("  exec node server.js --port 8080\n"),
+            ),
+            (
+                "cd /app && ./migrate && java -jar app.jar",
+                Some("cd /app && ./migrate && exec java -jar app.jar"),
+            ),
+            (
+                "echo 'a; b' ; gunicorn -b :8000 'app:create()'",
+                Some("echo 'a; b' ; exec gunicorn -b :8000 'app:create()'"),
+            ),
+            (
+                "./run >/proc/1/fd/1 2>&1",
+                Some("exec ./run >/proc/1/fd/1 2>&1"),
+            ),
+            ("sleep 5;", Some("exec sleep 5;")),
+            ("nginx -g 'daemon off;' | tee log", None),
+            ("./app &", None),
+            ("./setup; wait", None),
+            ("FOO=bar ./app", None),
+            ("if true; then ./app; fi", None),
+            ("(./app)", None),
+            ("{ ./a; ./b; }", None),
+            ("./app $(cat /args)", None),
+            ("./app \"$(cat /args)\"", None),
+            ("./app # comment", None),
+            ("cat <<EOF\nx\nEOF", None),
+            ("./app 'unclosed", None),
+            ("trap 'kill 0' TERM; ./app", None),
+            ("", None),
+        ] {
+            assert_eq!(exec_last(script).as_deref(), want, "{script:?}");
+        }
+    }
+
     use super::*;
 
     fn v(a: &[&str]) -> Vec<String> {

@@ -411,6 +411,7 @@ const ORDER: &[&str] = &[
     "key",
     "operator",
     "values",
+    "weight",
     "httpGet",
     "tcpSocket",
     "grpc",

@@ -218,6 +218,15 @@ pub struct AdoptArgs {
     /// Format of the report on stderr
     #[arg(long, value_enum, default_value_t = AdoptFormat::Human)]
     pub format: AdoptFormat,
+    /// A value only you know, as `check --fix` takes it (repeatable):
+    /// image-tag-mutable=IMAGE pins a mutable tag (instead of allowMutableTag);
+    /// shell-pid1-drops-sigterm='APP ARGS' replaces a shell wrapper command with the app's own
+    #[arg(long, value_name = "RULE=VALUE", value_parser = clap::value_parser!(crate::check::Choice))]
+    pub choose: Vec<crate::check::Choice>,
+    /// The input's shell wrapper command ends by exec'ing the app (or runs it under tini):
+    /// keep it, with commandExecs: true
+    #[arg(long)]
+    pub command_execs: bool,
 }
 
 /// Format of the `adopt` report.
@@ -546,6 +555,10 @@ pub struct ConfigArgs {
     /// One word of the container args (replaces CMD), e.g. --arg --server.port=8080
     #[arg(long = "arg", value_name = "WORD", allow_hyphen_values = true)]
     pub args: Vec<String>,
+    /// The --command is a shell script that ends by exec'ing the app (or runs it under tini), so
+    /// the app receives SIGTERM; without it a shell wrapper as the command is refused
+    #[arg(long)]
+    pub command_execs: bool,
     /// ServiceAccount annotation (workload identity), e.g. eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/orders
     #[arg(long, value_name = "KEY=VALUE")]
     pub service_account_annotation: Vec<String>,
@@ -725,6 +738,7 @@ impl ConfigArgs {
             mounts,
             command: self.command.clone(),
             args: self.args.clone(),
+            command_execs: self.command_execs,
             service_account_annotations: map(
                 "--service-account-annotation",
                 &self.service_account_annotation,

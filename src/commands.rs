@@ -1100,6 +1100,8 @@ fn adopt(args: crate::cli::AdoptArgs) -> Result<i32, Error> {
         &crate::adopt::Options {
             name: args.name.clone(),
             namespace: args.namespace.clone(),
+            choices: args.choose.clone(),
+            command_execs: args.command_execs,
         },
     )?;
     let text = specfile::spec_file_text(&adopted.spec)?;

@@ -142,6 +142,8 @@ pub struct ConfigAnswers {
     pub mounts: Vec<MountSpec>,
     pub command: Vec<String>,
     pub args: Vec<String>,
+    /// `commandExecs`: the shell script of `command` ends by exec'ing the app.
+    pub command_execs: bool,
     pub service_account_annotations: BTreeMap<String, String>,
     pub image_pull_secrets: Vec<String>,
     pub pod_labels: BTreeMap<String, String>,
@@ -183,6 +185,7 @@ impl ConfigAnswers {
             mounts: spec.mounts.clone(),
             command: spec.command.clone(),
             args: spec.args.clone(),
+            command_execs: spec.command_execs,
             service_account_annotations: spec.service_account_annotations.clone(),
             image_pull_secrets: spec.image_pull_secrets.clone(),
             pod_labels: spec.pod_labels.clone(),
@@ -332,6 +335,16 @@ impl ConfigAnswers {
                     argv.join(" "),
                     "must have at most 256 words of at most 32 KiB, without NUL characters".into(),
                 ));
+            }
+        }
+        if !self.command_execs {
+            let argv: Vec<String> = self.command.iter().chain(&self.args).cloned().collect();
+            if let Some(why) = crate::check::shell_wrapper_pid1(&argv) {
+                errs.push(
+                    FieldError::new("command", argv.join(" "), why).help(
+                        "give the app's own command in exec form (e.g. command: [java, -jar, /app/app.jar]); if the script ends with `exec` (or runs the app under tini), set commandExecs: true (--command-execs)",
+                    ),
+                );
             }
         }
         if self.command.first().is_some_and(|c| c.is_empty()) {

@@ -300,6 +300,13 @@ pub struct Spec {
     /// The container's `args` (replaces the image's CMD).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// True when `command`/`args` run a shell script that ends by exec'ing the app (or runs it
+    /// under an init that forwards signals, such as tini), so the app, not the shell, is PID 1
+    /// when SIGTERM arrives. Without it a shell wrapper as the command is refused: a PID-1 shell
+    /// drops SIGTERM and the app is SIGKILLed after the grace period (Kubernetes docs, Pod
+    /// Lifecycle: Termination of Pods; field case FC-16).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub command_execs: bool,
     /// Annotations of the ServiceAccount, e.g. cloud workload identity
     /// (`eks.amazonaws.com/role-arn`, `iam.gke.io/gcp-service-account`,
     /// `azure.workload.identity/client-id`).
@@ -751,6 +758,7 @@ impl Answers {
                 mounts: c.mounts,
                 command: c.command,
                 args: c.args,
+                command_execs: c.command_execs,
                 service_account_annotations: c.service_account_annotations,
                 image_pull_secrets: c.image_pull_secrets,
                 pod_labels: c.pod_labels,

@@ -474,6 +474,7 @@ pub fn config_flags(spec: &Spec) -> Option<Vec<String>> {
     }
     a.command = spec.command.clone();
     a.args = spec.args.clone();
+    a.command_execs = spec.command_execs;
     let pairs = |m: &std::collections::BTreeMap<String, String>| {
         m.iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -530,6 +531,9 @@ pub fn config_flags(spec: &Spec) -> Option<Vec<String>> {
     each("--toleration", &a.toleration);
     if let Some(p) = &a.priority_class {
         each("--priority-class", std::slice::from_ref(p));
+    }
+    if a.command_execs {
+        out.push("--command-execs".into());
     }
     if a.no_namespace {
         out.push("--no-namespace".into());

@@ -108,19 +108,140 @@ fn field_cases_adopt_to_bundles_that_check_clean() {
             continue;
         }
         n += 1;
-        let adopted =
-            adopt(&sources(&p), &Options::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let found = bundle_findings(&adopted.spec, &adopted.preset);
-        if file == "FC-16.yaml" {
-            // The app's own command (`/bin/sh /app/start.sh`, a shell as PID 1) is carried
-            // over as it is: only the team can change its entrypoint.
-            assert_eq!(found, ["shell-pid1-drops-sigterm"], "{file}");
-            assert_eq!(adopted.spec.command, ["/bin/sh", "/app/start.sh"]);
+        // FC-16's command is a shell wrapper (`/bin/sh /app/start.sh`) whose script is not in
+        // the manifest: only the team knows the app's own command.
+        let options = if file == "FC-16.yaml" {
+            Options {
+                choices: vec!["shell-pid1-drops-sigterm=java -jar /app/app.jar"
+                    .parse()
+                    .unwrap()],
+                ..Options::default()
+            }
         } else {
-            assert_eq!(found, Vec::<String>::new(), "{file}");
+            Options::default()
+        };
+        let adopted = adopt(&sources(&p), &options).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let found = bundle_findings(&adopted.spec, &adopted.preset);
+        assert_eq!(found, Vec::<String>::new(), "{file}");
+        if file == "FC-16.yaml" {
+            assert_eq!(adopted.spec.command, ["java", "-jar", "/app/app.jar"]);
+            assert!(!adopted.spec.command_execs);
         }
     }
     assert_eq!(n, 14);
+}
+
+#[test]
+fn a_shell_wrapper_command_needs_the_apps_own_command_or_a_confirmation() {
+    let fc16 = root().join("tests/fixtures/field-cases/FC-16.yaml");
+    // Without either, nothing is written: the bundle would drop SIGTERM as the input does.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("zerodown")
+        .unwrap()
+        .current_dir(dir.path())
+        .arg("adopt")
+        .arg(&fc16)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("error: spec.template.spec.containers[app].command: container 'app' runs '/bin/sh /app/start.sh' as PID 1; a shell without a SIGTERM trap ignores the signal"), "{err}");
+    assert!(
+        err.contains(
+            "--choose 'shell-pid1-drops-sigterm=java -jar /app/app.jar', or --command-execs"
+        ),
+        "{err}"
+    );
+    assert!(!dir.path().join("zerodown.yaml").exists());
+    // The team says the script ends with exec: kept, confirmed in the spec, and the bundle
+    // carries the exemption with its reason.
+    let adopted = adopt(
+        &sources(&fc16),
+        &Options {
+            command_execs: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(adopted.spec.command, ["/bin/sh", "/app/start.sh"]);
+    assert!(adopted.spec.command_execs);
+    assert_eq!(
+        bundle_findings(&adopted.spec, &adopted.preset),
+        Vec::<String>::new()
+    );
+    let dep = objects(&adopted.spec, &adopted.preset)
+        .into_iter()
+        .find(|o| o["kind"] == "Deployment")
+        .unwrap();
+    assert!(
+        dep["metadata"]["annotations"]["ignore-check.zerodown.dev/shell-pid1-drops-sigterm"]
+            .as_str()
+            .unwrap()
+            .starts_with("commandExecs: the start script ends by exec'ing the app")
+    );
+    // A -c script whose last command is plain gets exec before it, with the reason.
+    let text = fs::read_to_string(&fc16).unwrap().replace(
+        r#"command: ["/bin/sh", "/app/start.sh"]"#,
+        r#"command: ["/bin/bash", "-c", "cd /app && java -jar app.jar > /proc/1/fd/1"]"#,
+    );
+    let adopted = adopt(&[Source::new("c.yaml", text)], &Options::default()).unwrap();
+    assert_eq!(
+        adopted.spec.command,
+        [
+            "/bin/bash",
+            "-c",
+            "cd /app && exec java -jar app.jar > /proc/1/fd/1"
+        ]
+    );
+    assert_eq!(
+        bundle_findings(&adopted.spec, &adopted.preset),
+        Vec::<String>::new()
+    );
+    let c = adopted
+        .report
+        .changes
+        .iter()
+        .find(|c| c.field.ends_with(".command[2]") || c.field.ends_with(".command"))
+        .unwrap();
+    assert!(
+        c.reason
+            .starts_with("'exec' before the last command of the -c script"),
+        "{c:?}"
+    );
+    // A choice that answers nothing is an error, not silently ignored.
+    let e = adopt(
+        &sources(&root().join("tests/fixtures/field-cases/FC-13.yaml")),
+        &Options {
+            choices: vec!["image-tag-mutable=registry.example.com/other:1.0.0"
+                .parse()
+                .unwrap()],
+            ..Options::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("--choose 'image-tag-mutable=registry.example.com/other:1.0.0' answered nothing in Deployment default/app; nothing was written"), "{e}");
+}
+
+#[test]
+fn a_mutable_tag_is_pinned_by_choice_instead_of_accepted() {
+    let fc19 = root().join("tests/fixtures/field-cases/FC-19.yaml");
+    let plain = adopt(&sources(&fc19), &Options::default()).unwrap();
+    assert!(plain.spec.allow_mutable_tag);
+    let digest = "registry.example.com/app@sha256:4f5dbbd9a6b4b64fe1b6c3d1bd3ff1dc33a0a48d3b7c55b3e8c2a2b3c1d4e5f6";
+    let pinned = adopt(
+        &sources(&fc19),
+        &Options {
+            choices: vec![format!("image-tag-mutable={digest}").parse().unwrap()],
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(pinned.spec.image, digest);
+    assert!(!pinned.spec.allow_mutable_tag);
+    assert_eq!(
+        bundle_findings(&pinned.spec, &pinned.preset),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

@@ -1046,3 +1046,63 @@ fn bash_completes_presets_versions_and_rule_ids() {
         .code(2)
         .stderr(predicate::str::contains("did you mean `spring-boot`?"));
 }
+
+#[test]
+fn a_shell_wrapper_command_is_refused_unless_it_execs() {
+    // Field case FC-16 (a): never emit `sh script` as the command without a confirmation.
+    let dir = tempfile::tempdir().unwrap();
+    let new = |extra: &[&str]| {
+        let mut c = Command::cargo_bin("zerodown").unwrap();
+        c.current_dir(dir.path()).args([
+            "new",
+            "orders",
+            "--preset",
+            "spring-boot",
+            "--image",
+            "registry.example.com/shop/orders:1.0.0",
+            "--command",
+            "/bin/sh",
+            "--command",
+            "/app/start.sh",
+        ]);
+        c.args(extra);
+        c.assert()
+    };
+    let out = new(&[]).code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("command"), "{err}");
+    assert!(err.contains("/bin/sh /app/start.sh"), "{err}");
+    assert!(
+        err.contains("set commandExecs: true (--command-execs)"),
+        "{err}"
+    );
+    assert!(!dir.path().join("orders").exists());
+    new(&["--command-execs"]).code(0);
+    let text = fs::read_to_string(dir.path().join("orders/deployment.yaml")).unwrap();
+    assert!(
+        text.contains("\"ignore-check.zerodown.dev/shell-pid1-drops-sigterm\": \"commandExecs: the start script ends by exec'ing the app"),
+        "{text}"
+    );
+    // The exec form and `sh -c 'exec ...'` need nothing.
+    for (n, argv) in [
+        &["java", "-jar", "/app/app.jar"][..],
+        &["/bin/sh", "-c", "exec java -jar /app/app.jar"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut c = Command::cargo_bin("zerodown").unwrap();
+        c.current_dir(dir.path()).args([
+            "new",
+            &format!("orders{n}"),
+            "--preset",
+            "spring-boot",
+            "--image",
+            "registry.example.com/shop/orders:1.0.0",
+        ]);
+        for w in argv.iter() {
+            c.arg(format!("--command={w}"));
+        }
+        c.assert().code(0);
+    }
+}

@@ -369,6 +369,7 @@ fn every_config_field() -> zerodown::config::ConfigAnswers {
         ],
         command: vec!["java".into(), "-jar".into(), "/app/app.jar".into()],
         args: vec!["--server.port=8080".into()],
+        command_execs: false,
         service_account_annotations: map(&[(
             "azure.workload.identity/client-id",
             "00000000-0000-0000-0000-000000000000",

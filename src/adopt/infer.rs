@@ -176,11 +176,31 @@ pub fn infer(
         }
         (None, ns) => ns.to_string(),
     };
-    let image = main
+    let mut image = main
         .get("image")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
+    let main_name = main.get("name").and_then(Value::as_str).unwrap_or("");
+    let mut used = vec![false; options.choices.len()];
+    let mut chosen = |rule: &str, image: &str| {
+        let (i, c) = crate::check::choose_for(
+            &options.choices,
+            rule,
+            &dep.name,
+            Some(main_name),
+            Some(image),
+        )?;
+        used[i] = true;
+        Some(c.value.clone())
+    };
+    if let Some(crate::check::ChoiceValue::Image(pinned)) = chosen("image-tag-mutable", &image) {
+        notes.push((
+            format!("{cpath}.image"),
+            format!("image {image} is pinned to {pinned} (--choose)"),
+        ));
+        image = pinned.clone();
+    }
     let allow_mutable_tag = crate::image::ImageRef::parse(&image).is_ok_and(|r| r.is_mutable());
 
     let mut spec = base_spec(&base_preset, &dep.name, &namespace, &image);
@@ -456,6 +476,57 @@ pub fn infer(
     }
     spec.command = strings(main.get("command"));
     spec.args = strings(main.get("args"));
+    let argv: Vec<String> = spec.command.iter().chain(&spec.args).cloned().collect();
+    if let Some(why) = crate::check::shell_wrapper_pid1(&argv) {
+        if let Some((command, args)) = crate::check::exec_form_fix(&spec.command, &spec.args) {
+            for field in ["command", "args"] {
+                notes.push((
+                    format!("{cpath}.{field}"),
+                    format!("'exec' before the last command of the -c script: the shell replaces itself with the app, which then receives SIGTERM (was: {})", argv.join(" ")),
+                ));
+            }
+            spec.command = command;
+            spec.args = args;
+        } else if let Some(crate::check::ChoiceValue::Command(words)) =
+            chosen("shell-pid1-drops-sigterm", &image)
+        {
+            notes.push((
+                format!("{cpath}.command"),
+                format!(
+                    "the app's own command {} replaces the shell wrapper {} (--choose)",
+                    words.join(" "),
+                    argv.join(" ")
+                ),
+            ));
+            spec.command = words;
+            spec.args = vec![];
+        } else if options.command_execs {
+            spec.command_execs = true;
+        } else {
+            return Err(Error::Usage {
+                message: format!(
+                    "{cpath}.command: container '{main_name}' {why}; the bundle would drop SIGTERM too, so nothing was written"
+                ),
+                help: Some("pass the app's own command in exec form, --choose 'shell-pid1-drops-sigterm=java -jar /app/app.jar', or --command-execs if the script ends with `exec` (or runs the app under tini)".into()),
+            });
+        }
+    }
+    if let Some(c) = options
+        .choices
+        .iter()
+        .zip(&used)
+        .find(|(_, u)| !**u)
+        .map(|(c, _)| c)
+    {
+        return Err(Error::Usage {
+            message: format!(
+                "--choose '{}' answered nothing in {}; nothing was written",
+                c.given,
+                dep.display()
+            ),
+            help: Some("adopt takes image-tag-mutable=IMAGE (same repository as the Deployment's image) and shell-pid1-drops-sigterm='APP ARGS' (when its command is a shell wrapper); check the workload and container names after '@'".into()),
+        });
+    }
     spec.image_pull_secrets = pod
         .get("imagePullSecrets")
         .and_then(Value::as_array)
@@ -770,6 +841,7 @@ fn base_spec(p: &Preset, name: &str, namespace: &str, image: &str) -> Spec {
         mounts: vec![],
         command: vec![],
         args: vec![],
+        command_execs: false,
         service_account_annotations: BTreeMap::new(),
         image_pull_secrets: vec![],
         pod_labels: BTreeMap::new(),

@@ -71,6 +71,14 @@ pub struct Options {
     pub name: Option<String>,
     /// The namespace of the spec, instead of the input's (required when that is `default`).
     pub namespace: Option<String>,
+    /// Values only the team knows (`--choose`, as `check --fix` takes them):
+    /// `image-tag-mutable=IMAGE` pins a mutable tag instead of accepting it
+    /// (`allowMutableTag`), `shell-pid1-drops-sigterm='APP ARGS'` replaces a shell wrapper
+    /// with the app's own command. Others answer nothing here (an error).
+    pub choices: Vec<crate::check::Choice>,
+    /// `--command-execs`: the input's shell wrapper script ends by exec'ing the app
+    /// (`commandExecs: true` in the spec).
+    pub command_execs: bool,
 }
 
 /// Adopts the Deployment of `sources`. Errors (exit 2): no Deployment, several without

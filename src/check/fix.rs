@@ -656,44 +656,14 @@ fn anti_affinity_ops(w: &Workload<'_>, how: AntiAffinityFix) -> Option<(Vec<Op>,
     }
 }
 
-/// The decidable fix of a shell as PID 1: a `-c` script whose last command is a simple command
-/// gets `exec` before it. Returns the field (`command` or `args`) and its new items, or None when
-/// the script is a file, or its end is a pipeline, a builtin, a compound command, or not sure.
+/// The decidable fix of a shell as PID 1 (see [`super::shutdown::exec_fix`]): the field that
+/// changes (`command` or `args`) and its new items.
 fn exec_fix(c: &Container<'_>) -> Option<(&'static str, Vec<String>)> {
-    let argv = c.argv();
-    let start = usize::from(
-        argv.first()
-            .is_some_and(|a| super::shutdown::basename(a) == "env"),
-    );
-    let mut rest_at = start;
-    if start == 1 {
-        while argv
-            .get(rest_at)
-            .is_some_and(|a| a.starts_with('-') || a.contains('='))
-        {
-            rest_at += 1;
-        }
-    }
-    let rest = argv.get(rest_at..)?;
-    if !rest.first().is_some_and(|a| super::shutdown::is_shell(a)) {
-        return None;
-    }
-    let script = super::shutdown::dash_c_script(rest)?;
-    let at = rest_at + rest.iter().position(|a| std::ptr::eq(a.as_str(), script))?;
-    let new = super::shutdown::exec_last(script)?;
-    let mut fixed = argv.clone();
-    fixed[at] = new.clone();
-    if super::shutdown::shell_pid1(&fixed, c.image).is_some() {
-        return None;
-    }
-    if at < c.command.len() {
-        let mut items = c.command.clone();
-        items[at] = new;
-        Some(("command", items))
+    let (command, args) = super::shutdown::exec_fix(&c.command, &c.args, c.image)?;
+    if command != c.command {
+        Some(("command", command))
     } else {
-        let mut items = c.args.clone();
-        items[at - c.command.len()] = new;
-        Some(("args", items))
+        Some(("args", args))
     }
 }
 

@@ -65,6 +65,35 @@ pub use baseline::{fingerprint, render_baseline, Baseline, BASELINE_VERSION};
 pub use day::Day;
 mod yamledit;
 
+/// Why a container command (`command` then `args`, as one argv) leaves a shell as PID 1 that
+/// drops SIGTERM, or None when it does not (exec form, `sh -c 'exec app'`, a lone command the
+/// shell execs): the `shell-pid1-drops-sigterm` rule at warning level, for the generator's spec
+/// validation. The message starts with the command as quoted (`'/bin/sh /app/start.sh' as PID 1; ...`).
+pub fn shell_wrapper_pid1(argv: &[String]) -> Option<String> {
+    match shutdown::shell_pid1(argv, None) {
+        Some((Severity::Warning | Severity::Error, why)) => Some(format!("runs {why}")),
+        _ => None,
+    }
+}
+
+/// [`shell_wrapper_pid1`]'s decidable fix: `exec` before the plain last command of a `-c`
+/// script. Returns the new (command, args), or None when there is no sure fix.
+pub fn exec_form_fix(command: &[String], args: &[String]) -> Option<(Vec<String>, Vec<String>)> {
+    shutdown::exec_fix(command, args, None)
+}
+
+/// The first `--choose` that answers `rule` for `container` of `workload` (whose image is
+/// `image`), with its index; see [`Choice::applies`].
+pub fn choose_for<'c>(
+    choices: &'c [Choice],
+    rule: &str,
+    workload: &str,
+    container: Option<&str>,
+    image: Option<&str>,
+) -> Option<(usize, &'c Choice)> {
+    choose::find(choices, rule, workload, container, image)
+}
+
 pub use choose::{AntiAffinityFix, Choice, ChoiceValue, CHOOSABLE};
 pub use fix::template_line;
 pub use fix::{

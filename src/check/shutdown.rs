@@ -364,6 +364,42 @@ pub(crate) fn exec_last(script: &str) -> Option<String> {
     Some(format!("{}exec {}", &script[..at], &script[at..]))
 }
 
+/// The decidable fix of a shell as PID 1, for `check --fix` and `adopt`: a `-c` script (in
+/// `command` or `args`) whose last command is a plain command gets `exec` before it
+/// ([`exec_last`]). Returns the new (command, args), or None when the script is a file, its end
+/// is a pipeline, a builtin, a compound command or not sure, or the result would still be
+/// flagged.
+pub(crate) fn exec_fix(
+    command: &[String],
+    args: &[String],
+    image: Option<&str>,
+) -> Option<(Vec<String>, Vec<String>)> {
+    let argv: Vec<String> = command.iter().chain(args).cloned().collect();
+    let mut rest_at = usize::from(argv.first().is_some_and(|a| basename(a) == "env"));
+    if rest_at == 1 {
+        while argv
+            .get(rest_at)
+            .is_some_and(|a| a.starts_with('-') || a.contains('='))
+        {
+            rest_at += 1;
+        }
+    }
+    let rest = argv.get(rest_at..)?;
+    if !rest.first().is_some_and(|a| is_shell(a)) {
+        return None;
+    }
+    let script = dash_c_script(rest)?;
+    let at = rest_at + rest.iter().position(|a| std::ptr::eq(a.as_str(), script))?;
+    let new = exec_last(script)?;
+    let mut fixed = argv.clone();
+    fixed[at] = new;
+    if shell_pid1(&fixed, image).is_some() {
+        return None;
+    }
+    let args = fixed.split_off(command.len());
+    Some((fixed, args))
+}
+
 /// Whether a shell as PID 1 would leave SIGTERM undelivered: `None` when the command is safe,
 /// else the severity and the message.
 ///

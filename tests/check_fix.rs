@@ -782,3 +782,98 @@ fn patch_onto_a_file_is_bad_input() {
         .stderr(predicates::str::contains("is a file, not a folder"));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep\n");
 }
+
+#[test]
+fn the_liveness_split_says_what_covers_boot_in_this_container() {
+    let text = std::fs::read_to_string(fixture("field-cases/FC-11.yaml")).unwrap();
+    let reason = |text: &str| {
+        let (_, out) = fix_text("l", text);
+        out.applied
+            .iter()
+            .find(|a| a.rule == "liveness-same-as-readiness")
+            .unwrap()
+            .reason
+            .clone()
+    };
+    // FC-11 has no startupProbe and no initialDelaySeconds: the reason must not claim one.
+    let r = reason(&text);
+    assert!(
+        r.starts_with("its own handler and a 30s failure budget"),
+        "{r}"
+    );
+    assert!(r.ends_with("; there is no startupProbe, so a boot slower than this budget still fails it (add one sized to the worst boot)"), "{r}");
+    assert!(!r.contains("the startup probe covers boot"), "{r}");
+    let delayed = text.replace(
+        "          livenessProbe:\n",
+        "          livenessProbe:\n            initialDelaySeconds: 40\n",
+    );
+    assert!(reason(&delayed)
+        .ends_with("; initialDelaySeconds 40 kept from the input (there is no startupProbe)"));
+    let started = text.replace(
+        "          livenessProbe:\n",
+        "          startupProbe:\n            tcpSocket:\n              port: http\n            failureThreshold: 30\n          livenessProbe:\n",
+    );
+    assert!(reason(&started)
+        .ends_with("; no initialDelaySeconds needed: the container's startupProbe covers boot"));
+}
+
+#[test]
+fn a_prestop_outlasts_the_load_balancer_in_front_of_it() {
+    // FC-01: an ALB Ingress with IP targets needs 15 s, not the 5 s of a Service alone; the fix
+    // must not trade prestop-missing for lb-health-check-outlasts-prestop.
+    let text = std::fs::read_to_string(fixture("field-cases/FC-01.yaml")).unwrap();
+    let (fixed, out) = fix_text("FC-01", &text);
+    assert!(fixed.contains("          lifecycle:\n            preStop:\n              sleep:\n                seconds: 15\n"), "{fixed}");
+    let a = out
+        .applied
+        .iter()
+        .find(|a| a.rule == "prestop-missing")
+        .unwrap();
+    assert!(
+        a.reason.starts_with(
+            "15s, not the 5s the Service alone needs: ALB Ingress 'app' keeps sending new requests"
+        ),
+        "{}",
+        a.reason
+    );
+    let after = check_sources(&[Source::new("FC-01", fixed)]);
+    assert!(
+        after
+            .findings
+            .iter()
+            .all(|f| f.rule != "lb-health-check-outlasts-prestop" && f.rule != "prestop-missing"),
+        "{:?}",
+        after.findings
+    );
+    // RC-11: an NLB with externalTrafficPolicy Local needs 10 x 3 = 30 s, and the grace period
+    // follows (30 + 10 + 5).
+    let text = std::fs::read_to_string(fixture("field-cases-new/RC-11.yaml")).unwrap();
+    let (fixed, out) = fix_text("RC-11", &text);
+    let (removed, added, _) = line_diff(&text, &fixed);
+    assert_eq!(
+        removed,
+        [
+            "      terminationGracePeriodSeconds: 30",
+            "                seconds: 5"
+        ]
+    );
+    assert_eq!(
+        added,
+        [
+            "      terminationGracePeriodSeconds: 45",
+            "                seconds: 30"
+        ]
+    );
+    assert!(out.applied.iter().any(|a| a
+        .reason
+        .starts_with("30s: NLB Service 'edge-proxy' (externalTrafficPolicy: Local)")));
+    let after = check_sources(&[Source::new("RC-11", fixed)]);
+    assert!(
+        after
+            .findings
+            .iter()
+            .all(|f| f.rule != "lb-health-check-outlasts-prestop"),
+        "{:?}",
+        after.findings
+    );
+}

@@ -214,6 +214,7 @@ fn plan_workload(
     ctx: &Ctx<'_>,
     wi: usize,
     findings: &[&Finding],
+    lb_delays: &[super::traffic::LbDelay],
     choices: &[Choice],
     used: &mut BTreeSet<usize>,
     planned: &mut Vec<Planned>,
@@ -296,16 +297,30 @@ fn plan_workload(
                 let preset = if nginx { "nginx-static" } else if jvm_of(c) { "spring-boot" } else { "generic" };
                 let Some(spec) = spec_of(preset, exposure, shell) else { continue };
                 let sd = policy::shutdown::shutdown(&spec, &mut vec![]);
-                let (hook, change) = match &sd.pre_stop.value {
-                    Some(crate::plan::PreStop::Sleep { seconds }) => (
-                        json!({"sleep": {"seconds": seconds}}),
-                        format!("lifecycle.preStop.sleep.seconds: {seconds}"),
-                    ),
-                    Some(crate::plan::PreStop::Exec { command, .. }) => (
-                        json!({"exec": {"command": command}}),
-                        format!("lifecycle.preStop.exec.command: {}", command.join(" ")),
-                    ),
+                // A load balancer in front of the container may need longer than the
+                // generator's delay for this exposure (the lb-health-check-outlasts-prestop model).
+                let ci = w.containers.iter().position(|x| x.name == c.name);
+                let lb = lb_delays.iter().filter(|d| d.wi == wi && Some(d.ci) == ci).max_by_key(|d| d.needed);
+                let (hook, change, seconds) = match &sd.pre_stop.value {
+                    Some(crate::plan::PreStop::Sleep { seconds }) => {
+                        let s = lb.map_or(*seconds, |d| (*seconds).max(u32::try_from(d.needed).unwrap_or(*seconds)));
+                        (json!({"sleep": {"seconds": s}}), format!("lifecycle.preStop.sleep.seconds: {s}"), (*seconds, s))
+                    }
+                    Some(crate::plan::PreStop::Exec { command, seconds }) => {
+                        let s = lb.map_or(*seconds, |d| (*seconds).max(u32::try_from(d.needed).unwrap_or(*seconds)));
+                        let command: Vec<String> = command
+                            .iter()
+                            .map(|a| a.replacen(&format!("sleep {seconds}"), &format!("sleep {s}"), 1))
+                            .collect();
+                        let shown = command.join(" ");
+                        (json!({"exec": {"command": command}}), format!("lifecycle.preStop.exec.command: {shown}"), (*seconds, s))
+                    }
                     None => continue,
+                };
+                let (generated, chosen) = seconds;
+                let pre_reason = match lb.filter(|_| chosen > generated) {
+                    Some(d) => format!("{chosen}s, not the {generated}s the Service alone needs: {}", d.why),
+                    None => sd.pre_stop.reason.clone(),
                 };
                 if c.v.at("/lifecycle/preStop").is_some() {
                     manual.push((*f).clone());
@@ -314,14 +329,38 @@ fn plan_workload(
                 plan(
                     vec![Op::Set(container_path(w, c, &["lifecycle", "preStop"]), hook)],
                     format!("container '{}': {change}", c.name),
-                    sd.pre_stop.reason.clone(),
+                    pre_reason,
                 );
-                want_grace(
-                    sd.termination_grace_period_seconds.value,
-                    sd.termination_grace_period_seconds.reason.clone(),
-                    f.rule,
-                    loc(f),
+                let margin = policy::shutdown::GRACE_MARGIN_SECONDS;
+                let (grace, grace_reason) = if chosen > generated {
+                    let g = chosen + spec.drain_seconds + margin;
+                    (g.max(sd.termination_grace_period_seconds.value), format!("{g}: preStop {chosen}s + drainSeconds {}s + {margin}s margin; the grace period starts before the hook, so it must cover both", spec.drain_seconds))
+                } else {
+                    (sd.termination_grace_period_seconds.value, sd.termination_grace_period_seconds.reason.clone())
+                };
+                want_grace(grace, grace_reason, f.rule, loc(f));
+            }
+            ("lb-health-check-outlasts-prestop", Some(c)) => {
+                let ci = w.containers.iter().position(|x| x.name == c.name);
+                let Some(d) = lb_delays.iter().filter(|d| d.wi == wi && Some(d.ci) == ci).max_by_key(|d| d.needed) else {
+                    manual.push((*f).clone());
+                    continue;
+                };
+                if c.v.at("/lifecycle/preStop/sleep/seconds").is_none() {
+                    // An exec hook's sleep is inside the user's command: left to the user.
+                    manual.push((*f).clone());
+                    continue;
+                }
+                let Some(spec) = spec_for(jvm_of(c), exposure) else { continue };
+                let needed = u32::try_from(d.needed).unwrap_or(u32::MAX);
+                plan(
+                    vec![Op::Set(container_path(w, c, &["lifecycle", "preStop", "sleep", "seconds"]), json!(needed))],
+                    format!("container '{}': lifecycle.preStop.sleep.seconds: {needed}", c.name),
+                    format!("{needed}s: {}", d.why),
                 );
+                let margin = policy::shutdown::GRACE_MARGIN_SECONDS;
+                let g = needed.saturating_add(spec.drain_seconds).saturating_add(margin);
+                want_grace(g, format!("{g}: preStop {needed}s + drainSeconds {}s + {margin}s margin; the grace period starts before the hook, so it must cover both", spec.drain_seconds), f.rule, loc(f));
             }
             ("prestop-exceeds-grace-period" | "grace-period-too-short", Some(c)) => {
                 let Some(spec) = spec_for(jvm_of(c), exposure) else { continue };
@@ -404,10 +443,20 @@ fn plan_workload(
                 probe.insert("periodSeconds".into(), json!(pl.value.period_seconds));
                 probe.insert("timeoutSeconds".into(), json!(pl.value.timeout_seconds.max(u32::try_from(live.timeout).unwrap_or(1))));
                 probe.insert("failureThreshold".into(), json!(pl.value.failure_threshold));
+                // The generator's reason ends with what covers boot in its own bundle (its
+                // startupProbe); here that is whatever this container has.
+                let budget = pl.reason.split("; no initialDelaySeconds").next().unwrap_or(&pl.reason);
+                let boot = if c.startup.is_some() {
+                    "no initialDelaySeconds needed: the container's startupProbe covers boot".to_string()
+                } else if live.initial_delay > 0 {
+                    format!("initialDelaySeconds {} kept from the input (there is no startupProbe)", live.initial_delay)
+                } else {
+                    "there is no startupProbe, so a boot slower than this budget still fails it (add one sized to the worst boot)".to_string()
+                };
                 plan(
                     vec![Op::Set(container_path(w, c, &["livenessProbe"]), Value::Object(probe))],
                     format!("container '{}': livenessProbe is a TCP connect to port {port}, {} x {}s", c.name, pl.value.failure_threshold, pl.value.period_seconds),
-                    pl.reason.clone(),
+                    format!("{budget}; {boot}"),
                 );
             }
             ("readiness-probe-missing", Some(c)) => {
@@ -853,6 +902,7 @@ fn fix_once(sources: &[Source], choices: &[Choice], used: &mut BTreeSet<usize>) 
     findings.sort_by_key(|f| (f.object, f.line, f.rule));
     findings.dedup();
 
+    let lb_delays = super::traffic::lb_delays(&ctx, &super::app::App::build(&ctx));
     let mut by_object: BTreeMap<usize, Vec<&Finding>> = BTreeMap::new();
     for f in &findings {
         by_object.entry(f.object).or_default().push(f);
@@ -877,6 +927,7 @@ fn fix_once(sources: &[Source], choices: &[Choice], used: &mut BTreeSet<usize>) 
                 &ctx,
                 wi,
                 fs,
+                &lb_delays,
                 choices,
                 used,
                 &mut planned,

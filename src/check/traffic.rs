@@ -22,8 +22,7 @@ const ALB_DEREGISTRATION_SECONDS: i64 = 15;
 /// Runs the traffic-path rules.
 pub(crate) fn check(ctx: &Ctx<'_>, app: &App, out: &mut Vec<Finding>) {
     backend_ports(ctx, app, out);
-    alb_detection(ctx, app, out);
-    nlb_local_detection(ctx, out);
+    lb_detection(ctx, app, out);
     publish_not_ready(ctx, app, out);
 }
 
@@ -88,10 +87,42 @@ fn alb_number(v: &Value, key: &str) -> Option<i64> {
         .and_then(int_of)
 }
 
-/// `lb-health-check-outlasts-prestop`: from Budibase/budibase#18353 (preStop delays of 5-10 s
-/// under an ALB whose health check needs interval × threshold = 30 s to fail a target: 503s and
-/// dropped connections on every rolling update; the fix makes the delay exceed it).
-fn alb_detection(ctx: &Ctx<'_>, app: &App, out: &mut Vec<Finding>) {
+/// AWS Load Balancer Controller defaults for an NLB target group (its docs, "Service annotations":
+/// `healthcheck-interval` 10 s, `healthcheck-unhealthy-threshold` 3).
+const NLB_INTERVAL_SECONDS: i64 = 10;
+const NLB_UNHEALTHY_THRESHOLD: i64 = 3;
+
+/// A `service.beta.kubernetes.io/aws-load-balancer-<key>` annotation.
+fn aws_annotation<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    v.at("/metadata/annotations")?.get(format!(
+        "service.beta.kubernetes.io/aws-load-balancer-{key}"
+    ))
+}
+
+/// How long a load balancer in front of one serving container keeps sending to it after its pod
+/// starts terminating: the preStop delay that container needs.
+pub(crate) struct LbDelay {
+    /// Workload index in `ctx.workloads`, container index in its containers.
+    pub wi: usize,
+    pub ci: usize,
+    /// Seconds the preStop sleep must reach.
+    pub needed: i64,
+    /// The rest of the finding's message after the container's current delay: which load
+    /// balancer, its numbers, what fails.
+    pub why: String,
+}
+
+/// Every serving container's required delay, per load balancer in front of it:
+/// - an ALB Ingress (IP targets), from Budibase/budibase#18353 (preStop delays of 5-10 s under an
+///   ALB whose health check needs interval x threshold = 30 s to fail a target: 503s and dropped
+///   connections on every rolling update; the fix makes the delay exceed it): the sooner of
+///   deregistration and a failed health check;
+/// - an NLB `LoadBalancer` Service with `externalTrafficPolicy: Local` and node (instance)
+///   targets, from kubernetes/kubernetes#73362 (the NLB kept sending to a node whose only pod had
+///   restarted until its health check on the health-check node port failed, 3 x 30 s with that
+///   release's defaults; connections timed out): interval x threshold.
+pub(crate) fn lb_delays(ctx: &Ctx<'_>, app: &App) -> Vec<LbDelay> {
+    let mut out = Vec::new();
     for b in &app.backends {
         let Some(si) = b.target else { continue };
         let ing = &ctx.objects[b.object];
@@ -107,49 +138,21 @@ fn alb_detection(ctx: &Ctx<'_>, app: &App, out: &mut Vec<Finding>) {
         let needed = detection.min(ALB_DEREGISTRATION_SECONDS);
         let svc_name = ctx.services[si].obj.name.as_str();
         for &wi in &ctx.workloads_of_service[si] {
-            let w = &ctx.workloads[wi];
             for (ci, names) in serving_containers(ctx, wi) {
-                if !names.contains(&svc_name) {
-                    continue;
+                if names.contains(&svc_name) {
+                    out.push(LbDelay {
+                        wi,
+                        ci,
+                        needed,
+                        why: format!(
+                            "ALB Ingress '{}' keeps sending new requests to a leaving pod for up to {needed}s (the sooner of deregistration by the controller, about {ALB_DEREGISTRATION_SECONDS}s, and a failed health check, healthcheck-interval-seconds {interval} x unhealthy-threshold-count {threshold} = {detection}s); requests reach the pod after it stops serving, on every rollout and drain",
+                            ing.name
+                        ),
+                    });
                 }
-                let c = &w.containers[ci];
-                let Some((seconds, _)) = PreStop::of(c).sleep_seconds() else {
-                    continue; // no measurable delay: prestop-missing reports it
-                };
-                if seconds >= needed || seconds <= 0 {
-                    continue;
-                }
-                out.push(
-                    ctx.finding("lb-health-check-outlasts-prestop", w.idx)
-                        .container(c.name)
-                        .at(ctx.container_line(w, c, &["lifecycle", "preStop"]))
-                        .message(format!(
-                            "preStop of container '{}' waits {seconds}s, but ALB Ingress '{}' keeps sending new requests to a leaving pod for up to {needed}s (the sooner of deregistration by the controller, about {ALB_DEREGISTRATION_SECONDS}s, and a failed health check, healthcheck-interval-seconds {interval} x unhealthy-threshold-count {threshold} = {detection}s); requests reach the pod after it stops serving, on every rollout and drain",
-                            c.name, ing.name
-                        )),
-                );
             }
         }
     }
-}
-
-/// AWS Load Balancer Controller defaults for an NLB target group (its docs, "Service annotations":
-/// `healthcheck-interval` 10 s, `healthcheck-unhealthy-threshold` 3).
-const NLB_INTERVAL_SECONDS: i64 = 10;
-const NLB_UNHEALTHY_THRESHOLD: i64 = 3;
-
-/// A `service.beta.kubernetes.io/aws-load-balancer-<key>` annotation.
-fn aws_annotation<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
-    v.at("/metadata/annotations")?.get(format!(
-        "service.beta.kubernetes.io/aws-load-balancer-{key}"
-    ))
-}
-
-/// `lb-health-check-outlasts-prestop` for an AWS NLB in front of a `LoadBalancer` Service with
-/// `externalTrafficPolicy: Local` and node (instance) targets: from kubernetes/kubernetes#73362
-/// (the NLB kept sending to a node whose only pod had restarted until its health check on the
-/// health-check node port failed, 3 x 30 s with that release's defaults; connections timed out).
-fn nlb_local_detection(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for (si, svc) in ctx.services.iter().enumerate() {
         let v = &svc.obj.value;
         let lb_type = aws_annotation(v, "type").and_then(Value::as_str);
@@ -168,29 +171,45 @@ fn nlb_local_detection(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             .unwrap_or(NLB_UNHEALTHY_THRESHOLD);
         let detection = interval * threshold;
         for &wi in &ctx.workloads_of_service[si] {
-            let w = &ctx.workloads[wi];
             for (ci, names) in serving_containers(ctx, wi) {
-                if !names.contains(&svc.obj.name.as_str()) {
-                    continue;
+                if names.contains(&svc.obj.name.as_str()) {
+                    out.push(LbDelay {
+                        wi,
+                        ci,
+                        needed: detection,
+                        why: format!(
+                            "NLB Service '{}' (externalTrafficPolicy: Local) keeps sending to a node for up to {detection}s after its pod there stops being Ready (healthcheck-interval {interval} x healthcheck-unhealthy-threshold {threshold}); connections to that node fail on every rollout and drain",
+                            svc.obj.name
+                        ),
+                    });
                 }
-                let c = &w.containers[ci];
-                let Some((seconds, _)) = PreStop::of(c).sleep_seconds() else {
-                    continue;
-                };
-                if seconds >= detection || seconds <= 0 {
-                    continue;
-                }
-                out.push(
-                    ctx.finding("lb-health-check-outlasts-prestop", w.idx)
-                        .container(c.name)
-                        .at(ctx.container_line(w, c, &["lifecycle", "preStop"]))
-                        .message(format!(
-                            "preStop of container '{}' waits {seconds}s, but NLB Service '{}' (externalTrafficPolicy: Local) keeps sending to a node for up to {detection}s after its pod there stops being Ready (healthcheck-interval {interval} x healthcheck-unhealthy-threshold {threshold}); connections to that node fail on every rollout and drain",
-                            c.name, svc.obj.name
-                        )),
-                );
             }
         }
+    }
+    out
+}
+
+/// `lb-health-check-outlasts-prestop`: a measurable preStop delay shorter than what a load
+/// balancer in front of the container needs ([`lb_delays`]).
+fn lb_detection(ctx: &Ctx<'_>, app: &App, out: &mut Vec<Finding>) {
+    for d in lb_delays(ctx, app) {
+        let w = &ctx.workloads[d.wi];
+        let c = &w.containers[d.ci];
+        let Some((seconds, _)) = PreStop::of(c).sleep_seconds() else {
+            continue; // no measurable delay: prestop-missing reports it
+        };
+        if seconds >= d.needed || seconds <= 0 {
+            continue;
+        }
+        out.push(
+            ctx.finding("lb-health-check-outlasts-prestop", w.idx)
+                .container(c.name)
+                .at(ctx.container_line(w, c, &["lifecycle", "preStop"]))
+                .message(format!(
+                    "preStop of container '{}' waits {seconds}s, but {}",
+                    c.name, d.why
+                )),
+        );
     }
 }
 

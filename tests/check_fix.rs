@@ -877,3 +877,26 @@ fn a_prestop_outlasts_the_load_balancer_in_front_of_it() {
         after.findings
     );
 }
+
+#[test]
+fn a_crlf_file_is_fixed_with_crlf_lines_and_its_other_lines_kept() {
+    let text = std::fs::read_to_string(fixture("field-cases/FC-06.yaml"))
+        .unwrap()
+        .replace('\n', "\r\n");
+    let (fixed, out) = fix_text("crlf", &text);
+    assert!(
+        out.applied
+            .iter()
+            .any(|a| a.rule == "hpa-replicas-conflict"),
+        "{:?}",
+        out.manual
+    );
+    assert!(!fixed.contains("  replicas: 1\r\n"), "{fixed}");
+    assert_eq!(
+        fixed.matches('\n').count(),
+        fixed.matches("\r\n").count(),
+        "{fixed:?}"
+    );
+    let lf = fix_text("lf", &text.replace("\r\n", "\n")).0;
+    assert_eq!(fixed, lf.replace('\n', "\r\n"));
+}

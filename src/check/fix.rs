@@ -802,7 +802,20 @@ pub fn fix_sources(sources: &[Source]) -> FixOutcome {
 /// [`fix_sources`] with the values the user chose (`--choose`) for findings that have no safe
 /// automatic fix; `unused_choices` lists the choices that answered no finding.
 pub fn fix_sources_with(sources: &[Source], choices: &[Choice]) -> FixOutcome {
-    let mut current = sources.to_vec();
+    // A file with Windows line endings throughout is edited as LF and written back as CRLF, so
+    // its untouched lines stay byte-identical and the new ones match them.
+    let crlf: Vec<bool> = sources.iter().map(|s| all_crlf(&s.text)).collect();
+    let mut current: Vec<Source> = sources
+        .iter()
+        .zip(&crlf)
+        .map(|(s, &c)| {
+            if c {
+                Source::new(s.name.clone(), s.text.replace("\r\n", "\n"))
+            } else {
+                s.clone()
+            }
+        })
+        .collect();
     let mut out = FixOutcome::default();
     let mut failures = Vec::new();
     let mut used = BTreeSet::new();
@@ -855,10 +868,15 @@ pub fn fix_sources_with(sources: &[Source], choices: &[Choice]) -> FixOutcome {
     let before = parse::parse_sources(sources);
     let after = parse::parse_sources(&current);
     for (si, (src, cur)) in sources.iter().zip(&current).enumerate() {
+        let text = if crlf[si] {
+            cur.text.replace('\n', "\r\n")
+        } else {
+            cur.text.clone()
+        };
         let mut fixed = FixedSource {
             name: src.name.clone(),
-            text: cur.text.clone(),
-            changed: cur.text != src.text,
+            changed: text != src.text,
+            text,
             changed_objects: Vec::new(),
             added: Vec::new(),
         };
@@ -888,6 +906,12 @@ pub fn fix_sources_with(sources: &[Source], choices: &[Choice]) -> FixOutcome {
         out.sources.push(fixed);
     }
     out
+}
+
+/// True when the text has line breaks and every one is CRLF.
+fn all_crlf(text: &str) -> bool {
+    let lf = text.matches('\n').count();
+    lf > 0 && text.matches("\r\n").count() == lf
 }
 
 /// One pass of [`fix_sources`]: the sources' new texts, the edits made, and the edits that

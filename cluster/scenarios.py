@@ -769,6 +769,80 @@ def resilient(work):
         k("delete", "node", n, "--wait=false", check_rc=False)
 
 
+def fix_unblocks(work):
+    """check --fix on field case FC-13 (3 replicas, required one-per-node anti-affinity, the
+    default 25%/25% strategy), applied over the running Deployment with 3 schedulable nodes:
+    - the original's rollout stalls with the surge pod Pending, as
+      required-anti-affinity-blocks-rollout says;
+    - the preferred anti-affinity of --choose ...=preferred stalls too: the running pods keep
+      their required terms, and the scheduler honours them against every new pod;
+    - the default fix (maxSurge 0, maxUnavailable 1, one pod per node kept) rolls out, over the
+      stalled rollout, and a later release rolls out too."""
+    ns = "proof-fix"
+    ensure_namespace(ns)
+    original = os.path.join(REPO, "tests", "fixtures", "field-cases", "FC-13.yaml")
+    with open(original) as f:
+        text = f.read()
+    nodes = sorted(n["metadata"]["name"] for n in kjson("get", "nodes")["items"])
+    keep = sorted(nodes, key=lambda n: (n[-1], n))[:3]
+    for n in nodes:
+        if n not in keep:
+            k("cordon", n)
+
+    def stalled(what):
+        time.sleep(12)
+        pending = [p for p in kjson("-n", ns, "get", "pods", "-l", "app.kubernetes.io/name=app")["items"] if p["status"].get("phase") == "Pending"]
+        events = k("-n", ns, "get", "events", "--field-selector", "reason=FailedScheduling", "-o", "jsonpath={.items[*].message}", check_rc=False).stdout
+        k("-n", ns, "delete", "events", "--field-selector", "reason=FailedScheduling", check_rc=False)
+        log(f"fix: {what}: {len(pending)} Pending; {events[-160:]!r}")
+        return len(pending) >= 1 and "anti-affinity" in events
+
+    def fixed_by(*choose):
+        p = zd("check", "--fix", original, *choose, check_rc=False)
+        check(p.returncode in (0, 1) and "[required-anti-affinity-blocks-rollout]" in p.stderr,
+              f"fix: check --fix {' '.join(choose)} fixes FC-13 (rc {p.returncode}; {p.stderr[:160]!r})")
+        return p.stdout
+
+    # kwok removes a deleted pod when its grace period ends; 5 s instead of the default 30 s keeps
+    # the one-pod-at-a-time rollouts short (the anti-affinity deadlock does not depend on it).
+    quick = ("    spec:\n      affinity:", "    spec:\n      terminationGracePeriodSeconds: 5\n      affinity:")
+
+    def apply(text, tag):
+        text = text.replace(*quick).replace("registry.example.com/app:1.4.2", f"registry.example.com/app:{tag}")
+        check("terminationGracePeriodSeconds: 5" in text, "fix: the scenario's 5 s grace period is in the applied manifest")
+        k("-n", ns, "apply", "-f", "-", input=text)
+
+    try:
+        apply(text, "1.4.2")
+        ok = k("-n", ns, "rollout", "status", "deployment/app", "--timeout=120s", check_rc=False)
+        check(ok.returncode == 0, f"fix: FC-13 as written starts 3 pods on 3 nodes (rc {ok.returncode})")
+        k("-n", ns, "set", "image", "deployment/app", "app=registry.example.com/app:1.4.3")
+        s0 = stalled("FC-13, image change")
+        check(s0, "fix: FC-13's own rollout on 3 nodes stalls, the surge pod Pending on anti-affinity")
+        preferred = fixed_by("--choose", "required-anti-affinity-blocks-rollout=preferred")
+        apply(preferred, "1.4.4")
+        s1 = stalled("the preferred fix applied over the running pods")
+        check(s1, "fix: the preferred anti-affinity fix, applied over pods that still carry the required terms, stalls too (why --fix keeps one pod per node by default and prints how to apply the preferred one)")
+        default = fixed_by()
+        with open(os.path.join(work, "FC-13.fixed-by-zerodown.yaml"), "w") as f:
+            f.write(default)
+        apply(default, "1.4.5")
+        done = k("-n", ns, "rollout", "status", "deployment/app", "--timeout=120s", check_rc=False)
+        check(done.returncode == 0, f"fix: the default fix (maxSurge 0, maxUnavailable 1) rolls out over the stalled rollout on the same 3 nodes (rc {done.returncode}: {done.stdout.strip()[-120:]!r})")
+        apply(default, "1.4.6")
+        again = k("-n", ns, "rollout", "status", "deployment/app", "--timeout=120s", check_rc=False)
+        check(again.returncode == 0, f"fix: and the next release rolls out too (rc {again.returncode})")
+        placed = {p["spec"].get("nodeName") for p in kjson("-n", ns, "get", "pods", "-l", "app.kubernetes.io/name=app")["items"]}
+        check(len(placed) == 3, f"fix: still one pod per node ({sorted(placed)})")
+        pdb = kjson("-n", ns, "get", "pdb", "app")
+        check(pdb["status"].get("expectedPods") == 3, f"fix: the PodDisruptionBudget --fix added covers the 3 pods (expectedPods {pdb['status'].get('expectedPods')})")
+        row("7 check --fix on FC-13: 3 nodes", "zerodown check --fix", None, 3,
+            note=f"original stalled: {s0}; preferred fix stalled: {s1}; default fix rolled out: {done.returncode == 0}, next release: {again.returncode == 0}")
+    finally:
+        uncordon_all()
+        cleanup(ns)
+
+
 # ---------------------------------------------------------------------------------------------
 # the tools people use instead
 
@@ -971,6 +1045,8 @@ def main():
             naive_live(work)
         if want("resilient"):
             resilient(work)
+        if want("fix"):
+            fix_unblocks(work)
         for th in background:
             th.join()
         if want("naive"):

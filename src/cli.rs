@@ -188,7 +188,7 @@ pub struct CheckArgs {
     /// RULE[@WORKLOAD[/CONTAINER]]=VALUE (repeatable). image-tag-mutable=IMAGE (a version tag
     /// or digest; unscoped, for the containers of that repository), shell-pid1-drops-sigterm=
     /// 'APP ARGS' (the exec-form command), replicas-below-two=N (>= 2),
-    /// required-anti-affinity-blocks-rollout=preferred|max-unavailable. A choice that answers no
+    /// required-anti-affinity-blocks-rollout=max-unavailable|preferred. A choice that answers no
     /// finding is an error (exit 2, nothing written)
     #[arg(long, value_name = "RULE=VALUE", requires = "fix", value_parser = clap::value_parser!(crate::check::Choice))]
     pub choose: Vec<crate::check::Choice>,

@@ -83,21 +83,7 @@ const CASES: &[(&str, &str, &[&str], &[&str])] = &[
         &[],
     ),
     ("FC-12", "readiness-probe-missing", &[], &[]),
-    (
-        "FC-13",
-        "required-anti-affinity-blocks-rollout",
-        &[
-            "          requiredDuringSchedulingIgnoredDuringExecution:",
-            "            - labelSelector:",
-            "                matchExpressions:",
-            "                  - key: app.kubernetes.io/name",
-            "                    operator: In",
-            "                    values:",
-            "                      - app",
-            "              topologyKey: kubernetes.io/hostname",
-        ],
-        &[],
-    ),
+    ("FC-13", "required-anti-affinity-blocks-rollout", &[], &[]),
     ("FC-15", "rolling-update-cannot-progress", &["      maxSurge: 0"], &[]),
     (
         "FC-16",
@@ -228,15 +214,50 @@ fn a_chosen_value_is_written_as_given_and_a_stray_choice_answers_nothing() {
 }
 
 #[test]
-fn required_anti_affinity_keeps_other_terms_or_stays_required_by_choice() {
+fn required_anti_affinity_rolls_one_node_at_a_time_or_becomes_preferred_by_choice() {
     let text = std::fs::read_to_string(fixture("field-cases/FC-13.yaml")).unwrap();
-    // A second required term, against another app's pods, stays required.
+    // The default keeps one pod per node and frees a node before each new pod: it works from
+    // the first apply over running pods (cluster/ scenario `fix`).
+    let (fixed, out) = fix_text("keep", &text);
+    assert!(
+        fixed.contains("          requiredDuringSchedulingIgnoredDuringExecution:\n"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains(
+            "  strategy:\n    rollingUpdate:\n      maxSurge: 0\n      maxUnavailable: 1\n"
+        ),
+        "{fixed}"
+    );
+    let a = out
+        .applied
+        .iter()
+        .find(|a| a.rule == "required-anti-affinity-blocks-rollout")
+        .unwrap();
+    assert!(a.reason.starts_with("one pod per node stays required, so a rollout removes an old pod before it places a new one"), "{}", a.reason);
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
+    let after = check_sources(&[Source::new("keep", fixed)]);
+    assert!(
+        after
+            .findings
+            .iter()
+            .all(|f| f.rule != "required-anti-affinity-blocks-rollout"
+                && f.severity < zerodown::check::Severity::Error),
+        "{:?}",
+        after.findings
+    );
+    // Preferred by choice; a second required term, against another app's pods, stays required,
+    // and the note says how to apply it over the running pods.
     let two = text.replace(
         "              topologyKey: kubernetes.io/hostname\n",
         "              topologyKey: kubernetes.io/hostname\n            - labelSelector:\n                matchLabels:\n                  app.kubernetes.io/name: cache\n              topologyKey: kubernetes.io/hostname\n",
     );
     assert_ne!(two, text);
-    let (fixed, out) = fix_text("two", &two);
+    let (fixed, out) = fix_with(
+        "two",
+        &two,
+        &["required-anti-affinity-blocks-rollout=preferred"],
+    );
     assert!(fixed.contains("          preferredDuringSchedulingIgnoredDuringExecution:\n            - weight: 100\n              podAffinityTerm:\n"), "{fixed}");
     assert!(fixed.contains("          requiredDuringSchedulingIgnoredDuringExecution:\n            - labelSelector:\n                matchLabels:\n                  app.kubernetes.io/name: cache\n"), "{fixed}");
     let a = out
@@ -250,29 +271,24 @@ fn required_anti_affinity_keeps_other_terms_or_stays_required_by_choice() {
         "{}",
         a.reason
     );
-    // Keeping one pod per node: the rollout frees a node first.
-    let (fixed, _) = fix_with(
-        "keep",
-        &text,
-        &["required-anti-affinity-blocks-rollout=max-unavailable"],
-    );
+    assert_eq!(out.notes, [zerodown::check::ANTI_AFFINITY_NOTE]);
+    // One pod per zone with more replicas than zones: only preferred terms lift the cap.
+    let text = std::fs::read_to_string(fixture("field-cases-new/RC-10.yaml")).unwrap();
+    let (fixed, out) = fix_text("RC-10", &text);
     assert!(
-        fixed.contains("          requiredDuringSchedulingIgnoredDuringExecution:\n"),
-        "{fixed}"
+        out.applied
+            .iter()
+            .any(|a| a.change.contains("required -> preferred")),
+        "{:?}",
+        out.applied
     );
-    assert!(
-        fixed.contains(
-            "  strategy:\n    rollingUpdate:\n      maxSurge: 0\n      maxUnavailable: 1\n"
-        ),
-        "{fixed}"
-    );
-    let after = check_sources(&[Source::new("keep", fixed)]);
+    let after = check_sources(&[Source::new("RC-10", fixed)]);
     assert!(
         after
             .findings
             .iter()
-            .all(|f| f.rule != "required-anti-affinity-blocks-rollout"
-                && f.severity < zerodown::check::Severity::Error),
+            .all(|f| f.rule != "zone-anti-affinity-caps-replicas"
+                && f.rule != "required-anti-affinity-blocks-rollout"),
         "{:?}",
         after.findings
     );

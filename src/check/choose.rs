@@ -16,10 +16,13 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AntiAffinityFix {
     /// `preferredDuringSchedulingIgnoredDuringExecution`, weight 100, with the same terms: what
-    /// the generator emits unless the cost tolerance is `resilient` (the default fix).
+    /// the generator emits unless the cost tolerance is `resilient` (the default fix of
+    /// `zone-anti-affinity-caps-replicas`). Its first rollout over running pods needs a free
+    /// node ([`crate::check::ANTI_AFFINITY_NOTE`]).
     Preferred,
     /// Keep the requirement; `maxSurge: 0, maxUnavailable: 1`, so a rollout frees a node before
-    /// it places a new pod (capacity drops by one pod while it rolls).
+    /// it places a new pod (capacity drops by one pod while it rolls): the default fix of
+    /// `required-anti-affinity-blocks-rollout`, which works from the first apply.
     MaxUnavailable,
 }
 
@@ -65,7 +68,7 @@ pub const CHOOSABLE: &[(&str, &str)] = &[
     ("replicas-below-two", "spec.replicas, an integer of at least 2"),
     (
         "required-anti-affinity-blocks-rollout",
-        "'preferred' (the default fix) or 'max-unavailable' (keep one pod per node; maxSurge 0, maxUnavailable 1)",
+        "'max-unavailable' (the default: keep one pod per node; maxSurge 0, maxUnavailable 1) or 'preferred' (preferred anti-affinity; its first rollout needs a spare node)",
     ),
 ];
 

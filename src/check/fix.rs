@@ -101,6 +101,13 @@ pub struct FixOutcome {
 /// Deployments and StatefulSets to horizontal autoscaling").
 pub const REPLICAS_NOTE: &str = "spec.replicas was removed beside an HPA: before the next `kubectl apply`, run `kubectl apply edit-last-applied deployment/NAME` and delete spec.replicas there (or apply with --server-side), otherwise the first apply without the field resets the Deployment to 1 replica (the last-applied-configuration trap); Helm 3 has the same three-way merge: render replicas only when autoscaling is off";
 
+/// How to apply required pod anti-affinity turned preferred over running pods. Measured on the
+/// cluster/ control plane (scenario `fix`): the scheduler keeps honouring the running pods'
+/// required terms against every new pod (kube-scheduler InterPodAffinity, "existing pods'
+/// anti-affinity"), so with as many nodes as pods the rollout that applies the preferred terms
+/// stalls exactly as before.
+pub const ANTI_AFFINITY_NOTE: &str = "podAntiAffinity became preferred, but the pods running now still carry the required terms and the scheduler keeps every new pod off their nodes, so the rollout that applies this needs a node without one: apply it once with spec.strategy.rollingUpdate maxSurge: 0 and maxUnavailable: 1 (or with a spare node), then set maxSurge: 1 and maxUnavailable: 0 back";
+
 /// The spec whose policy numbers a fix uses: the JVM preset for JVM-looking containers, the
 /// generic one otherwise.
 fn spec_for(jvm: bool, exposure: Exposure) -> Option<Spec> {
@@ -542,7 +549,12 @@ fn plan_workload(
                         used.insert(i);
                         *how
                     }
-                    _ => AntiAffinityFix::Preferred,
+                    // One pod per zone caps the replicas: only preferred terms lift the cap.
+                    // One pod per node only blocks the surge: keeping it and rolling with
+                    // maxUnavailable 1 works from the first apply (preferred terms would not:
+                    // see ANTI_AFFINITY_NOTE).
+                    _ if findings.iter().any(|g| g.rule == "zone-anti-affinity-caps-replicas") => AntiAffinityFix::Preferred,
+                    _ => AntiAffinityFix::MaxUnavailable,
                 };
                 match anti_affinity_ops(w, how) {
                     Some((ops, change, reason)) => plan(ops, change, reason),
@@ -650,8 +662,8 @@ fn anti_affinity_ops(w: &Workload<'_>, how: AntiAffinityFix) -> Option<(Vec<Op>,
                     Op::Set(keys(&["spec", "strategy", "rollingUpdate", "maxSurge"]), json!(0)),
                     Op::Set(keys(&["spec", "strategy", "rollingUpdate", "maxUnavailable"]), json!(1)),
                 ],
-                "spec.strategy.rollingUpdate: maxSurge 0, maxUnavailable 1 (chosen with --choose)".into(),
-                "one pod per node stays required, so a rollout removes an old pod before it places a new one and never waits for a free node; capacity drops by one pod while it rolls (Kubernetes docs, Deployments: Max Surge, Max Unavailable)".into(),
+                "spec.strategy.rollingUpdate: maxSurge 0, maxUnavailable 1".into(),
+                "one pod per node stays required, so a rollout removes an old pod before it places a new one and never waits for a free node; capacity drops by one pod while it rolls (Kubernetes docs, Deployments: Max Surge, Max Unavailable); for full capacity during rollouts instead: a spare node, or --choose required-anti-affinity-blocks-rollout=preferred".into(),
             ))
         }
         AntiAffinityFix::Preferred => {
@@ -696,10 +708,9 @@ fn anti_affinity_ops(w: &Workload<'_>, how: AntiAffinityFix) -> Option<(Vec<Op>,
                     "podAntiAffinity on {}: required -> preferred (weight 100)",
                     keys.join(", ")
                 ),
-                format!(
-                    "{} (to keep one pod per node instead: --choose required-anti-affinity-blocks-rollout=max-unavailable)",
-                    policy::spread::spread(crate::spec::Cost::Balanced, 2).hard_anti_affinity.reason
-                ),
+                policy::spread::spread(crate::spec::Cost::Balanced, 2)
+                    .hard_anti_affinity
+                    .reason,
             ))
         }
     }
@@ -1049,6 +1060,11 @@ fn fix_once(sources: &[Source], choices: &[Choice], used: &mut BTreeSet<usize>) 
                     && !out.notes.iter().any(|n| n == REPLICAS_NOTE)
                 {
                     out.notes.push(REPLICAS_NOTE.to_string());
+                }
+                if p.change.contains("required -> preferred")
+                    && !out.notes.iter().any(|n| n == ANTI_AFFINITY_NOTE)
+                {
+                    out.notes.push(ANTI_AFFINITY_NOTE.to_string());
                 }
                 out.applied.push(Applied {
                     rule: p.rule,

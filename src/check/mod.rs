@@ -98,7 +98,7 @@ pub use choose::{AntiAffinityFix, Choice, ChoiceValue, CHOOSABLE};
 pub use fix::template_line;
 pub use fix::{
     fix_sources, fix_sources_with, json_patch, patch_files, Applied, ChangedObject, FixOutcome,
-    FixedSource, Manual, REPLICAS_NOTE,
+    FixedSource, Manual, ANTI_AFFINITY_NOTE, REPLICAS_NOTE,
 };
 pub use load::{kubectl, kustomize, load_paths};
 pub(crate) use model::parse_quantity;

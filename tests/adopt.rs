@@ -609,3 +609,40 @@ fn an_nginx_deployment_keeps_the_folders_nginx_writes_to() {
         "{spec}"
     );
 }
+
+#[test]
+fn adopting_required_anti_affinity_as_preferred_warns_that_the_first_rollout_needs_a_spare_node() {
+    // What the cluster/ scenario `fix` measured: the running pods' required terms keep the new
+    // pods off their nodes, so preferred terms do not unblock the rollout that brings them.
+    let text = fs::read_to_string(root().join("tests/fixtures/charts/podinfo-hpa.yaml"))
+        .unwrap()
+        .replacen(
+            "\n      containers:\n",
+            "\n      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            - topologyKey: kubernetes.io/hostname\n              labelSelector:\n                matchLabels:\n                  app.kubernetes.io/name: podinfo\n      containers:\n",
+            1,
+        );
+    assert!(text.contains("requiredDuringSchedulingIgnoredDuringExecution"));
+    let adopted = adopt(&[Source::new("aa.yaml", text)], &Options::default()).unwrap();
+    assert!(!adopted.plan.spread.hard_anti_affinity.value);
+    let w = adopted
+        .warnings
+        .iter()
+        .find(|w| w.contains("requires one pod per node"))
+        .unwrap_or_else(|| panic!("{:?}", adopted.warnings));
+    assert!(w.contains("the first rollout of this bundle stalls Pending; apply it with a spare node, or once with `kubectl -n "), "{w}");
+    assert!(
+        w.contains(r#"{"spec":{"strategy":{"rollingUpdate":{"maxSurge":0,"maxUnavailable":1}}}}"#),
+        "{w}"
+    );
+    // Not when the bundle keeps the requirement (FC-13 adopts as cost resilient).
+    let fc13 = adopt(
+        &sources(&root().join("tests/fixtures/field-cases/FC-13.yaml")),
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(fc13.plan.spread.hard_anti_affinity.value);
+    assert!(fc13
+        .warnings
+        .iter()
+        .all(|w| !w.contains("requires one pod per node")));
+}

@@ -89,6 +89,28 @@ pub fn adopt(sources: &[Source], options: &Options) -> Result<Adopted, Error> {
     let mut warnings = Vec::new();
     let (spec, preset, dropped) = infer::infer(&app, options, &mut warnings)?;
     let plan = crate::policy::plan(&spec, &preset);
+    let required = app
+        .deployment
+        .and_then(|d| {
+            d.value
+                .pointer("/spec/template/spec/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution")
+        })
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|t| {
+            t.iter().any(|term| {
+                term.get("topologyKey").and_then(serde_json::Value::as_str)
+                    == Some("kubernetes.io/hostname")
+            })
+        });
+    if required && !plan.spread.hard_anti_affinity.value {
+        // Measured on the cluster/ control plane (scenario `fix`): the running pods' required
+        // terms keep every new pod off their nodes, so the first rollout of the preferred terms
+        // stalls when there are as many nodes as pods.
+        warnings.push(format!(
+            "the running Deployment requires one pod per node (required podAntiAffinity) and the bundle only prefers it: the running pods' required terms keep each new pod off their nodes, so with as many schedulable nodes as pods the first rollout of this bundle stalls Pending; apply it with a spare node, or once with `kubectl -n {} patch deployment/{} -p '{{\"spec\":{{\"strategy\":{{\"rollingUpdate\":{{\"maxSurge\":0,\"maxUnavailable\":1}}}}}}}}'` before the apply",
+            spec.namespace, spec.name
+        ));
+    }
     let bundle = crate::render::bundle(&spec, &plan)?;
     let report = report::compare(&app, &bundle, &plan, dropped, &mut warnings);
     Ok(Adopted {

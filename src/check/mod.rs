@@ -82,19 +82,7 @@ pub fn exec_form_fix(command: &[String], args: &[String]) -> Option<(Vec<String>
     shutdown::exec_fix(command, args, None)
 }
 
-/// The first `--choose` that answers `rule` for `container` of `workload` (whose image is
-/// `image`), with its index; see [`Choice::applies`].
-pub fn choose_for<'c>(
-    choices: &'c [Choice],
-    rule: &str,
-    workload: &str,
-    container: Option<&str>,
-    image: Option<&str>,
-) -> Option<(usize, &'c Choice)> {
-    choose::find(choices, rule, workload, container, image)
-}
-
-pub use choose::{AntiAffinityFix, Choice, ChoiceValue, CHOOSABLE};
+pub use choose::{find as choose_for, AntiAffinityFix, Choice, ChoiceValue, CHOOSABLE};
 pub use fix::template_line;
 pub use fix::{
     fix_sources, fix_sources_with, json_patch, patch_files, Applied, ChangedObject, FixOutcome,

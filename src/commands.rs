@@ -1094,6 +1094,7 @@ fn adopt(args: crate::cli::AdoptArgs) -> Result<i32, Error> {
                     .into(),
         });
     }
+    refuse_conflicting_choices(&args.choose)?;
     let sources = crate::adopt::load(&args.paths, &mut std::io::stdin().lock())?;
     let adopted = crate::adopt::adopt(
         &sources,
@@ -1138,8 +1139,20 @@ fn adopt(args: crate::cli::AdoptArgs) -> Result<i32, Error> {
 /// `zerodown check --fix [--write | --patch DIR]`: the fixes of `check::fix_sources`, printed,
 /// written in place (plain files only, atomically) or written as kustomize patches (never
 /// replacing a file). Status on stderr; the exit code is `check`'s on the fixed manifests.
+/// Exit 2 when two `--choose` give one rule, workload and container different values.
+fn refuse_conflicting_choices(choices: &[crate::check::Choice]) -> Result<(), Error> {
+    match crate::check::choice_conflicts(choices).first() {
+        Some((a, b)) => Err(Error::usage(
+            format!("--choose '{a}' and --choose '{b}' give the same finding two values; nothing was written"),
+            "give one value per rule and workload (scope one of them with @WORKLOAD[/CONTAINER] if they are for different objects)",
+        )),
+        None => Ok(()),
+    }
+}
+
 fn check_fix(args: &CheckArgs, fail_on: crate::check::Severity) -> Result<i32, Error> {
     use crate::check::{self, InputErrorKind, Severity, Source};
+    refuse_conflicting_choices(&args.choose)?;
     let (sources, mut errors) = check::load_paths(&args.paths, &mut std::io::stdin().lock());
     let parsed = check::check_sources(&sources);
     errors.extend(parsed.input_errors.iter().cloned());

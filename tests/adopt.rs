@@ -646,3 +646,43 @@ fn adopting_required_anti_affinity_as_preferred_warns_that_the_first_rollout_nee
         .iter()
         .all(|w| !w.contains("requires one pod per node")));
 }
+
+#[test]
+fn a_python_app_is_never_adopted_as_nginx_and_its_sh_c_list_gets_exec() {
+    // From a breaker's trial: a python container with nothing else to go by was adopted as the
+    // nginx preset, whose preStop runs `nginx -s quit` and waits for PID 1 (in a python image
+    // every pod would wait out its grace period).
+    let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app:1.0.0\n          command: [python, app.py]\n          ports: [{containerPort: 8080}]\n          readinessProbe: {httpGet: {path: /ready, port: 8080}}\n";
+    let adopted = adopt(&[Source::new("m1.yaml", yaml)], &Options::default()).unwrap();
+    assert_ne!(
+        adopted.spec.app_type,
+        zerodown::spec::AppType::Nginx,
+        "{}",
+        adopted.spec.preset
+    );
+    assert_eq!(
+        bundle_findings(&adopted.spec, &adopted.preset),
+        Vec::<String>::new()
+    );
+    // An nginx image still is nginx.
+    let nginx = yaml
+        .replace("registry.example.com/app:1.0.0", "nginx:1.27.3")
+        .replace("          command: [python, app.py]\n", "");
+    let adopted = adopt(&[Source::new("n.yaml", nginx)], &Options::default()).unwrap();
+    assert_eq!(adopted.spec.app_type, zerodown::spec::AppType::Nginx);
+    // `sh -c 'cd /app && python app.py'` (bash before 5.1 keeps itself as PID 1 for a list):
+    // exec goes before the app, and the bundle checks clean.
+    let listed = yaml.replace(
+        "command: [python, app.py]",
+        "command: [sh, -c, 'cd /app && python app.py']",
+    );
+    let adopted = adopt(&[Source::new("l.yaml", listed)], &Options::default()).unwrap();
+    assert_eq!(
+        adopted.spec.command,
+        ["sh", "-c", "cd /app && exec python app.py"]
+    );
+    assert_eq!(
+        bundle_findings(&adopted.spec, &adopted.preset),
+        Vec::<String>::new()
+    );
+}

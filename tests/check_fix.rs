@@ -158,7 +158,7 @@ fn a_chosen_value_is_written_as_given_and_a_stray_choice_answers_nothing() {
         &["shell-pid1-drops-sigterm@app/app=java -Xss512k -jar '/app/my app.jar'"],
     );
     assert!(
-        fixed.contains("          command: [java, \"-Xss512k\", \"-jar\", \"/app/my app.jar\"]\n"),
+        fixed.contains("          command: [java, -Xss512k, -jar, \"/app/my app.jar\"]\n"),
         "{fixed}"
     );
     let a = out
@@ -312,7 +312,16 @@ fn a_shell_c_script_gets_exec_before_its_last_command() {
         before.findings
     );
     let (fixed, out) = fix_text("c", &text);
-    assert!(fixed.contains("          args: [\"cd /app && ./migrate.sh; exec java -jar app.jar > /proc/1/fd/1\"]\n"), "{fixed}");
+    // The block sequence stays one: only its item changes.
+    let (removed, added, _) = line_diff(&text, &fixed);
+    assert_eq!(
+        removed,
+        ["            - cd /app && ./migrate.sh; java -jar app.jar > /proc/1/fd/1"]
+    );
+    assert_eq!(
+        added[0],
+        "            - \"cd /app && ./migrate.sh; exec java -jar app.jar > /proc/1/fd/1\""
+    );
     assert!(out
         .applied
         .iter()
@@ -915,4 +924,65 @@ fn a_crlf_file_is_fixed_with_crlf_lines_and_its_other_lines_kept() {
     );
     let lf = fix_text("lf", &text.replace("\r\n", "\n")).0;
     assert_eq!(fixed, lf.replace('\n', "\r\n"));
+}
+
+#[test]
+fn a_literal_block_script_stays_a_literal_block() {
+    let text = std::fs::read_to_string(fixture("field-cases/FC-16.yaml"))
+        .unwrap()
+        .replace(
+            r#"command: ["/bin/sh", "/app/start.sh"]"#,
+            "command:\n            - /bin/bash\n            - -c\n            - |\n              cd /app\n              ./migrate.sh\n              java -jar app.jar > /proc/1/fd/1\n",
+        );
+    let (fixed, out) = fix_text("lit", &text);
+    assert!(
+        out.applied
+            .iter()
+            .any(|a| a.rule == "shell-pid1-drops-sigterm"),
+        "{:?}",
+        out.manual
+    );
+    let (removed, added, _) = line_diff(&text, &fixed);
+    assert_eq!(removed, ["              java -jar app.jar > /proc/1/fd/1"]);
+    assert_eq!(
+        added[0],
+        "              exec java -jar app.jar > /proc/1/fd/1"
+    );
+    let v: serde_json::Value =
+        serde_yaml_ng::from_str(fixed.split("\n---\n").next().unwrap()).unwrap();
+    assert_eq!(
+        v["spec"]["template"]["spec"]["containers"][0]["command"][2],
+        "cd /app\n./migrate.sh\nexec java -jar app.jar > /proc/1/fd/1\n"
+    );
+}
+
+#[test]
+fn two_values_for_one_finding_are_refused() {
+    let out = zerodown()
+        .args([
+            "check",
+            "--fix",
+            "--choose",
+            "replicas-below-two=3",
+            "--choose",
+            "replicas-below-two=4",
+        ])
+        .arg(fixture("field-cases/FC-04.yaml"))
+        .assert()
+        .code(2);
+    assert!(out.get_output().stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(err.contains("--choose 'replicas-below-two=3' and --choose 'replicas-below-two=4' give the same finding two values; nothing was written"), "{err}");
+    // The same value twice is no conflict; replicas beyond int32 are refused by the parser.
+    let out = zerodown()
+        .args([
+            "check",
+            "--fix",
+            "--choose",
+            "replicas-below-two=2147483648",
+        ])
+        .arg(fixture("field-cases/FC-04.yaml"))
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("spec.replicas is an int32"));
 }

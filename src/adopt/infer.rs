@@ -477,7 +477,10 @@ pub fn infer(
     spec.command = strings(main.get("command"));
     spec.args = strings(main.get("args"));
     let argv: Vec<String> = spec.command.iter().chain(&spec.args).cloned().collect();
-    if let Some(why) = crate::check::shell_wrapper_pid1(&argv) {
+    // Any shell as PID 1 that `check` would mention (at info too, e.g. bash before 5.1): the
+    // decidable exec first; a wrapper that drops SIGTERM needs the team's answer.
+    let flagged = crate::check::shell_wrapper_pid1(&argv);
+    if flagged.is_some() || crate::check::shell_may_stay_pid1(&argv) {
         if let Some((command, args)) = crate::check::exec_form_fix(&spec.command, &spec.args) {
             for field in ["command", "args"] {
                 notes.push((
@@ -502,7 +505,7 @@ pub fn infer(
             spec.args = vec![];
         } else if options.command_execs {
             spec.command_execs = true;
-        } else {
+        } else if let Some(why) = flagged {
             return Err(Error::Usage {
                 message: format!(
                     "{cpath}.command: container '{main_name}' {why}; the bundle would drop SIGTERM too, so nothing was written"
@@ -612,7 +615,24 @@ pub fn infer(
 
     // Search the answers the policy spreads over many fields.
     let mut best: Option<(i64, Spec, Preset)> = None;
+    // The nginx preset's preStop runs `nginx -s quit` and waits for PID 1: in an image without
+    // nginx it fails and every pod waits out its grace period. Only an nginx image or command
+    // makes it a candidate.
+    let nginx_evidence = {
+        let repo = crate::check::image_repository(&image);
+        let cmd = spec
+            .command
+            .first()
+            .map(|c| c.rsplit('/').next().unwrap_or(c));
+        repo.rsplit('/')
+            .next()
+            .is_some_and(|r| r.contains("nginx") || r.contains("openresty"))
+            || cmd.is_some_and(|c| c == "nginx" || c == "openresty")
+    };
     for preset in &presets {
+        if preset.app_type == crate::spec::AppType::Nginx && !nginx_evidence {
+            continue;
+        }
         let mut runtimes: Vec<Option<Runtime>> = vec![None];
         runtimes.extend(
             Runtime::value_variants()

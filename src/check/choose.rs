@@ -9,6 +9,24 @@
 
 use super::image::{floating_tag, image_tag};
 use super::shutdown::{image_repo, is_shell};
+
+/// Choices that answer the same rule for the same workload and container with different values:
+/// the pairs as given, for an error.
+pub fn conflicts(choices: &[Choice]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (i, a) in choices.iter().enumerate() {
+        for b in &choices[i + 1..] {
+            if a.rule == b.rule
+                && a.workload == b.workload
+                && a.container == b.container
+                && a.value != b.value
+            {
+                out.push((a.given.clone(), b.given.clone()));
+            }
+        }
+    }
+    out
+}
 use std::str::FromStr;
 
 /// How `--fix` unblocks a rollout that required one-pod-per-node anti-affinity holds Pending
@@ -129,17 +147,15 @@ impl FromStr for Choice {
         };
         let value = match rule {
             "image-tag-mutable" => {
+                // The generator's own reading of an image reference (the same errors as `new`).
+                if let Err(why) = crate::image::ImageRef::parse(value) {
+                    return bad(&format!("is not an image reference: it {why}"));
+                }
                 let (tag, digest) = image_tag(value);
-                if value.is_empty() || value.contains(char::is_whitespace) {
-                    return bad("is not an image reference");
-                }
-                if !digest && tag.is_none_or(|t| t == "latest" || floating_tag(t)) {
+                if !digest
+                    && tag.is_none_or(|t| t.eq_ignore_ascii_case("latest") || floating_tag(t))
+                {
                     return bad("is not pinned: it has no version tag or digest");
-                }
-                if let Some(d) = value.split_once("@sha256:").map(|(_, d)| d) {
-                    if d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
-                        return bad("has a sha256 digest that is not 64 hex digits");
-                    }
                 }
                 ChoiceValue::Image(value.to_string())
             }
@@ -147,14 +163,18 @@ impl FromStr for Choice {
                 let Some(words) = shlex::split(value).filter(|w| !w.is_empty()) else {
                     return bad("is not a command line (empty, or an unclosed quote)");
                 };
-                if is_shell(&words[0]) {
-                    return bad("starts with a shell, which would be PID 1 again");
+                if let Some(why) = not_exec_form(&words) {
+                    return bad(&why);
                 }
                 ChoiceValue::Command(words)
             }
-            "replicas-below-two" => match value.parse::<u32>() {
-                Ok(n) if n >= 2 => ChoiceValue::Replicas(n),
-                _ => return bad("is not an integer of at least 2"),
+            "replicas-below-two" => match value.parse::<i32>() {
+                Ok(n) if n >= 2 => ChoiceValue::Replicas(n.unsigned_abs()),
+                _ => {
+                    return bad(
+                        "is not an integer from 2 to 2147483647 (spec.replicas is an int32)",
+                    )
+                }
             },
             _ => match value {
                 "preferred" => ChoiceValue::AntiAffinity(AntiAffinityFix::Preferred),
@@ -170,6 +190,73 @@ impl FromStr for Choice {
             given: s.to_string(),
         })
     }
+}
+
+/// Why shell words are not an exec-form command, or None when they are: the kubelet runs the
+/// argv as it is, with no shell, so an operator, an expansion other than Kubernetes' `$(VAR)`, a
+/// leading assignment, an empty word or a shell (directly, through `env`, `busybox` or `tini`)
+/// would not do what the words say, or would make a shell PID 1 again.
+fn not_exec_form(words: &[String]) -> Option<String> {
+    if let Some(w) = words.iter().find(|w| w.is_empty()) {
+        return Some(format!("has an empty word ({w:?})"));
+    }
+    for w in words {
+        if matches!(
+            w.as_str(),
+            ";" | "&&" | "||" | "|" | "&" | ">" | ">>" | "<" | "2>&1"
+        ) || w.ends_with(';')
+            || w.starts_with(['>', '<', '|'])
+        {
+            return Some(format!("has the shell operator '{w}', which an exec-form command passes to the app as a word"));
+        }
+        let mut rest = w.as_str();
+        while let Some(at) = rest.find('$') {
+            let after = &rest[at + 1..];
+            // Kubernetes expands `$(VAR_NAME)` from the container's env; `$$` is a literal `$`.
+            let k8s_ref = after
+                .strip_prefix('(')
+                .and_then(|a| a.split_once(')'))
+                .is_some_and(|(name, _)| {
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                });
+            if !(k8s_ref || after.starts_with('$')) {
+                return Some(format!("has the shell expansion in '{w}', which only a shell performs (Kubernetes expands only $(VAR_NAME) from the container's env)"));
+            }
+            rest = after.strip_prefix('$').unwrap_or(after);
+        }
+        if w.contains('`') {
+            return Some(format!(
+                "has the command substitution in '{w}', which only a shell performs"
+            ));
+        }
+    }
+    if words[0].contains('=') && !words[0].starts_with('/') {
+        return Some(format!(
+            "starts with the assignment '{}'; set it in the spec's env instead",
+            words[0]
+        ));
+    }
+    let launcher = |w: &str| matches!(basename_of(w), "env" | "busybox" | "tini" | "dumb-init");
+    let mut first = 0;
+    while words.get(first).is_some_and(|w| {
+        launcher(w) || w.starts_with('-') && first > 0 || (first > 0 && w.contains('='))
+    }) {
+        first += 1;
+    }
+    match words.get(first) {
+        Some(w) if is_shell(w) && first == 0 => {
+            Some("starts with a shell, which would be PID 1 again".into())
+        }
+        Some(w) if is_shell(w) => Some(format!(
+            "runs the shell '{w}' under {}, so a shell runs the app as its child again",
+            words[0]
+        )),
+        _ => None,
+    }
+}
+
+fn basename_of(w: &str) -> &str {
+    w.rsplit('/').next().unwrap_or(w)
 }
 
 impl Choice {
@@ -248,6 +335,22 @@ mod tests {
         assert_eq!(c.container.as_deref(), Some("main"));
         let c: Choice = "replicas-below-two@web=3".parse().unwrap();
         assert_eq!(c.value, ChoiceValue::Replicas(3));
+        // Kubernetes' own $(VAR) expansion and $$ are fine in exec form.
+        let c: Choice = "shell-pid1-drops-sigterm=java $(JAVA_OPTS) -Dcost=$$5 -jar /app/app.jar"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            c.value,
+            ChoiceValue::Command(
+                ["java", "$(JAVA_OPTS)", "-Dcost=$$5", "-jar", "/app/app.jar"]
+                    .map(String::from)
+                    .to_vec()
+            )
+        );
+        let c: Choice = "shell-pid1-drops-sigterm=tini -g -- java -jar /app/app.jar"
+            .parse()
+            .unwrap();
+        assert!(matches!(c.value, ChoiceValue::Command(_)));
         let c: Choice = "required-anti-affinity-blocks-rollout=max-unavailable"
             .parse()
             .unwrap();
@@ -277,7 +380,63 @@ mod tests {
                 "image-tag-mutable=registry.example.com/app:stable",
                 "is not pinned",
             ),
-            ("image-tag-mutable=app@sha256:abc", "not 64 hex digits"),
+            ("image-tag-mutable=app@sha256:abc", "malformed digest"),
+            ("image-tag-mutable=app@sha512:abc", "malformed digest"),
+            (
+                "image-tag-mutable=registry.example.com/APP:1.2.3",
+                "is not an image reference",
+            ),
+            (
+                "image-tag-mutable=registry.example.com/app:1.0\"",
+                "is not an image reference",
+            ),
+            (
+                "image-tag-mutable=registry.example.com/app:-1.0",
+                "is not an image reference",
+            ),
+            (
+                "image-tag-mutable=registry.example.com/app:LATEST",
+                "is not pinned",
+            ),
+            (
+                "shell-pid1-drops-sigterm=java -jar a.jar; rm -rf /",
+                "shell operator 'a.jar;'",
+            ),
+            (
+                "shell-pid1-drops-sigterm=java -jar a.jar && x",
+                "shell operator '&&'",
+            ),
+            (
+                "shell-pid1-drops-sigterm=java -jar a.jar > /log",
+                "shell operator '>'",
+            ),
+            (
+                "shell-pid1-drops-sigterm=java $JAVA_OPTS -jar a.jar",
+                "shell expansion in '$JAVA_OPTS'",
+            ),
+            (
+                "shell-pid1-drops-sigterm=java -jar $(cat x)",
+                "shell expansion",
+            ),
+            ("shell-pid1-drops-sigterm=FOO=1 java", "assignment 'FOO=1'"),
+            ("shell-pid1-drops-sigterm='' java", "empty word"),
+            (
+                "shell-pid1-drops-sigterm=busybox sh /app/start.sh",
+                "runs the shell 'sh'",
+            ),
+            (
+                "shell-pid1-drops-sigterm=/usr/bin/env bash",
+                "runs the shell 'bash'",
+            ),
+            (
+                "shell-pid1-drops-sigterm=env FOO=1 sh -c x",
+                "runs the shell 'sh'",
+            ),
+            (
+                "shell-pid1-drops-sigterm=tini -- sh /start.sh",
+                "runs the shell 'sh'",
+            ),
+            ("replicas-below-two=2147483648", "int32"),
             (
                 "shell-pid1-drops-sigterm=/bin/bash /start.sh",
                 "starts with a shell",

@@ -195,11 +195,12 @@ fn loc(f: &Finding) -> (String, usize) {
 /// The value to choose for findings with no safe automatic fix; the rule's own fix otherwise.
 fn choose_text(f: &Finding) -> String {
     let specific = match f.rule {
-        "image-tag-mutable" => "choose the immutable version tag or digest (image@sha256:...) of the build you run",
+        "image-tag-mutable" => "choose the immutable version tag or digest (image@sha256:...) of the build you run, and give it with --choose image-tag-mutable=IMAGE",
         "pdb-selector-matches-nothing" => "choose the workload this PDB protects and copy its spec.selector.matchLabels",
         "required-anti-affinity-blocks-rollout" => "choose: more schedulable nodes than replicas + maxSurge, or preferredDuringScheduling anti-affinity, or maxSurge: 0 with maxUnavailable: 1 (capacity drops by one pod during rollouts)",
-        "shell-pid1-drops-sigterm" => "choose: the exec form of the command, or `exec` before the app in the script (the script itself is not in the manifest)",
-        "replicas-below-two" => "choose the replica count (>= 2) your capacity and budget allow",
+        "shell-pid1-drops-sigterm" => "choose: the exec form of the command (--choose 'shell-pid1-drops-sigterm=APP ARGS'), or `exec` before the app in the script (the script itself is not in the manifest)",
+        "replicas-below-two" if f.message.contains("can scale down to") => "choose the HPA's minReplicas (>= 2) and set it in the HPA (an HPA owns spec.replicas, so --choose replicas-below-two does not apply)",
+        "replicas-below-two" => "choose the replica count (>= 2) your capacity and budget allow (--choose replicas-below-two=N)",
         "recreate-strategy-downtime" => "choose: RollingUpdate (maxSurge: 1, maxUnavailable: 0) if two versions may overlap, or keep Recreate and suppress with the reason (e.g. a ReadWriteOnce volume)",
         "resources-missing" | "memory-limit-missing" => "choose requests (and a memory limit) from the app's measured usage",
         "hpa-missing" => "choose the HPA's minReplicas (>= 2), maxReplicas and CPU target",

@@ -76,13 +76,27 @@ pub fn shell_wrapper_pid1(argv: &[String]) -> Option<String> {
     }
 }
 
+/// True when `check` would mention the command's shell as PID 1 at all (also at info: bash before
+/// 5.1 keeps itself as PID 1 for a list, an unknown /bin/sh may be bash).
+pub fn shell_may_stay_pid1(argv: &[String]) -> bool {
+    shutdown::shell_pid1(argv, None).is_some()
+}
+
 /// [`shell_wrapper_pid1`]'s decidable fix: `exec` before the plain last command of a `-c`
 /// script. Returns the new (command, args), or None when there is no sure fix.
 pub fn exec_form_fix(command: &[String], args: &[String]) -> Option<(Vec<String>, Vec<String>)> {
     shutdown::exec_fix(command, args, None)
 }
 
-pub use choose::{find as choose_for, AntiAffinityFix, Choice, ChoiceValue, CHOOSABLE};
+/// The repository of an image reference (no tag, no digest), lowercased.
+pub fn image_repository(image: &str) -> String {
+    shutdown::image_repo(image)
+}
+
+pub use choose::{
+    conflicts as choice_conflicts, find as choose_for, AntiAffinityFix, Choice, ChoiceValue,
+    CHOOSABLE,
+};
 pub use fix::template_line;
 pub use fix::{
     fix_sources, fix_sources_with, json_patch, patch_files, Applied, ChangedObject, FixOutcome,

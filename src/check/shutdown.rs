@@ -110,7 +110,13 @@ pub(crate) fn dash_c_script(argv: &[String]) -> Option<&str> {
         let a = &argv[i];
         if a.starts_with('-') && a.len() > 1 && !a.starts_with("--") {
             if a.contains('c') {
-                return argv.get(i + 1).map(String::as_str);
+                // `bash -c -- 'script'`: `--` ends the options, the script follows it.
+                let at = if argv.get(i + 1).is_some_and(|n| n == "--") {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                return argv.get(at).map(String::as_str);
             }
             i += 1;
             continue;
@@ -349,7 +355,15 @@ pub(crate) fn exec_last(script: &str) -> Option<String> {
     let last = &body[start..];
     let lead = last.len() - last.trim_start().len();
     let first = last.split_whitespace().next()?;
+    // A last command that is a utility, not the app (`...; python app.py; sleep 5`): exec would
+    // make it PID 1 while the app still runs as the shell's child.
+    const UTILITIES: &[&str] = &[
+        "sleep", "tail", "cat", "echo", "printf", "true", "false", "date", "ls", "touch", "rm",
+        "mkdir", "chmod", "chown", "cp", "mv", "ln", "sync", "kill", "tee", "env", "wait",
+        "logger", "curl", "wget",
+    ];
     if BUILTINS.contains(&first)
+        || UTILITIES.contains(&basename(first))
         || matches!(
             first,
             "exec" | "trap" | "!" | "[[" | "[" | "test" | "select" | "function" | "time" | "coproc"
@@ -926,7 +940,9 @@ mod tests {
                 "./run >/proc/1/fd/1 2>&1",
                 Some("exec ./run >/proc/1/fd/1 2>&1"),
             ),
-            ("sleep 5;", Some("exec sleep 5;")),
+            ("./serve;", Some("exec ./serve;")),
+            ("cd /app; python app.py; sleep 5", None),
+            ("./app; tail -f /dev/null", None),
             ("nginx -g 'daemon off;' | tee log", None),
             ("./app &", None),
             ("./setup; wait", None),
@@ -986,6 +1002,15 @@ mod tests {
         assert!(shell_pid1(&v(&["/usr/bin/env", "bash", "/start.sh"]), None).is_some());
         assert!(shell_pid1(&v(&["java", "-jar", "a.jar"]), None).is_none());
         assert!(shell_pid1(&v(&["tini", "--", "sh", "/start.sh"]), None).is_none());
+        // `--` ends bash's options: the script after it is what runs.
+        let list = v(&[
+            "/bin/bash",
+            "-c",
+            "--",
+            "cd /app && python app.py > /proc/1/fd/1",
+        ]);
+        assert!(shell_pid1(&list, None).is_some());
+        assert!(shell_pid1(&v(&["/bin/bash", "-c", "--", "exec python app.py"]), None).is_none());
     }
 
     #[test]

@@ -323,6 +323,23 @@ impl DocLines {
                         f.line + 1
                     ));
                 }
+                // A block sequence of scalars stays a block sequence, at its own dash column
+                // (a reviewer sees the one item that changed, not a reflowed list).
+                let dash_col = (f.line + 1..f.value_end)
+                    .find(|&i| is_content(&self.lines[i]))
+                    .filter(|&i| is_dash(&self.lines[i]))
+                    .map(|i| indent(&self.lines[i]));
+                if let (Some(dash), Value::Array(items)) = (dash_col, value) {
+                    if inline.is_empty() && items.iter().all(|x| !x.is_object() && !x.is_array()) {
+                        let prefix = self.lines[f.line][..f.after].to_string();
+                        let mut new = vec![format!("{prefix}{comment}")];
+                        for item in items {
+                            new.extend(block_item(item, dash));
+                        }
+                        self.lines.splice(f.line..f.value_end, new);
+                        return Ok(());
+                    }
+                }
                 self.lines.drain(f.line..f.value_end);
                 let new = emit(k, value, blk.col);
                 for (n, l) in new.into_iter().enumerate() {
@@ -364,6 +381,35 @@ impl DocLines {
     }
 }
 
+/// One scalar item of a block sequence at dash column `dash`: a multi-line string as a literal
+/// block scalar (`|` keeps one final newline, `|-` none), anything else on the dash line.
+fn block_item(v: &Value, dash: usize) -> Vec<String> {
+    let pad = " ".repeat(dash);
+    if let Value::String(s) = v {
+        let body = s.strip_suffix('\n').unwrap_or(s);
+        let literal = s.contains('\n')
+            && !body.ends_with('\n')
+            && !body.starts_with([' ', '\t'])
+            && !body.lines().any(|l| l.ends_with([' ', '\t']))
+            && !s.contains('\r');
+        if literal {
+            let mut out = vec![format!(
+                "{pad}- |{}",
+                if s.ends_with('\n') { "" } else { "-" }
+            )];
+            for l in body.lines() {
+                out.push(if l.is_empty() {
+                    String::new()
+                } else {
+                    format!("{pad}  {l}")
+                });
+            }
+            return out;
+        }
+    }
+    vec![format!("{pad}- {}", scalar_text(v))]
+}
+
 /// A scalar as YAML: numbers and booleans bare, strings plain when unambiguous, else
 /// double-quoted (JSON string syntax is valid YAML).
 pub(crate) fn scalar_text(v: &Value) -> String {
@@ -372,7 +418,11 @@ pub(crate) fn scalar_text(v: &Value) -> String {
             let plain = !s.is_empty()
                 && s.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-                && !s.starts_with(['-', '.'])
+                // `-c`, `--port`: a plain scalar may start with '-' followed by a safe
+                // character (YAML 1.2, 7.3.3); `-1`, `-.5`, `-` stay quoted.
+                && (!s.starts_with('-')
+                    || s[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '-'))
+                && !s.starts_with('.')
                 && s.parse::<f64>().is_err()
                 && !matches!(
                     s.to_ascii_lowercase().as_str(),

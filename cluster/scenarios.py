@@ -836,7 +836,7 @@ def fix_unblocks(work):
         check(len(placed) == 3, f"fix: still one pod per node ({sorted(placed)})")
         pdb = kjson("-n", ns, "get", "pdb", "app")
         check(pdb["status"].get("expectedPods") == 3, f"fix: the PodDisruptionBudget --fix added covers the 3 pods (expectedPods {pdb['status'].get('expectedPods')})")
-        row("7 check --fix on FC-13: 3 nodes", "zerodown check --fix", None, 3,
+        row("8 check --fix on FC-13: 3 nodes", "zerodown check --fix", None, 3,
             note=f"original stalled: {s0}; preferred fix stalled: {s1}; default fix rolled out: {done.returncode == 0}, next release: {again.returncode == 0}")
     finally:
         uncordon_all()

@@ -363,3 +363,20 @@ fn the_same_objects_twice_in_one_stream_are_checked_once() {
         human(&deploy_only)
     );
 }
+
+#[test]
+fn a_key_given_twice_is_invalid_yaml_as_kubectl_says() {
+    // kubectl refuses such a manifest ("mapping key ... already defined"); serde_json's map would
+    // keep the last value, and --fix would edit the wrong line (found by a breaker's trial).
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app:1.0.0\n          command: [\"/bin/bash\", \"-c\", \"cd /app && python app.py\"]\n          command: [\"/bin/bash\", \"-c\", \"cd /x && python y.py\"]\n";
+    let r = check_sources(&[Source::new("dup.yaml", text)]);
+    assert_eq!(kinds(&r), [InputErrorKind::InvalidYaml]);
+    let e = &r.input_errors[0];
+    assert!(
+        e.message.contains("duplicate entry with key \"command\""),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.level, Severity::Error);
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}

@@ -454,6 +454,71 @@ const WINDOW_DOCUMENTS: usize = 2048;
 /// threads costs more than it saves).
 const PARALLEL_DOCUMENTS: usize = 64;
 
+/// A JSON value read from YAML that refuses a mapping with a key twice, as the API machinery
+/// does (`kubectl apply`: "mapping key ... already defined"); serde_json's own map keeps the last.
+/// The fast path then gives way to the YAML value model, whose error names the key and the line.
+struct NoDuplicates(Value);
+
+impl<'de> serde::Deserialize<'de> for NoDuplicates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(NoDuplicates)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(StrictVisitor)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(NoDuplicates(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let NoDuplicates(v) = map.next_value()?;
+            if out.insert(k.clone(), v).is_some() {
+                return Err(serde::de::Error::custom(format!("duplicate key {k:?}")));
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
 fn first_look(doc: &str, first_line: usize) -> FirstLook {
     let content_line = first_content_line(doc, first_line);
     let too_deep = content_line.and_then(|_| crate::specfile::flow_nesting_too_deep(doc));
@@ -462,7 +527,9 @@ fn first_look(doc: &str, first_line: usize) -> FirstLook {
     let fast = if content_line.is_none() || too_deep.is_some() || doc.contains("<<") {
         None
     } else {
-        serde_yaml_ng::from_str::<Value>(doc).ok()
+        serde_yaml_ng::from_str::<NoDuplicates>(doc)
+            .ok()
+            .map(|v| v.0)
     };
     FirstLook {
         content_line,

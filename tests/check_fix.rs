@@ -986,3 +986,31 @@ fn two_values_for_one_finding_are_refused() {
         .code(2);
     assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("spec.replicas is an int32"));
 }
+
+#[test]
+fn an_edit_that_cannot_be_made_names_the_line_of_the_file() {
+    // FC-15's strategy in flow style cannot be edited in place; in the second document of a
+    // file, the line named is the file's, not the document's.
+    let doc = std::fs::read_to_string(fixture("field-cases/FC-15.yaml"))
+        .unwrap()
+        .replace(
+            "    rollingUpdate:\n      maxSurge: 0\n      maxUnavailable: 0\n",
+            "    rollingUpdate: {maxSurge: 0, maxUnavailable: 0}\n",
+        );
+    assert!(doc.contains("rollingUpdate: {maxSurge: 0"));
+    let text = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\ndata:\n  a: b\n---\n{doc}"
+    );
+    let line = text
+        .lines()
+        .position(|l| l.contains("rollingUpdate: {"))
+        .unwrap()
+        + 1;
+    let (_, out) = fix_text("two.yaml", &text);
+    let m = out
+        .manual
+        .iter()
+        .find(|m| m.rule == "rolling-update-cannot-progress")
+        .unwrap();
+    assert!(m.message.contains(&format!("(line {line}: `rollingUpdate: {{maxSurge: 0, maxUnavailable: 0}}` is not a block mapping")), "{}", m.message);
+}

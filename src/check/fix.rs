@@ -920,6 +920,17 @@ pub fn fix_sources_with(sources: &[Source], choices: &[Choice]) -> FixOutcome {
     out
 }
 
+/// An editor error's `line N:` (of the document) as the line of the file, whose document starts
+/// after `before` lines.
+fn in_file_lines(e: &str, before: usize) -> String {
+    match e.strip_prefix("line ").and_then(|r| r.split_once(':')) {
+        Some((n, rest)) if n.parse::<usize>().is_ok() => {
+            format!("line {}:{rest}", n.parse::<usize>().unwrap_or(0) + before)
+        }
+        _ => e.to_string(),
+    }
+}
+
 /// True when the text has line breaks and every one is CRLF.
 fn all_crlf(text: &str) -> bool {
     let lf = text.matches('\n').count();
@@ -1030,7 +1041,11 @@ fn fix_once(sources: &[Source], choices: &[Choice], used: &mut BTreeSet<usize>) 
                         rule: p.rule,
                         file: p.file,
                         line: p.line,
-                        message: format!("{} could not be edited automatically ({e})", o.display()),
+                        message: format!(
+                            "{} could not be edited automatically ({})",
+                            o.display(),
+                            in_file_lines(&e, text[..start].matches('\n').count())
+                        ),
                         choose: p.change,
                     }),
                 }

@@ -367,12 +367,13 @@ fn fixes_carry_the_generators_numbers_and_reasons() {
     let (fixed, out) = fix_text("FC-08", &text);
     let (_, added, _) = line_diff(&text, &fixed);
     assert_eq!(
-        added[..7],
+        added[..8],
         [
             "          startupProbe:",
             "            httpGet:",
             "              path: /actuator/health/liveness",
             "              port: http",
+            "            initialDelaySeconds: 30",
             "            periodSeconds: 10",
             "            timeoutSeconds: 5",
             "            failureThreshold: 12",
@@ -1013,4 +1014,70 @@ fn an_edit_that_cannot_be_made_names_the_line_of_the_file() {
         .find(|m| m.rule == "rolling-update-cannot-progress")
         .unwrap();
     assert!(m.message.contains(&format!("(line {line}: `rollingUpdate: {{maxSurge: 0, maxUnavailable: 0}}` is not a block mapping")), "{}", m.message);
+}
+
+#[test]
+fn a_liveness_split_and_a_new_startup_probe_agree_on_what_covers_boot() {
+    // From a new-user trial: a JVM with liveness == readiness, initialDelaySeconds 30 and no
+    // startupProbe. The split used to keep the delay and say "there is no startupProbe" while
+    // the same run added one; the startupProbe lacked the initialDelaySeconds its reason counts.
+    let text = std::fs::read_to_string(fixture("field-cases/FC-11.yaml"))
+        .unwrap()
+        .replace(
+            "image: registry.example.com/app:1.4.2",
+            "image: registry.example.com/app:1.4.2\n          command: [java, -jar, /app/app.jar]",
+        )
+        .replace(
+            "          readinessProbe:\n",
+            "          readinessProbe:\n            initialDelaySeconds: 30\n",
+        )
+        .replace(
+            "          livenessProbe:\n",
+            "          livenessProbe:\n            initialDelaySeconds: 30\n",
+        )
+        .replace(
+            "              memory: 600Mi\n",
+            "              cpu: \"1\"\n              memory: 600Mi\n",
+        );
+    let before = check_sources(&[Source::new("jvm", text.clone())]);
+    assert!(
+        before
+            .findings
+            .iter()
+            .any(|f| f.rule == "startup-probe-missing"),
+        "{:?}",
+        before.findings.iter().map(|f| f.rule).collect::<Vec<_>>()
+    );
+    let (fixed, out) = fix_text("jvm", &text);
+    let live = out
+        .applied
+        .iter()
+        .find(|a| a.rule == "liveness-same-as-readiness")
+        .unwrap();
+    assert!(
+        live.reason
+            .ends_with("; no initialDelaySeconds: the startupProbe this fix adds covers boot"),
+        "{}",
+        live.reason
+    );
+    let v: serde_json::Value =
+        serde_yaml_ng::from_str(fixed.split("\n---\n").next().unwrap()).unwrap();
+    let c = &v["spec"]["template"]["spec"]["containers"][0];
+    assert!(
+        c["livenessProbe"].get("initialDelaySeconds").is_none(),
+        "{c}"
+    );
+    assert_eq!(c["startupProbe"]["initialDelaySeconds"], 30, "{c}");
+    let start = out
+        .applied
+        .iter()
+        .find(|a| a.rule == "startup-probe-missing")
+        .unwrap();
+    assert!(
+        start
+            .reason
+            .starts_with("first check at the typical startup (30s)"),
+        "{}",
+        start.reason
+    );
 }

@@ -395,6 +395,10 @@ fn plan_workload(
                 let p = policy::probes::probes(&spec).startup;
                 let mut probe = Map::new();
                 probe.insert(hk, hv);
+                // The reason counts the first check at the typical startup: so must the probe.
+                if p.value.initial_delay_seconds > 0 {
+                    probe.insert("initialDelaySeconds".into(), json!(p.value.initial_delay_seconds));
+                }
                 probe.insert("periodSeconds".into(), json!(p.value.period_seconds));
                 probe.insert("timeoutSeconds".into(), json!(p.value.timeout_seconds));
                 probe.insert("failureThreshold".into(), json!(p.value.failure_threshold));
@@ -443,9 +447,16 @@ fn plan_workload(
                 };
                 let Some(spec) = spec_for(jvm_of(c), exposure) else { continue };
                 let pl = policy::probes::probes(&spec).liveness;
+                // A startupProbe this same fix adds (on the liveness handler) covers boot too.
+                let startup_added = c.startup.is_none()
+                    && handler_of(c.v.get("livenessProbe").unwrap_or(&Value::Null)).is_some()
+                    && findings.iter().any(|g| {
+                        matches!(g.rule, "startup-probe-missing" | "liveness-kills-during-startup")
+                            && g.container == f.container
+                    });
                 let mut probe = Map::new();
                 probe.insert("tcpSocket".into(), json!({"port": port_value(&port)}));
-                if live.initial_delay > 0 {
+                if live.initial_delay > 0 && c.startup.is_none() && !startup_added {
                     probe.insert("initialDelaySeconds".into(), json!(live.initial_delay));
                 }
                 probe.insert("periodSeconds".into(), json!(pl.value.period_seconds));
@@ -456,6 +467,8 @@ fn plan_workload(
                 let budget = pl.reason.split("; no initialDelaySeconds").next().unwrap_or(&pl.reason);
                 let boot = if c.startup.is_some() {
                     "no initialDelaySeconds needed: the container's startupProbe covers boot".to_string()
+                } else if startup_added {
+                    "no initialDelaySeconds: the startupProbe this fix adds covers boot".to_string()
                 } else if live.initial_delay > 0 {
                     format!("initialDelaySeconds {} kept from the input (there is no startupProbe)", live.initial_delay)
                 } else {

@@ -1315,7 +1315,7 @@ fn check_fix(args: &CheckArgs, fail_on: crate::check::Severity) -> Result<i32, E
     }
     for m in &outcome.manual {
         eprintln!(
-            "  Not fixed {}:{} [{}]: {}\n           you choose: {}",
+            "  Not fixed {}:{} [{}]: {}\n           next: {}",
             m.file, m.line, m.rule, m.message, m.choose
         );
     }

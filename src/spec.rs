@@ -515,7 +515,7 @@ impl Answers {
                         );
                         if self.allow_mutable_tag {
                             warnings.push(format!(
-                                "image `{i}`: {what}; accepted because of --allow-mutable-tag"
+                                "image `{i}`: {what}; accepted because of allowMutableTag (--allow-mutable-tag)"
                             ));
                         } else {
                             errs.push(

@@ -686,3 +686,26 @@ fn a_python_app_is_never_adopted_as_nginx_and_its_sh_c_list_gets_exec() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn adopting_warns_of_a_moved_service_port_and_says_in_what_order_to_switch_the_selector() {
+    // From a new-user trial: the bundle's Service listens on the container port and selects only
+    // the new pods; applying it all at once left the Service empty, and the port move was buried.
+    let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: orders, namespace: shop}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: orders}}\n  template:\n    metadata: {labels: {app: orders}}\n    spec:\n      containers:\n        - name: orders\n          image: registry.example.com/shop/orders:1.0.0\n          ports: [{name: http, containerPort: 8080}]\n          readinessProbe: {httpGet: {path: /ready, port: 8080}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: orders, namespace: shop}\nspec:\n  selector: {app: orders}\n  ports: [{name: http, port: 80, targetPort: 8080}]\n";
+    let adopted = adopt(&[Source::new("o.yaml", yaml)], &Options::default()).unwrap();
+    let moved = adopted
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("SERVICE PORT MOVES"))
+        .unwrap_or_else(|| panic!("{:?}", adopted.warnings));
+    assert!(
+        moved.contains("Service orders spec.ports[http].port 80 -> 8080"),
+        "{moved}"
+    );
+    let sel = adopted
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("SELECTOR DIFFERS"))
+        .unwrap();
+    assert!(sel.contains("apply the new Deployment first and wait until its pods are Ready, and only then the Service"), "{sel}");
+}

@@ -823,9 +823,31 @@ fn the_liveness_split_says_what_covers_boot_in_this_container() {
     };
     // FC-11 has no startupProbe and no initialDelaySeconds: the reason must not claim one.
     let r = reason(&text);
+    assert!(r.starts_with("its own check (a TCP connect, not the app's dependencies) and a 30s failure budget, longer than readiness's 25s"), "{r}");
+    // A readiness window of 30s (10 x 3) gets a longer liveness window (4 x 10s), so the reason
+    // holds for it too (a new-user trial's manifest had equal windows).
+    let equal = text.replace(
+        "            periodSeconds: 5\n            failureThreshold: 5\n          livenessProbe:",
+        "            periodSeconds: 10\n            failureThreshold: 3\n          livenessProbe:",
+    );
+    assert_ne!(equal, text);
+    let (_, out) = fix_text("eq", &equal);
+    let a = out
+        .applied
+        .iter()
+        .find(|a| a.rule == "liveness-same-as-readiness")
+        .unwrap();
     assert!(
-        r.starts_with("its own handler and a 30s failure budget"),
-        "{r}"
+        a.change
+            .ends_with("livenessProbe is a TCP connect to port http, 4 x 10s"),
+        "{}",
+        a.change
+    );
+    assert!(
+        a.reason
+            .contains("a 40s failure budget, longer than readiness's 30s"),
+        "{}",
+        a.reason
     );
     assert!(r.ends_with("; there is no startupProbe, so a boot slower than this budget still fails it (add one sized to the worst boot)"), "{r}");
     assert!(!r.contains("the startup probe covers boot"), "{r}");

@@ -210,10 +210,22 @@ pub fn compare(
         let new = out.value.pointer("/spec/selector");
         if old.is_some() && old != new {
             warnings.push(format!(
-                "SELECTOR DIFFERS: {} selects {} but the bundle selects {}; spec.selector is immutable (apps/v1), so `kubectl apply` of the bundle over the running Deployment fails with \"field is immutable\". The spec cannot say a custom selector: migrate with a new Deployment beside the old one (see the bundle README, \"Adopting a running Deployment\"), or delete the old one with --cascade=orphan first",
+                "SELECTOR DIFFERS: {} selects {} but the bundle selects {}; spec.selector is immutable (apps/v1), so `kubectl apply` of the bundle over the running Deployment fails with \"field is immutable\", and the bundle's Service selects only the new pods. The spec cannot say a custom selector: apply the new Deployment first and wait until its pods are Ready, and only then the Service (see the bundle README, \"Adopting an existing Deployment\"); `zerodown check BUNDLE --against OLD` shows what the switch breaks",
                 dep.display(),
                 compact(old.unwrap_or(&Value::Null)),
                 compact(new.unwrap_or(&Value::Null))
+            ));
+        }
+    }
+    // A Service port that moves: clients of the old port get connection refused after the apply.
+    for c in report.of(ChangeKind::Changed) {
+        if c.kind == "Service" && c.field.starts_with("spec.ports") && c.field.ends_with(".port") {
+            warnings.push(format!(
+                "SERVICE PORT MOVES: Service {} {} {} -> {}; clients that call the old port fail after the apply: move them first, or keep the old port in the bundle's custom/ layer",
+                c.name,
+                c.field,
+                c.from.as_deref().unwrap_or("?"),
+                c.to.as_deref().unwrap_or("?")
             ));
         }
     }

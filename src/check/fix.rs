@@ -459,12 +459,21 @@ fn plan_workload(
                 if live.initial_delay > 0 && c.startup.is_none() && !startup_added {
                     probe.insert("initialDelaySeconds".into(), json!(live.initial_delay));
                 }
-                probe.insert("periodSeconds".into(), json!(pl.value.period_seconds));
+                // Liveness must outlast the input's readiness window, so an overloaded pod leaves
+                // the Service before it is restarted (the generator's reason, made true here).
+                let period = pl.value.period_seconds;
+                let ready_window = c.readiness.as_ref().map_or(0, |r| (r.period * r.failure_threshold).max(0));
+                let ready_window = u32::try_from(ready_window).unwrap_or(u32::MAX);
+                let threshold = pl.value.failure_threshold.max(ready_window / period.max(1) + 1);
+                probe.insert("periodSeconds".into(), json!(period));
                 probe.insert("timeoutSeconds".into(), json!(pl.value.timeout_seconds.max(u32::try_from(live.timeout).unwrap_or(1))));
-                probe.insert("failureThreshold".into(), json!(pl.value.failure_threshold));
+                probe.insert("failureThreshold".into(), json!(threshold));
                 // The generator's reason ends with what covers boot in its own bundle (its
                 // startupProbe); here that is whatever this container has.
-                let budget = pl.reason.split("; no initialDelaySeconds").next().unwrap_or(&pl.reason);
+                let budget = format!(
+                    "its own check (a TCP connect, not the app's dependencies) and a {}s failure budget, longer than readiness's {ready_window}s, so an overloaded pod first leaves the Service and is restarted only if it stays stuck",
+                    period * threshold
+                );
                 let boot = if c.startup.is_some() {
                     "no initialDelaySeconds needed: the container's startupProbe covers boot".to_string()
                 } else if startup_added {
@@ -476,7 +485,7 @@ fn plan_workload(
                 };
                 plan(
                     vec![Op::Set(container_path(w, c, &["livenessProbe"]), Value::Object(probe))],
-                    format!("container '{}': livenessProbe is a TCP connect to port {port}, {} x {}s", c.name, pl.value.failure_threshold, pl.value.period_seconds),
+                    format!("container '{}': livenessProbe is a TCP connect to port {port}, {threshold} x {period}s", c.name),
                     format!("{budget}; {boot}"),
                 );
             }

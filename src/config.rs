@@ -338,8 +338,13 @@ impl ConfigAnswers {
             }
         }
         if !self.command_execs {
-            let argv: Vec<String> = self.command.iter().chain(&self.args).cloned().collect();
-            if let Some(why) = crate::check::shell_wrapper_pid1(&argv) {
+            if let Some(why) = crate::check::shell_wrapper_pid1(&self.command, &self.args) {
+                let argv: Vec<&str> = self
+                    .command
+                    .iter()
+                    .chain(&self.args)
+                    .map(String::as_str)
+                    .collect();
                 errs.push(
                     FieldError::new("command", argv.join(" "), why).help(
                         "give the app's own command in exec form (e.g. command: [java, -jar, /app/app.jar]); if the script ends with `exec` (or runs the app under tini), set commandExecs: true (--command-execs)",

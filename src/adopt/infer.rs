@@ -479,8 +479,8 @@ pub fn infer(
     let argv: Vec<String> = spec.command.iter().chain(&spec.args).cloned().collect();
     // Any shell as PID 1 that `check` would mention (at info too, e.g. bash before 5.1): the
     // decidable exec first; a wrapper that drops SIGTERM needs the team's answer.
-    let flagged = crate::check::shell_wrapper_pid1(&argv);
-    if flagged.is_some() || crate::check::shell_may_stay_pid1(&argv) {
+    let flagged = crate::check::shell_wrapper_pid1(&spec.command, &spec.args);
+    if flagged.is_some() || crate::check::shell_may_stay_pid1(&spec.command, &spec.args) {
         if let Some((command, args)) = crate::check::exec_form_fix(&spec.command, &spec.args) {
             for field in ["command", "args"] {
                 notes.push((
@@ -618,17 +618,15 @@ pub fn infer(
     // The nginx preset's preStop runs `nginx -s quit` and waits for PID 1: in an image without
     // nginx it fails and every pod waits out its grace period. Only an nginx image or command
     // makes it a candidate.
-    let nginx_evidence = {
-        let repo = crate::check::image_repository(&image);
-        let cmd = spec
+    let image_name = image.rsplit('/').next().unwrap_or("");
+    let nginx_image = image_name.contains("nginx");
+    let nginx_evidence = nginx_image
+        || image_name.contains("openresty")
+        || spec
             .command
             .first()
-            .map(|c| c.rsplit('/').next().unwrap_or(c));
-        repo.rsplit('/')
-            .next()
-            .is_some_and(|r| r.contains("nginx") || r.contains("openresty"))
-            || cmd.is_some_and(|c| c == "nginx" || c == "openresty")
-    };
+            .map(|c| c.rsplit('/').next().unwrap_or(c))
+            .is_some_and(|c| c == "nginx" || c == "openresty");
     for preset in &presets {
         if preset.app_type == crate::spec::AppType::Nginx && !nginx_evidence {
             continue;
@@ -669,10 +667,6 @@ pub fn infer(
                         }
                         let plan = crate::policy::plan(&s, preset);
                         // Ties go to the preset's own traffic, cost and exposure.
-                        let nginx_image = image
-                            .rsplit('/')
-                            .next()
-                            .is_some_and(|r| r.contains("nginx"));
                         let hint = if nginx_image && preset.app_type == crate::spec::AppType::Nginx
                         {
                             -4

@@ -219,7 +219,7 @@ pub fn compare(
     }
     // A Service port that moves: clients of the old port get connection refused after the apply.
     for c in report.of(ChangeKind::Changed) {
-        if c.kind == "Service" && c.field.starts_with("spec.ports") && c.field.ends_with(".port") {
+        if is_service_port(&c.kind, &c.field) {
             warnings.push(format!(
                 "SERVICE PORT MOVES: Service {} {} {} -> {}; clients that call the old port fail after the apply: move them first, or keep the old port in the bundle's custom/ layer",
                 c.name,
@@ -291,8 +291,7 @@ fn diff(
         } else {
             ChangeKind::Dropped
         };
-        let service_port =
-            kind == "Service" && path.starts_with("spec.ports") && path.ends_with(".port");
+        let service_port = is_service_port(kind, path);
         let reason = note_for(notes, path)
             .or_else(|| service_port.then(|| "the bundle's Service listens on the container port (the spec has one port): clients that call the old port must move to the new one, or keep the old port in the custom/ layer".to_string()))
             .or_else(|| reason_for(kind, path, rows))
@@ -329,6 +328,11 @@ fn diff(
             reason,
         });
     }
+}
+
+/// Whether a field is the `port` of a Service port (not its `targetPort` or `nodePort`).
+fn is_service_port(kind: &str, path: &str) -> bool {
+    kind == "Service" && path.starts_with("spec.ports") && path.ends_with(".port")
 }
 
 fn is_server_default(path: &str, value: &str) -> bool {

@@ -8,7 +8,7 @@
 //! of what can be chosen (exit 2 at the CLI).
 
 use super::image::{floating_tag, image_tag};
-use super::shutdown::{image_repo, is_shell};
+use super::shutdown::{basename, image_repo, is_shell};
 
 /// Choices that answer the same rule for the same workload and container with different values:
 /// the pairs as given, for an error.
@@ -236,7 +236,7 @@ fn not_exec_form(words: &[String]) -> Option<String> {
             words[0]
         ));
     }
-    let launcher = |w: &str| matches!(basename_of(w), "env" | "busybox" | "tini" | "dumb-init");
+    let launcher = |w: &str| matches!(basename(w), "env" | "busybox" | "tini" | "dumb-init");
     let mut first = 0;
     while words.get(first).is_some_and(|w| {
         launcher(w) || w.starts_with('-') && first > 0 || (first > 0 && w.contains('='))
@@ -253,10 +253,6 @@ fn not_exec_form(words: &[String]) -> Option<String> {
         )),
         _ => None,
     }
-}
-
-fn basename_of(w: &str) -> &str {
-    w.rsplit('/').next().unwrap_or(w)
 }
 
 impl Choice {

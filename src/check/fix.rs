@@ -127,6 +127,23 @@ fn spec_of(preset: &str, exposure: Exposure, image_has_shell: bool) -> Option<Sp
     .ok()
 }
 
+/// The grace period that covers a preStop of `pre` seconds and the spec's drain time, with its
+/// reason (the kubelet starts the grace period before the hook: Kubernetes docs, Pod Lifecycle,
+/// Termination of Pods).
+fn grace_covering(pre: u32, spec: &Spec) -> (u32, String) {
+    let margin = policy::shutdown::GRACE_MARGIN_SECONDS;
+    let grace = pre
+        .saturating_add(spec.drain_seconds)
+        .saturating_add(margin);
+    (
+        grace,
+        format!(
+            "{grace}: preStop {pre}s + drainSeconds {}s + {margin}s margin; the grace period starts before the hook, so it must cover both",
+            spec.drain_seconds
+        ),
+    )
+}
+
 /// One planned edit of an object.
 enum Op {
     Set(Vec<Seg>, Value),
@@ -140,6 +157,8 @@ struct Planned {
     ops: Vec<Op>,
     change: String,
     reason: String,
+    /// How to apply this edit safely, printed once however many objects need it.
+    note: Option<&'static str>,
 }
 
 fn pod_path(w: &Workload<'_>) -> Vec<Seg> {
@@ -249,6 +268,14 @@ fn plan_workload(
             .as_deref()
             .and_then(|n| w.containers.iter().find(|c| c.name == n));
         let (file, line) = loc(f);
+        // What a load balancer in front of this container needs of its preStop, if any.
+        let lb = c.and_then(|c| {
+            let ci = w.containers.iter().position(|x| x.name == c.name)?;
+            lb_delays
+                .iter()
+                .filter(|d| d.wi == wi && d.ci == ci)
+                .max_by_key(|d| d.needed)
+        });
         let mut plan = |ops: Vec<Op>, change: String, reason: String| {
             planned.push(Planned {
                 rule: f.rule,
@@ -257,21 +284,31 @@ fn plan_workload(
                 ops,
                 change,
                 reason,
+                note: None,
             })
         };
         match (f.rule, c) {
-            ("hpa-replicas-conflict", _) => plan(
-                vec![Op::Remove(keys(&["spec", "replicas"]))],
-                "spec.replicas removed".into(),
-                "the HPA owns the scale; an apply that sets spec.replicas resets it and terminates pods".into(),
-            ),
+            ("hpa-replicas-conflict", _) => {
+                plan(
+                    vec![Op::Remove(keys(&["spec", "replicas"]))],
+                    "spec.replicas removed".into(),
+                    "the HPA owns the scale; an apply that sets spec.replicas resets it and terminates pods".into(),
+                );
+                if let Some(p) = planned.last_mut() {
+                    p.note = Some(REPLICAS_NOTE);
+                }
+            }
             ("rolling-update-cannot-progress", _) => {
                 let spec = spec_for(false, exposure);
                 let reason = spec
                     .map(|s| {
                         let p = policy::probes::probes(&s);
-                        let r = policy::rollout::rollout(&s, crate::plan::decide(2, ""), &p, 2, false);
-                        format!("maxSurge {}; maxUnavailable stays {}", r.max_surge.reason, r.max_unavailable.reason)
+                        let r =
+                            policy::rollout::rollout(&s, crate::plan::decide(2, ""), &p, 2, false);
+                        format!(
+                            "maxSurge {}; maxUnavailable stays {}",
+                            r.max_surge.reason, r.max_unavailable.reason
+                        )
                     })
                     .unwrap_or_default();
                 if w.kind == super::model::WorkloadKind::DaemonSet {
@@ -285,7 +322,10 @@ fn plan_workload(
                     continue;
                 }
                 plan(
-                    vec![Op::Set(keys(&["spec", "strategy", "rollingUpdate", "maxSurge"]), json!(1))],
+                    vec![Op::Set(
+                        keys(&["spec", "strategy", "rollingUpdate", "maxSurge"]),
+                        json!(1),
+                    )],
                     "spec.strategy.rollingUpdate.maxSurge: 1".into(),
                     reason,
                 )
@@ -293,8 +333,12 @@ fn plan_workload(
             ("prestop-missing" | "nginx-fast-shutdown", Some(c)) => {
                 // nginx gets the generator's nginx hook (sleep, `nginx -s quit`, wait) when the
                 // image has a shell; one hook per container, whichever rule asked first.
-                let nginx = findings.iter().any(|g| g.rule == "nginx-fast-shutdown" && g.container == f.container);
-                let shell = c.image.is_none_or(|i| !super::shutdown::shell_less_image(i));
+                let nginx = findings
+                    .iter()
+                    .any(|g| g.rule == "nginx-fast-shutdown" && g.container == f.container);
+                let shell = c
+                    .image
+                    .is_none_or(|i| !super::shutdown::shell_less_image(i));
                 if nginx && !shell {
                     manual.push((*f).clone());
                     continue;
@@ -302,32 +346,54 @@ fn plan_workload(
                 if !seen.insert(("preStop", f.container.clone())) {
                     continue;
                 }
-                let preset = if nginx { "nginx-static" } else if jvm_of(c) { "spring-boot" } else { "generic" };
-                let Some(spec) = spec_of(preset, exposure, shell) else { continue };
+                let preset = if nginx {
+                    "nginx-static"
+                } else if jvm_of(c) {
+                    "spring-boot"
+                } else {
+                    "generic"
+                };
+                let Some(spec) = spec_of(preset, exposure, shell) else {
+                    continue;
+                };
                 let sd = policy::shutdown::shutdown(&spec, &mut vec![]);
                 // A load balancer in front of the container may need longer than the
                 // generator's delay for this exposure (the lb-health-check-outlasts-prestop model).
-                let ci = w.containers.iter().position(|x| x.name == c.name);
-                let lb = lb_delays.iter().filter(|d| d.wi == wi && Some(d.ci) == ci).max_by_key(|d| d.needed);
-                let (hook, change, seconds) = match &sd.pre_stop.value {
-                    Some(crate::plan::PreStop::Sleep { seconds }) => {
-                        let s = lb.map_or(*seconds, |d| (*seconds).max(u32::try_from(d.needed).unwrap_or(*seconds)));
-                        (json!({"sleep": {"seconds": s}}), format!("lifecycle.preStop.sleep.seconds: {s}"), (*seconds, s))
-                    }
-                    Some(crate::plan::PreStop::Exec { command, seconds }) => {
-                        let s = lb.map_or(*seconds, |d| (*seconds).max(u32::try_from(d.needed).unwrap_or(*seconds)));
+                let Some(pre_stop) = &sd.pre_stop.value else {
+                    continue;
+                };
+                let generated = pre_stop.seconds();
+                let chosen = lb.map_or(generated, |d| {
+                    generated.max(u32::try_from(d.needed).unwrap_or(generated))
+                });
+                let (hook, change) = match pre_stop {
+                    crate::plan::PreStop::Sleep { .. } => (
+                        json!({"sleep": {"seconds": chosen}}),
+                        format!("lifecycle.preStop.sleep.seconds: {chosen}"),
+                    ),
+                    crate::plan::PreStop::Exec { command, .. } => {
                         let command: Vec<String> = command
                             .iter()
-                            .map(|a| a.replacen(&format!("sleep {seconds}"), &format!("sleep {s}"), 1))
+                            .map(|a| {
+                                a.replacen(
+                                    &format!("sleep {generated}"),
+                                    &format!("sleep {chosen}"),
+                                    1,
+                                )
+                            })
                             .collect();
                         let shown = command.join(" ");
-                        (json!({"exec": {"command": command}}), format!("lifecycle.preStop.exec.command: {shown}"), (*seconds, s))
+                        (
+                            json!({"exec": {"command": command}}),
+                            format!("lifecycle.preStop.exec.command: {shown}"),
+                        )
                     }
-                    None => continue,
                 };
-                let (generated, chosen) = seconds;
                 let pre_reason = match lb.filter(|_| chosen > generated) {
-                    Some(d) => format!("{chosen}s, not the {generated}s the Service alone needs: {}", d.why),
+                    Some(d) => format!(
+                        "{chosen}s, not the {generated}s the Service alone needs: {}",
+                        d.why
+                    ),
                     None => sd.pre_stop.reason.clone(),
                 };
                 if c.v.at("/lifecycle/preStop").is_some() {
@@ -335,22 +401,26 @@ fn plan_workload(
                     continue;
                 }
                 plan(
-                    vec![Op::Set(container_path(w, c, &["lifecycle", "preStop"]), hook)],
+                    vec![Op::Set(
+                        container_path(w, c, &["lifecycle", "preStop"]),
+                        hook,
+                    )],
                     format!("container '{}': {change}", c.name),
                     pre_reason,
                 );
-                let margin = policy::shutdown::GRACE_MARGIN_SECONDS;
                 let (grace, grace_reason) = if chosen > generated {
-                    let g = chosen + spec.drain_seconds + margin;
-                    (g.max(sd.termination_grace_period_seconds.value), format!("{g}: preStop {chosen}s + drainSeconds {}s + {margin}s margin; the grace period starts before the hook, so it must cover both", spec.drain_seconds))
+                    let (g, why) = grace_covering(chosen, &spec);
+                    (g.max(sd.termination_grace_period_seconds.value), why)
                 } else {
-                    (sd.termination_grace_period_seconds.value, sd.termination_grace_period_seconds.reason.clone())
+                    (
+                        sd.termination_grace_period_seconds.value,
+                        sd.termination_grace_period_seconds.reason.clone(),
+                    )
                 };
                 want_grace(grace, grace_reason, f.rule, loc(f));
             }
             ("lb-health-check-outlasts-prestop", Some(c)) => {
-                let ci = w.containers.iter().position(|x| x.name == c.name);
-                let Some(d) = lb_delays.iter().filter(|d| d.wi == wi && Some(d.ci) == ci).max_by_key(|d| d.needed) else {
+                let Some(d) = lb else {
                     manual.push((*f).clone());
                     continue;
                 };
@@ -359,27 +429,30 @@ fn plan_workload(
                     manual.push((*f).clone());
                     continue;
                 }
-                let Some(spec) = spec_for(jvm_of(c), exposure) else { continue };
+                let Some(spec) = spec_for(jvm_of(c), exposure) else {
+                    continue;
+                };
                 let needed = u32::try_from(d.needed).unwrap_or(u32::MAX);
                 plan(
-                    vec![Op::Set(container_path(w, c, &["lifecycle", "preStop", "sleep", "seconds"]), json!(needed))],
-                    format!("container '{}': lifecycle.preStop.sleep.seconds: {needed}", c.name),
+                    vec![Op::Set(
+                        container_path(w, c, &["lifecycle", "preStop", "sleep", "seconds"]),
+                        json!(needed),
+                    )],
+                    format!(
+                        "container '{}': lifecycle.preStop.sleep.seconds: {needed}",
+                        c.name
+                    ),
                     format!("{needed}s: {}", d.why),
                 );
-                let margin = policy::shutdown::GRACE_MARGIN_SECONDS;
-                let g = needed.saturating_add(spec.drain_seconds).saturating_add(margin);
-                want_grace(g, format!("{g}: preStop {needed}s + drainSeconds {}s + {margin}s margin; the grace period starts before the hook, so it must cover both", spec.drain_seconds), f.rule, loc(f));
+                let (g, why) = grace_covering(needed, &spec);
+                want_grace(g, why, f.rule, loc(f));
             }
             ("prestop-exceeds-grace-period" | "grace-period-too-short", Some(c)) => {
-                let Some(spec) = spec_for(jvm_of(c), exposure) else { continue };
+                let Some(spec) = spec_for(jvm_of(c), exposure) else {
+                    continue;
+                };
                 let pre = PreStop::of(c).sleep_seconds().map_or(0, |(s, _)| s.max(0));
-                let pre = u32::try_from(pre).unwrap_or(0);
-                let margin = policy::shutdown::GRACE_MARGIN_SECONDS;
-                let grace = pre + spec.drain_seconds + margin;
-                let reason = format!(
-                    "{grace}: preStop {pre}s + drainSeconds {}s + {margin}s margin; the grace period starts before the hook, so it must cover both",
-                    spec.drain_seconds
-                );
+                let (grace, reason) = grace_covering(u32::try_from(pre).unwrap_or(0), &spec);
                 want_grace(grace, reason, f.rule, loc(f));
             }
             ("startup-probe-missing" | "liveness-kills-during-startup", Some(c)) => {
@@ -391,28 +464,42 @@ fn plan_workload(
                     manual.push((*f).clone());
                     continue;
                 };
-                let Some(spec) = spec_for(jvm_of(c), exposure) else { continue };
+                let Some(spec) = spec_for(jvm_of(c), exposure) else {
+                    continue;
+                };
                 let p = policy::probes::probes(&spec).startup;
                 let mut probe = Map::new();
                 probe.insert(hk, hv);
                 // The reason counts the first check at the typical startup: so must the probe.
                 if p.value.initial_delay_seconds > 0 {
-                    probe.insert("initialDelaySeconds".into(), json!(p.value.initial_delay_seconds));
+                    probe.insert(
+                        "initialDelaySeconds".into(),
+                        json!(p.value.initial_delay_seconds),
+                    );
                 }
                 probe.insert("periodSeconds".into(), json!(p.value.period_seconds));
                 probe.insert("timeoutSeconds".into(), json!(p.value.timeout_seconds));
                 probe.insert("failureThreshold".into(), json!(p.value.failure_threshold));
                 plan(
-                    vec![Op::Set(container_path(w, c, &["startupProbe"]), Value::Object(probe))],
+                    vec![Op::Set(
+                        container_path(w, c, &["startupProbe"]),
+                        Value::Object(probe),
+                    )],
                     format!(
                         "container '{}': startupProbe on the liveness handler, {} x {}s",
                         c.name, p.value.failure_threshold, p.value.period_seconds
                     ),
-                    format!("{} (app type: {})", p.reason, if jvm_of(c) { "JVM" } else { "generic" }),
+                    format!(
+                        "{} (app type: {})",
+                        p.reason,
+                        if jvm_of(c) { "JVM" } else { "generic" }
+                    ),
                 );
             }
             ("probe-timeout-under-cpu-throttling", Some(c)) => {
-                let Some(spec) = spec_for(jvm_of(c), exposure) else { continue };
+                let Some(spec) = spec_for(jvm_of(c), exposure) else {
+                    continue;
+                };
                 let live_timeout = policy::probes::probes(&spec).liveness.value.timeout_seconds;
                 let ready_timeout = policy::probes::READINESS_TIMEOUT_SECONDS;
                 let mut ops = Vec::new();
@@ -423,7 +510,10 @@ fn plan_workload(
                     ("readinessProbe", &c.readiness, ready_timeout),
                 ] {
                     if probe.as_ref().is_some_and(|p| p.timeout < i64::from(want)) {
-                        ops.push(Op::Set(container_path(w, c, &[field, "timeoutSeconds"]), json!(want)));
+                        ops.push(Op::Set(
+                            container_path(w, c, &[field, "timeoutSeconds"]),
+                            json!(want),
+                        ));
                         what.push(format!("{field}.timeoutSeconds: {want}"));
                     }
                 }
@@ -445,14 +535,18 @@ fn plan_workload(
                     manual.push((*f).clone());
                     continue;
                 };
-                let Some(spec) = spec_for(jvm_of(c), exposure) else { continue };
+                let Some(spec) = spec_for(jvm_of(c), exposure) else {
+                    continue;
+                };
                 let pl = policy::probes::probes(&spec).liveness;
                 // A startupProbe this same fix adds (on the liveness handler) covers boot too.
                 let startup_added = c.startup.is_none()
                     && handler_of(c.v.get("livenessProbe").unwrap_or(&Value::Null)).is_some()
                     && findings.iter().any(|g| {
-                        matches!(g.rule, "startup-probe-missing" | "liveness-kills-during-startup")
-                            && g.container == f.container
+                        matches!(
+                            g.rule,
+                            "startup-probe-missing" | "liveness-kills-during-startup"
+                        ) && g.container == f.container
                     });
                 let mut probe = Map::new();
                 probe.insert("tcpSocket".into(), json!({"port": port_value(&port)}));
@@ -462,11 +556,23 @@ fn plan_workload(
                 // Liveness must outlast the input's readiness window, so an overloaded pod leaves
                 // the Service before it is restarted (the generator's reason, made true here).
                 let period = pl.value.period_seconds;
-                let ready_window = c.readiness.as_ref().map_or(0, |r| (r.period * r.failure_threshold).max(0));
+                let ready_window = c
+                    .readiness
+                    .as_ref()
+                    .map_or(0, |r| (r.period * r.failure_threshold).max(0));
                 let ready_window = u32::try_from(ready_window).unwrap_or(u32::MAX);
-                let threshold = pl.value.failure_threshold.max(ready_window / period.max(1) + 1);
+                let threshold = pl
+                    .value
+                    .failure_threshold
+                    .max(ready_window / period.max(1) + 1);
                 probe.insert("periodSeconds".into(), json!(period));
-                probe.insert("timeoutSeconds".into(), json!(pl.value.timeout_seconds.max(u32::try_from(live.timeout).unwrap_or(1))));
+                probe.insert(
+                    "timeoutSeconds".into(),
+                    json!(pl
+                        .value
+                        .timeout_seconds
+                        .max(u32::try_from(live.timeout).unwrap_or(1))),
+                );
                 probe.insert("failureThreshold".into(), json!(threshold));
                 // The generator's reason ends with what covers boot in its own bundle (its
                 // startupProbe); here that is whatever this container has.
@@ -475,11 +581,15 @@ fn plan_workload(
                     period * threshold
                 );
                 let boot = if c.startup.is_some() {
-                    "no initialDelaySeconds needed: the container's startupProbe covers boot".to_string()
+                    "no initialDelaySeconds needed: the container's startupProbe covers boot"
+                        .to_string()
                 } else if startup_added {
                     "no initialDelaySeconds: the startupProbe this fix adds covers boot".to_string()
                 } else if live.initial_delay > 0 {
-                    format!("initialDelaySeconds {} kept from the input (there is no startupProbe)", live.initial_delay)
+                    format!(
+                        "initialDelaySeconds {} kept from the input (there is no startupProbe)",
+                        live.initial_delay
+                    )
                 } else {
                     "there is no startupProbe, so a boot slower than this budget still fails it (add one sized to the worst boot)".to_string()
                 };
@@ -493,7 +603,15 @@ fn plan_workload(
                 // The port a selecting Service targets in this container, else its first port.
                 let target = ctx.services_of[wi]
                     .iter()
-                    .flat_map(|&s| ctx.services[s].obj.value.at("/spec/ports").and_then(Value::as_array).into_iter().flatten())
+                    .flat_map(|&s| {
+                        ctx.services[s]
+                            .obj
+                            .value
+                            .at("/spec/ports")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                    })
                     .find_map(|p| {
                         let t = PortRef::from_value(p.get("targetPort").or_else(|| p.get("port")))?;
                         c.declares(&t).then_some(t)
@@ -508,7 +626,10 @@ fn plan_workload(
                     manual.push((*f).clone());
                     continue;
                 };
-                use policy::probes::{READINESS_FAILURE_THRESHOLD as FT, READINESS_PERIOD_SECONDS as PS, READINESS_TIMEOUT_SECONDS as TS};
+                use policy::probes::{
+                    READINESS_FAILURE_THRESHOLD as FT, READINESS_PERIOD_SECONDS as PS,
+                    READINESS_TIMEOUT_SECONDS as TS,
+                };
                 plan(
                     vec![Op::Set(
                         container_path(w, c, &["readinessProbe"]),
@@ -519,19 +640,34 @@ fn plan_workload(
                 );
             }
             ("pdb-missing", _) => {
-                let Some(selector) = w.obj.value.at("/spec/selector").filter(|s| s.is_object()).cloned() else {
+                let Some(selector) = w
+                    .obj
+                    .value
+                    .at("/spec/selector")
+                    .filter(|s| s.is_object())
+                    .cloned()
+                else {
                     manual.push((*f).clone());
                     continue;
                 };
                 let repointed = ctx.pdbs.iter().enumerate().any(|(pi, q)| {
-                    q.obj.name == w.obj.name && q.obj.namespace == w.obj.namespace && ctx.workloads_of_pdb[pi].is_empty()
+                    q.obj.name == w.obj.name
+                        && q.obj.namespace == w.obj.namespace
+                        && ctx.workloads_of_pdb[pi].is_empty()
                 });
                 if repointed {
                     continue;
                 }
                 let p = policy::disruption::pdb();
-                let taken = ctx.pdbs.iter().any(|q| q.obj.name == w.obj.name && q.obj.namespace == w.obj.namespace);
-                let name = if taken { format!("{}-pdb", w.obj.name) } else { w.obj.name.clone() };
+                let taken = ctx
+                    .pdbs
+                    .iter()
+                    .any(|q| q.obj.name == w.obj.name && q.obj.namespace == w.obj.namespace);
+                let name = if taken {
+                    format!("{}-pdb", w.obj.name)
+                } else {
+                    w.obj.name.clone()
+                };
                 let mut meta = Map::new();
                 meta.insert("name".into(), json!(name));
                 if let Some(ns) = w.obj.value.at("/metadata/namespace") {
@@ -553,8 +689,15 @@ fn plan_workload(
                         file,
                         line,
                         ops: vec![],
-                        change: format!("PodDisruptionBudget '{name}' added with the selector of {}", w.obj.display()),
-                        reason: format!("maxUnavailable {}; {}", p.max_unavailable.reason, p.unhealthy_pod_eviction_policy.reason),
+                        change: format!(
+                            "PodDisruptionBudget '{name}' added with the selector of {}",
+                            w.obj.display()
+                        ),
+                        reason: format!(
+                            "maxUnavailable {}; {}",
+                            p.max_unavailable.reason, p.unhealthy_pod_eviction_policy.reason
+                        ),
+                        note: None,
                     },
                     doc,
                 ));
@@ -563,12 +706,23 @@ fn plan_workload(
                 if !seen.insert(("anti-affinity", None)) {
                     continue;
                 }
-                let chosen = choose::find(choices, f.rule, &w.obj.name, None, None)
-                    .or_else(|| {
-                        choose::find(choices, "required-anti-affinity-blocks-rollout", &w.obj.name, None, None)
-                    });
+                let chosen = choose::find(choices, f.rule, &w.obj.name, None, None).or_else(|| {
+                    choose::find(
+                        choices,
+                        "required-anti-affinity-blocks-rollout",
+                        &w.obj.name,
+                        None,
+                        None,
+                    )
+                });
                 let how = match chosen {
-                    Some((i, Choice { value: ChoiceValue::AntiAffinity(how), .. })) => {
+                    Some((
+                        i,
+                        Choice {
+                            value: ChoiceValue::AntiAffinity(how),
+                            ..
+                        },
+                    )) => {
                         used.insert(i);
                         *how
                     }
@@ -576,11 +730,21 @@ fn plan_workload(
                     // One pod per node only blocks the surge: keeping it and rolling with
                     // maxUnavailable 1 works from the first apply (preferred terms would not:
                     // see ANTI_AFFINITY_NOTE).
-                    _ if findings.iter().any(|g| g.rule == "zone-anti-affinity-caps-replicas") => AntiAffinityFix::Preferred,
+                    _ if findings
+                        .iter()
+                        .any(|g| g.rule == "zone-anti-affinity-caps-replicas") =>
+                    {
+                        AntiAffinityFix::Preferred
+                    }
                     _ => AntiAffinityFix::MaxUnavailable,
                 };
                 match anti_affinity_ops(w, how) {
-                    Some((ops, change, reason)) => plan(ops, change, reason),
+                    Some((ops, change, reason)) => {
+                        plan(ops, change, reason);
+                        if let (Some(p), AntiAffinityFix::Preferred) = (planned.last_mut(), how) {
+                            p.note = Some(ANTI_AFFINITY_NOTE);
+                        }
+                    }
                     None => manual.push((*f).clone()),
                 }
             }
@@ -594,9 +758,16 @@ fn plan_workload(
                     continue;
                 }
                 match choose::find(choices, f.rule, &w.obj.name, Some(c.name), c.image) {
-                    Some((i, Choice { value: ChoiceValue::Command(words), .. })) => {
+                    Some((
+                        i,
+                        Choice {
+                            value: ChoiceValue::Command(words),
+                            ..
+                        },
+                    )) => {
                         used.insert(i);
-                        let mut ops = vec![Op::Set(container_path(w, c, &["command"]), json!(words))];
+                        let mut ops =
+                            vec![Op::Set(container_path(w, c, &["command"]), json!(words))];
                         if !c.args.is_empty() {
                             ops.push(Op::Remove(container_path(w, c, &["args"])));
                         }
@@ -616,7 +787,13 @@ fn plan_workload(
             }
             ("image-tag-mutable", Some(c)) => {
                 match choose::find(choices, f.rule, &w.obj.name, Some(c.name), c.image) {
-                    Some((i, Choice { value: ChoiceValue::Image(image), .. })) => {
+                    Some((
+                        i,
+                        Choice {
+                            value: ChoiceValue::Image(image),
+                            ..
+                        },
+                    )) => {
                         used.insert(i);
                         plan(
                             vec![Op::Set(container_path(w, c, &["image"]), json!(image))],
@@ -629,7 +806,13 @@ fn plan_workload(
             }
             ("replicas-below-two", _) if ctx.hpa_of(wi).is_none() => {
                 match choose::find(choices, f.rule, &w.obj.name, None, None) {
-                    Some((i, Choice { value: ChoiceValue::Replicas(n), .. })) => {
+                    Some((
+                        i,
+                        Choice {
+                            value: ChoiceValue::Replicas(n),
+                            ..
+                        },
+                    )) => {
                         used.insert(i);
                         plan(
                             vec![Op::Set(keys(&["spec", "replicas"]), json!(n))],
@@ -658,6 +841,7 @@ fn plan_workload(
             )],
             change: format!("terminationGracePeriodSeconds: {secs}"),
             reason,
+            note: None,
         });
     }
 }
@@ -786,6 +970,7 @@ fn plan_pdb(ctx: &Ctx<'_>, f: &Finding, planned: &mut Vec<Planned>, manual: &mut
                     reason:
                         "a PDB protects only the pods its selector matches; this one matched none"
                             .into(),
+                    note: None,
                 }),
                 None => manual.push(f.clone()),
             }
@@ -800,6 +985,7 @@ fn plan_pdb(ctx: &Ctx<'_>, f: &Finding, planned: &mut Vec<Planned>, manual: &mut
             )],
             change: "spec.unhealthyPodEvictionPolicy: AlwaysAllow".into(),
             reason: p.unhealthy_pod_eviction_policy.reason.clone(),
+            note: None,
         }),
         "pdb-allows-zero-disruptions" => planned.push(Planned {
             rule: f.rule,
@@ -817,6 +1003,7 @@ fn plan_pdb(ctx: &Ctx<'_>, f: &Finding, planned: &mut Vec<Planned>, manual: &mut
                 p.max_unavailable.value
             ),
             reason: p.max_unavailable.reason.clone(),
+            note: None,
         }),
         _ => manual.push(f.clone()),
     }
@@ -945,11 +1132,13 @@ pub fn fix_sources_with(sources: &[Source], choices: &[Choice]) -> FixOutcome {
 /// An editor error's `line N:` (of the document) as the line of the file, whose document starts
 /// after `before` lines.
 fn in_file_lines(e: &str, before: usize) -> String {
-    match e.strip_prefix("line ").and_then(|r| r.split_once(':')) {
-        Some((n, rest)) if n.parse::<usize>().is_ok() => {
-            format!("line {}:{rest}", n.parse::<usize>().unwrap_or(0) + before)
-        }
-        _ => e.to_string(),
+    let parsed = e
+        .strip_prefix("line ")
+        .and_then(|r| r.split_once(':'))
+        .and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest)));
+    match parsed {
+        Some((n, rest)) => format!("line {}:{rest}", n + before),
+        None => e.to_string(),
     }
 }
 
@@ -1094,15 +1283,8 @@ fn fix_once(sources: &[Source], choices: &[Choice], used: &mut BTreeSet<usize>) 
                 after,
             });
             for p in done {
-                if p.rule == "hpa-replicas-conflict"
-                    && !out.notes.iter().any(|n| n == REPLICAS_NOTE)
-                {
-                    out.notes.push(REPLICAS_NOTE.to_string());
-                }
-                if p.change.contains("required -> preferred")
-                    && !out.notes.iter().any(|n| n == ANTI_AFFINITY_NOTE)
-                {
-                    out.notes.push(ANTI_AFFINITY_NOTE.to_string());
+                if let Some(n) = p.note.filter(|n| !out.notes.iter().any(|m| m == n)) {
+                    out.notes.push(n.to_string());
                 }
                 out.applied.push(Applied {
                     rule: p.rule,

@@ -65,32 +65,32 @@ pub use baseline::{fingerprint, render_baseline, Baseline, BASELINE_VERSION};
 pub use day::Day;
 mod yamledit;
 
-/// Why a container command (`command` then `args`, as one argv) leaves a shell as PID 1 that
-/// drops SIGTERM, or None when it does not (exec form, `sh -c 'exec app'`, a lone command the
-/// shell execs): the `shell-pid1-drops-sigterm` rule at warning level, for the generator's spec
-/// validation. The message starts with the command as quoted (`'/bin/sh /app/start.sh' as PID 1; ...`).
-pub fn shell_wrapper_pid1(argv: &[String]) -> Option<String> {
-    match shutdown::shell_pid1(argv, None) {
+/// Why a container's `command` and `args` leave a shell as PID 1 that drops SIGTERM, or None
+/// when they do not (exec form, `sh -c 'exec app'`, a lone command the shell execs): the
+/// `shell-pid1-drops-sigterm` rule at warning level, for the generator's spec validation. The
+/// message starts with the command as quoted (`runs '/bin/sh /app/start.sh' as PID 1; ...`).
+pub fn shell_wrapper_pid1(command: &[String], args: &[String]) -> Option<String> {
+    match shell_as_pid1(command, args) {
         Some((Severity::Warning | Severity::Error, why)) => Some(format!("runs {why}")),
         _ => None,
     }
 }
 
-/// True when `check` would mention the command's shell as PID 1 at all (also at info: bash before
-/// 5.1 keeps itself as PID 1 for a list, an unknown /bin/sh may be bash).
-pub fn shell_may_stay_pid1(argv: &[String]) -> bool {
-    shutdown::shell_pid1(argv, None).is_some()
+/// True when `check` would mention the shell of `command` and `args` as PID 1 at all (also at
+/// info: bash before 5.1 keeps itself as PID 1 for a list, an unknown /bin/sh may be bash).
+pub fn shell_may_stay_pid1(command: &[String], args: &[String]) -> bool {
+    shell_as_pid1(command, args).is_some()
+}
+
+fn shell_as_pid1(command: &[String], args: &[String]) -> Option<(Severity, String)> {
+    let argv: Vec<String> = command.iter().chain(args).cloned().collect();
+    shutdown::shell_pid1(&argv, None)
 }
 
 /// [`shell_wrapper_pid1`]'s decidable fix: `exec` before the plain last command of a `-c`
 /// script. Returns the new (command, args), or None when there is no sure fix.
 pub fn exec_form_fix(command: &[String], args: &[String]) -> Option<(Vec<String>, Vec<String>)> {
     shutdown::exec_fix(command, args, None)
-}
-
-/// The repository of an image reference (no tag, no digest), lowercased.
-pub fn image_repository(image: &str) -> String {
-    shutdown::image_repo(image)
 }
 
 pub use choose::{

@@ -305,6 +305,18 @@ const BUILTINS: &[&str] = &[
     "case", "{", "(", "then", "else", "do",
 ];
 
+/// The index of the command an `env [-i] [NAME=VALUE]... COMMAND` prefix runs (0 without one;
+/// at most `argv.len()`).
+fn after_env(argv: &[String]) -> usize {
+    if argv.first().is_none_or(|a| basename(a) != "env") {
+        return 0;
+    }
+    1 + argv[1..]
+        .iter()
+        .take_while(|a| a.starts_with('-') || a.contains('='))
+        .count()
+}
+
 /// A `-c` script with `exec ` before its last command, for `check --fix`: only when that command
 /// is a plain simple command (its first word not a builtin, a reserved word or an assignment; no
 /// pipeline, background job, subshell, group, command substitution, here-document or comment
@@ -357,10 +369,10 @@ pub(crate) fn exec_last(script: &str) -> Option<String> {
     let first = last.split_whitespace().next()?;
     // A last command that is a utility, not the app (`...; python app.py; sleep 5`): exec would
     // make it PID 1 while the app still runs as the shell's child.
+    // (Builtins such as echo, true and wait are in BUILTINS.)
     const UTILITIES: &[&str] = &[
-        "sleep", "tail", "cat", "echo", "printf", "true", "false", "date", "ls", "touch", "rm",
-        "mkdir", "chmod", "chown", "cp", "mv", "ln", "sync", "kill", "tee", "env", "wait",
-        "logger", "curl", "wget",
+        "sleep", "tail", "cat", "date", "ls", "touch", "rm", "mkdir", "chmod", "chown", "cp", "mv",
+        "ln", "sync", "kill", "tee", "env", "logger", "curl", "wget",
     ];
     if BUILTINS.contains(&first)
         || UTILITIES.contains(&basename(first))
@@ -389,16 +401,8 @@ pub(crate) fn exec_fix(
     image: Option<&str>,
 ) -> Option<(Vec<String>, Vec<String>)> {
     let argv: Vec<String> = command.iter().chain(args).cloned().collect();
-    let mut rest_at = usize::from(argv.first().is_some_and(|a| basename(a) == "env"));
-    if rest_at == 1 {
-        while argv
-            .get(rest_at)
-            .is_some_and(|a| a.starts_with('-') || a.contains('='))
-        {
-            rest_at += 1;
-        }
-    }
-    let rest = argv.get(rest_at..)?;
+    let rest_at = after_env(&argv);
+    let rest = &argv[rest_at..];
     if !rest.first().is_some_and(|a| is_shell(a)) {
         return None;
     }
@@ -427,17 +431,7 @@ pub(crate) fn exec_fix(
 /// newline); all of them fork pipelines and background jobs and wait, and none execs when a
 /// trap is set (then the script handles signals itself).
 pub(crate) fn shell_pid1(argv: &[String], image: Option<&str>) -> Option<(Severity, String)> {
-    let mut i = 0;
-    if argv.first().is_some_and(|a| basename(a) == "env") {
-        i = 1;
-        while argv
-            .get(i)
-            .is_some_and(|a| a.starts_with('-') || a.contains('='))
-        {
-            i += 1;
-        }
-    }
-    let rest = &argv[i.min(argv.len())..];
+    let rest = &argv[after_env(argv)..];
     let first = rest.first()?;
     if !is_shell(first) {
         return None;

@@ -66,15 +66,12 @@ pub fn exemptions(
             reason,
         })
     };
-    if spec.command_execs {
-        let argv: Vec<String> = spec.command.iter().chain(&spec.args).cloned().collect();
-        if crate::check::shell_wrapper_pid1(&argv).is_some() {
-            add(
-                Tool::Zerodown,
-                "shell-pid1-drops-sigterm",
-                "commandExecs: the start script ends by exec'ing the app (or runs it under an init), so the app, not the shell, receives SIGTERM".into(),
-            );
-        }
+    if spec.command_execs && crate::check::shell_wrapper_pid1(&spec.command, &spec.args).is_some() {
+        add(
+            Tool::Zerodown,
+            "shell-pid1-drops-sigterm",
+            "commandExecs: the start script ends by exec'ing the app (or runs it under an init), so the app, not the shell, receives SIGTERM".into(),
+        );
     }
     if let Some(PreStop::Exec { command, .. }) = &shutdown.pre_stop.value {
         if command.first().map(String::as_str) == Some("sleep") {
